@@ -1,0 +1,37 @@
+// Package kernels holds gorn's compute kernels: single-precision GEMM with
+// pre-packed weights and a fused epilogue, the worker pool that runs it on
+// several cores, and the CPU-feature dispatch that picks an implementation.
+//
+// # Matrices
+//
+// All matrices are row-major float32 slices with an explicit leading
+// dimension (the distance, in elements, between the starts of two rows).
+// A convolution in NHWC layout is one GEMM:
+//
+//	C[pixels x Cout] = A[pixels x (kh*kw*Cin)] * B[(kh*kw*Cin) x Cout]
+//
+// B (the weights) is packed once with [PackB] into zero-padded panels of the
+// micro-kernel's width and reused for every call; A is read in place.
+//
+// # Epilogue
+//
+// [Epilogue] is applied while C is stored, with no second pass over C:
+//
+//	C[i][j] = relu?( (accumulate ? C[i][j] : 0) + sum_p A[i][p]*B[p][j] + bias[j] )
+//
+// # Implementations
+//
+// Each CPU level is an [Impl]: AVX-512, AVX2+FMA (amd64), NEON (arm64) and a
+// portable pure-Go one. [Active] reports the level chosen for this CPU;
+// [Impls] lists every level compiled in, so tests and benchmarks can run all
+// of them in one process. Levels can be lowered with GODEBUG, e.g.
+// GODEBUG=cpu.avx512f=off or cpu.avx2=off on amd64 and cpu.asimd=off on
+// arm64; the purego build tag removes all assembly.
+//
+// # Threads
+//
+// A [Pool] keeps worker goroutines that block when idle. Work is split over
+// output tiles only, never over K, so every output element is computed by
+// the same sequence of operations whatever the thread count: results are
+// bitwise identical for any number of threads.
+package kernels

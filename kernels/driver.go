@@ -1,0 +1,209 @@
+package kernels
+
+import "sync"
+
+// gemmJob is one GEMM split into tasks: each task is a block of rows (a
+// multiple of MR) times a block of panels (a multiple of NR) of C, and runs
+// every K block for them in order. No two tasks share an element of C, and
+// the tiling of C does not depend on the split, so results do not depend on
+// the thread count.
+type gemmJob struct {
+	im               *Impl
+	m                int
+	a                []float32
+	lda              int
+	b                *PackedB
+	c                []float32
+	ldc              int
+	ep               *Epilogue
+	rowChunk         int // rows per task, a multiple of MR
+	colChunk         int // panels per task
+	colTasks, panels int
+}
+
+var jobs = sync.Pool{New: func() any { return new(gemmJob) }}
+
+// scratch is per-task room for the edge tiles.
+type scratch struct {
+	a    []float32 // MR x kc, the last partial block of rows, zero padded
+	c    []float32 // MR x NR
+	bias []float32 // NR
+}
+
+var scratches sync.Pool
+
+func getScratch(mr, nr, kc int) *scratch {
+	s, _ := scratches.Get().(*scratch)
+	if s == nil {
+		s = new(scratch)
+	}
+	if cap(s.a) < mr*kc {
+		s.a = make([]float32, mr*kc)
+	}
+	if cap(s.c) < mr*nr {
+		s.c = make([]float32, mr*nr)
+	}
+	if cap(s.bias) < nr {
+		s.bias = make([]float32, nr)
+	}
+	s.a, s.c, s.bias = s.a[:mr*kc], s.c[:mr*nr], s.bias[:nr]
+	return s
+}
+
+// gemm runs a checked call (m, n >= 1).
+func gemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, ep *Epilogue, opt *Options) {
+	if b.k == 0 {
+		epilogueOnly(m, b.n, c, ldc, ep)
+		return
+	}
+	var pool *Pool
+	threads := 1
+	if opt != nil && opt.Pool != nil {
+		pool = opt.Pool
+		threads = opt.Threads
+		if threads <= 0 || threads > pool.Threads() {
+			threads = pool.Threads()
+		}
+	}
+	g := jobs.Get().(*gemmJob)
+	*g = gemmJob{im: b.impl, m: m, a: a, lda: lda, b: b, c: c, ldc: ldc, ep: ep}
+	tasks := g.split(threads)
+	pool.Run(tasks, threads, g)
+	*g = gemmJob{}
+	jobs.Put(g)
+}
+
+// split chooses the task grid and returns the number of tasks. One thread
+// gets tasks of MC rows across all of C's width; more threads get at least
+// four tasks each, splitting rows first and then columns, so that small-m
+// layers still spread over every thread.
+func (g *gemmJob) split(threads int) int {
+	mr := g.im.mr
+	rowBlocks := (g.m + mr - 1) / mr
+	g.panels = (g.b.n + g.im.nr - 1) / g.im.nr
+	chunk := min(rowBlocks, mcFor(g.im, g.b.kc)/mr)
+	want := 4 * threads
+	if threads > 1 {
+		chunk = min(chunk, max(1, (rowBlocks+want-1)/want))
+	}
+	g.rowChunk = chunk * mr
+	rowTasks := (rowBlocks + chunk - 1) / chunk
+	g.colTasks = 1
+	if threads > 1 && rowTasks < want {
+		g.colTasks = min(g.panels, (want+rowTasks-1)/rowTasks)
+	}
+	g.colChunk = (g.panels + g.colTasks - 1) / g.colTasks
+	g.colTasks = (g.panels + g.colChunk - 1) / g.colChunk
+	return rowTasks * g.colTasks
+}
+
+// Do runs one task: rows [i0, i1) and panels [jp0, jp1) of C.
+func (g *gemmJob) Do(task, _ int) {
+	mr, nr := g.im.mr, g.im.nr
+	rt, ct := task/g.colTasks, task%g.colTasks
+	i0 := rt * g.rowChunk
+	i1 := min(i0+g.rowChunk, g.m)
+	jp0 := ct * g.colChunk
+	jp1 := min(jp0+g.colChunk, g.panels)
+	iFull := i0 + (i1-i0)/mr*mr // rows [iFull, i1) are a partial block
+	sc := getScratch(mr, nr, g.b.kc)
+	k := g.b.k
+	for p0 := 0; p0 < k; p0 += g.b.kc {
+		kcb := min(g.b.kc, k-p0)
+		flags := 0
+		if p0 > 0 || g.ep.Accumulate {
+			flags |= flagAccumulate
+		}
+		last := p0+kcb == k
+		if last && g.ep.ReLU {
+			flags |= flagReLU
+		}
+		if iFull < i1 {
+			g.loadEdgeRows(sc, iFull, i1, p0, kcb)
+		}
+		for jp := jp0; jp < jp1; jp++ {
+			g.panel(sc, jp, p0, kcb, i0, iFull, i1, last, flags)
+		}
+	}
+	scratches.Put(sc)
+}
+
+// panel runs every row block of one K block against one B panel.
+func (g *gemmJob) panel(sc *scratch, jp, p0, kcb, i0, iFull, i1 int, last bool, flags int) {
+	mr, nr := g.im.mr, g.im.nr
+	bp, _ := g.b.panel(p0, jp)
+	j0 := jp * nr
+	cols := min(nr, g.b.n-j0)
+	var bias *float32
+	if last && g.ep.Bias != nil {
+		if cols == nr {
+			bias = &g.ep.Bias[j0]
+		} else {
+			copy(sc.bias, g.ep.Bias[j0:j0+cols])
+			clear(sc.bias[cols:])
+			bias = &sc.bias[0]
+		}
+	}
+	kern := g.im.kernel
+	for i := i0; i < iFull; i += mr {
+		ap := g.a[i*g.lda+p0:]
+		if cols == nr {
+			raceTile(ap, g.lda, mr, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
+			kern(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags)
+		} else {
+			g.edgeTile(sc, &ap[0], g.lda, bp, kcb, i, mr, j0, cols, bias, flags)
+		}
+	}
+	if iFull < i1 {
+		g.edgeTile(sc, &sc.a[0], kcb, bp, kcb, iFull, i1-iFull, j0, cols, bias, flags)
+	}
+}
+
+// loadEdgeRows copies rows [i, i1) of A's K block into the zero-padded
+// scratch block of MR rows.
+func (g *gemmJob) loadEdgeRows(sc *scratch, i, i1, p0, kcb int) {
+	rows := i1 - i
+	for r := 0; r < g.im.mr; r++ {
+		dst := sc.a[r*kcb : (r+1)*kcb]
+		if r < rows {
+			copy(dst, g.a[(i+r)*g.lda+p0:])
+		} else {
+			clear(dst)
+		}
+	}
+}
+
+// edgeTile runs the micro-kernel on a scratch C tile and copies back the
+// rows x cols part that exists.
+func (g *gemmJob) edgeTile(sc *scratch, a *float32, lda int, bp []float32, kcb, i, rows, j0, cols int, bias *float32, flags int) {
+	nr := g.im.nr
+	if flags&flagAccumulate != 0 {
+		for r := 0; r < rows; r++ {
+			copy(sc.c[r*nr:r*nr+cols], g.c[(i+r)*g.ldc+j0:])
+		}
+	}
+	g.im.kernel(a, lda, &bp[0], kcb, &sc.c[0], nr, bias, flags)
+	for r := 0; r < rows; r++ {
+		copy(g.c[(i+r)*g.ldc+j0:][:cols], sc.c[r*nr:])
+	}
+}
+
+// epilogueOnly is the k = 0 case: the product is empty.
+func epilogueOnly(m, n int, c []float32, ldc int, ep *Epilogue) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			var v float32
+			if ep.Accumulate {
+				v = row[j]
+			}
+			if ep.Bias != nil {
+				v += ep.Bias[j]
+			}
+			if ep.ReLU && !(v > 0) {
+				v = 0
+			}
+			row[j] = v
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// edgeSizes are sizes around a tile dimension d.
+func edgeSizes(d int) []int {
+	s := []int{1, d - 1, d, d + 1, 2*d - 1, 2*d + 1, 3 * d}
+	out := s[:0]
+	for _, v := range s {
+		if v >= 1 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func TestSgemmEdges(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		r := rand.New(rand.NewPCG(1, uint64(im.mr)))
+		kc := kcFor(im)
+		ks := []int{1, 2, 3, 7, 16, 33, kc - 1, kc, kc + 1, 2*kc + 5}
+		for _, m := range edgeSizes(im.mr) {
+			for _, n := range edgeSizes(im.nr) {
+				for _, k := range ks {
+					if testing.Short() && k > kc+1 && m > im.mr {
+						continue
+					}
+					runCase(t, im, r, gemmCase{m: m, n: n, k: k}, nil)
+				}
+			}
+		}
+	})
+}
+
+func TestSgemmStridesAndEpilogues(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		r := rand.New(rand.NewPCG(2, uint64(im.nr)))
+		for _, acc := range []bool{false, true} {
+			for _, bias := range []bool{false, true} {
+				for _, relu := range []bool{false, true} {
+					for _, trans := range []bool{false, true} {
+						gc := gemmCase{
+							m: 2*im.mr + 3, n: 3*im.nr - 5, k: kcFor(im) + 9,
+							lda: 3, ldb: 5, ldc: 7,
+							accumulate: acc, bias: bias, relu: relu, transposedPack: trans,
+						}
+						t.Run(gc.String(), func(t *testing.T) { runCase(t, im, r, gc, nil) })
+					}
+				}
+			}
+		}
+	})
+}
+
+// resnetShapes are ResNet-50's convolution GEMMs at batch 1 in NHWC
+// orientation (m = output pixels, n = Cout, k = kh*kw*Cin), and the fc.
+var resnetShapes = [][3]int{
+	{12544, 64, 147}, {3136, 64, 64}, {3136, 64, 576}, {3136, 256, 64},
+	{784, 128, 1152}, {784, 512, 128}, {196, 256, 2304}, {196, 1024, 256},
+	{49, 512, 4608}, {49, 2048, 512}, {1, 1000, 2048},
+}
+
+func TestSgemmResNetShapes(t *testing.T) {
+	pool := NewPool(2)
+	defer pool.Close()
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		r := rand.New(rand.NewPCG(3, 3))
+		for _, s := range resnetShapes {
+			m := s[0]
+			if testing.Short() || im == generic {
+				m = min(m, 50) // the float64 reference is slow
+			}
+			gc := gemmCase{m: m, n: s[1], k: s[2], bias: true, relu: true, threads: 2}
+			t.Run(gc.String(), func(t *testing.T) { runCase(t, im, r, gc, pool) })
+		}
+	})
+}
+
+func TestSgemmZeroSizes(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		r := rand.New(rand.NewPCG(4, 4))
+		for _, gc := range []gemmCase{
+			{m: 0, n: 5, k: 3}, {m: 5, n: 0, k: 3},
+			{m: 5, n: 7, k: 0}, {m: 5, n: 7, k: 0, accumulate: true, bias: true, relu: true},
+		} {
+			runCase(t, im, r, gc, nil)
+		}
+	})
+}
