@@ -15,7 +15,7 @@ type gemmJob struct {
 	b                *PackedB
 	c                []float32
 	ldc              int
-	ep               *Epilogue
+	ep               Epilogue
 	rowChunk         int // rows per task, a multiple of MR
 	colChunk         int // panels per task
 	colTasks, panels int
@@ -66,7 +66,7 @@ func gemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, ep *Epi
 		}
 	}
 	g := jobs.Get().(*gemmJob)
-	*g = gemmJob{im: b.impl, m: m, a: a, lda: lda, b: b, c: c, ldc: ldc, ep: ep}
+	*g = gemmJob{im: b.impl, m: m, a: a, lda: lda, b: b, c: c, ldc: ldc, ep: *ep}
 	tasks := g.split(threads)
 	pool.Run(tasks, threads, g)
 	*g = gemmJob{}
