@@ -2,6 +2,9 @@
 
 package kernels
 
+// raceEnabled reports a race-detector build.
+const raceEnabled = true
+
 // raceTile makes the race detector see the memory an assembly micro-kernel
 // is about to touch (it cannot see inside assembly): a read of each A row's
 // ends and a read and write of each C row's ends.
