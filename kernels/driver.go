@@ -144,18 +144,40 @@ func (g *gemmJob) panel(sc *scratch, jp, p0, kcb, i0, iFull, i1 int, last bool, 
 			bias = &sc.bias[0]
 		}
 	}
-	kern := g.im.kernel
-	for i := i0; i < iFull; i += mr {
-		ap := g.a[i*g.lda+p0:]
-		if cols == nr {
-			raceTile(ap, g.lda, mr, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
-			kern(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags)
-		} else {
-			g.edgeTile(sc, &ap[0], g.lda, bp, kcb, i, mr, j0, cols, bias, flags)
+	if cols == nr && g.im.blocks != nil {
+		g.fullTiles(bp, kcb, p0, i0, iFull, j0, bias, flags)
+	} else {
+		for i := i0; i < iFull; i += mr {
+			ap := g.a[i*g.lda+p0:]
+			if cols == nr {
+				raceTile(ap, g.lda, mr, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
+				g.im.kernel(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags)
+			} else {
+				g.edgeTile(sc, &ap[0], g.lda, bp, kcb, i, mr, j0, cols, bias, flags)
+			}
 		}
 	}
 	if iFull < i1 {
 		g.edgeTile(sc, &sc.a[0], kcb, bp, kcb, iFull, i1-iFull, j0, cols, bias, flags)
+	}
+}
+
+// maxCallFlops bounds the work of one assembly call (about 20 µs at this
+// rate of 100 GFLOP/s): assembly is not preemptible, and a long call would
+// hold up the garbage collector for every goroutine.
+const maxCallFlops = 2 << 20
+
+// fullTiles runs the full tiles of rows [i0, iFull) against one B panel
+// with as few block-kernel calls as the bound on a call's work allows.
+func (g *gemmJob) fullTiles(bp []float32, kcb, p0, i0, iFull, j0 int, bias *float32, flags int) {
+	mr, nr := g.im.mr, g.im.nr
+	per := max(1, maxCallFlops/(2*mr*nr*kcb))
+	for i := i0; i < iFull; {
+		blocks := min(per, (iFull-i)/mr)
+		ap := g.a[i*g.lda+p0:]
+		raceTile(ap, g.lda, blocks*mr, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
+		g.im.blocks(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags, blocks)
+		i += blocks * mr
 	}
 }
 

@@ -39,6 +39,11 @@ const (
 // element sits.
 type microKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int)
 
+// blockKernel is a microKernel that computes blocks tiles, one below the
+// other (tile t reads A from a+t*MR*lda and writes C at c+t*MR*ldc), in one
+// call, to save the per-call cost on short K blocks. blocks >= 1.
+type blockKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, blocks int)
+
 // Impl is one implementation level of the kernels: a micro-kernel and the
 // tile shape its packed weights use. The values are fixed at start-up; use
 // [Active], [Impls] or [Lookup] to get one.
@@ -48,6 +53,7 @@ type Impl struct {
 	available bool
 	mr, nr    int
 	kernel    microKernel
+	blocks    blockKernel // optional; the driver calls kernel when nil
 }
 
 // Name is the level's short name: "avx512", "avx2", "neon" or "generic".

@@ -1,0 +1,26 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/gorn-ml/gorn/kernels/amd64"
+)
+
+// avx2 is the AVX2+FMA level: 6x16 tiles, twelve YMM accumulators.
+var avx2 = &Impl{
+	name: "avx2", requires: "AVX2, FMA",
+	available: cpu.X86.HasAVX2 && cpu.X86.HasFMA,
+	mr:        6, nr: 16,
+	kernel: avx2Kernel,
+	blocks: amd64.Sgemm6x16AVX2,
+}
+
+func avx2Kernel(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int) {
+	amd64.Sgemm6x16AVX2(a, lda, b, kc, c, ldc, bias, flags, 1)
+}
+
+func init() {
+	register(avx2)
+}
