@@ -1,0 +1,39 @@
+// Package safetensors reads and writes the safetensors tensor file format,
+// the format Hugging Face and timm publish PyTorch state dicts in.
+//
+// # Format
+//
+// A file is an 8-byte little-endian unsigned header length N, then N bytes
+// of UTF-8 JSON, then the raw tensor data:
+//
+//	{"conv1.weight": {"dtype": "F32", "shape": [64, 3, 7, 7], "data_offsets": [0, 37632]},
+//	 "__metadata__": {"format": "pt"}}
+//
+// data_offsets are [begin, end) byte offsets into the data section that
+// follows the header. Values are little-endian, row-major (C order).
+//
+// # Validation
+//
+// [Parse], [Open] and [Read] check the whole header before they allocate or
+// touch tensor data: the header length (at most [MaxHeaderSize] and inside
+// the input), well-formed JSON with no duplicate names, known dtypes, shapes
+// whose element count and byte size do not overflow, offsets inside the data
+// section, and, as the format requires, tensors that cover the data section
+// exactly, with no overlap and no hole. Bad input gives an error, never a
+// panic.
+//
+// # Memory
+//
+// [Open] memory-maps the file read-only where the OS allows (Linux, macOS,
+// the BSDs) and reads it into memory elsewhere. [Parse] keeps a reference to
+// the slice it is given and copies nothing. In both cases [Tensor.Data]
+// aliases that memory: it is valid until [File.Close] and must not be
+// written. [Tensor.Float32s] and [Tensor.Float64s] return fresh slices,
+// converting from F32, F16, BF16 and F64.
+//
+// # Writing
+//
+// [Encode] and [Write] produce files that other safetensors readers accept:
+// tensors laid out in name order, the header padded with spaces so that the
+// data section starts at a multiple of 8 bytes.
+package safetensors
