@@ -1,0 +1,194 @@
+package nn
+
+import (
+	"sync"
+
+	"github.com/gorn-ml/gorn/kernels"
+)
+
+// Epilogue is what a layer does to its result as it stores it, after the
+// bias:
+//
+//	dst = relu?( (Residual ? dst : 0) + conv(src) + bias )
+type Epilogue struct {
+	// Residual adds the result to the values already in dst (the shortcut
+	// of a residual block, added in place).
+	Residual bool
+	// ReLU clamps the stored value at zero (NaN also becomes zero).
+	ReLU bool
+}
+
+// Conv is a 2-D convolution with packed weights and an optional bias. It is
+// read-only after [NewConv]: any number of goroutines may call Forward at
+// once, each with its own scratch space.
+type Conv struct {
+	p           ConvParams // normalized
+	im          *kernels.Impl
+	cing, coutg int // channels per group
+	kg          int // GEMM K per group: KH*KW*cing
+	pointwise   bool
+	packed      []*kernels.PackedB // one per group
+	bias        []float32          // Cout values, or nil
+	scratchPool sync.Pool          // *[]float32, for calls without scratch
+	blockRows   int                // rows of A per im2col block
+}
+
+// NewConv packs weights for the active kernels level. weights is PyTorch's
+// OIHW layout, Cout x (Cin/Groups) x KH x KW; bias has Cout values or is
+// nil. Neither slice is retained.
+func NewConv(p ConvParams, weights, bias []float32) (*Conv, error) {
+	return NewConvFor(kernels.Active(), p, weights, bias)
+}
+
+// NewConvFor is [NewConv] for a given kernels level (see kernels.Impls),
+// which must be available on this CPU.
+func NewConvFor(im *kernels.Impl, p ConvParams, weights, bias []float32) (*Conv, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if im == nil || !im.Available() {
+		return nil, shapeErr("kernels level is nil or not available on this CPU")
+	}
+	p = p.normalized()
+	c := &Conv{p: p, im: im, cing: p.Cin / p.Groups, coutg: p.Cout / p.Groups}
+	c.kg = p.KH * p.KW * c.cing
+	c.pointwise = p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
+		p.PadT == 0 && p.PadL == 0 && p.PadB == 0 && p.PadR == 0
+	if err := checkLen("conv weights", weights, p.Cout*c.kg); err != nil {
+		return nil, err
+	}
+	if len(weights) != p.Cout*c.kg {
+		return nil, shapeErr("conv weights have %d elements, OIHW %dx%dx%dx%d has %d", len(weights), p.Cout, c.cing, p.KH, p.KW, p.Cout*c.kg)
+	}
+	if bias != nil {
+		if len(bias) != p.Cout {
+			return nil, shapeErr("conv bias has %d elements, want Cout = %d", len(bias), p.Cout)
+		}
+		c.bias = append([]float32(nil), bias...)
+	}
+	// Each filter, OIHW, becomes a row of Bᵀ in (kh, kw, cin) order: the
+	// order in which im2col lays out a row of A.
+	bt := make([]float32, c.coutg*c.kg)
+	for g := 0; g < p.Groups; g++ {
+		for o := 0; o < c.coutg; o++ {
+			f := weights[(g*c.coutg+o)*c.kg:][:c.kg]
+			row := bt[o*c.kg:][:c.kg]
+			for ci := 0; ci < c.cing; ci++ {
+				for t := 0; t < p.KH*p.KW; t++ {
+					row[t*c.cing+ci] = f[ci*p.KH*p.KW+t]
+				}
+			}
+		}
+		pb, err := im.PackBTransposed(c.kg, c.coutg, bt, c.kg)
+		if err != nil {
+			return nil, err
+		}
+		c.packed = append(c.packed, pb)
+	}
+	c.blockRows = blockRows(im, p.Groups*c.kg)
+	return c, nil
+}
+
+// Params returns the convolution's geometry (with dilation and groups of 0
+// read as 1).
+func (c *Conv) Params() ConvParams { return c.p }
+
+// Impl returns the kernels level the weights were packed for.
+func (c *Conv) Impl() *kernels.Impl { return c.im }
+
+// Bias returns the bias (Cout values), or nil. Do not modify it.
+func (c *Conv) Bias() []float32 { return c.bias }
+
+// OutSize returns the output size for an h x w input; see
+// [ConvParams.OutSize].
+func (c *Conv) OutSize(h, w int) (oh, ow int, err error) { return c.p.OutSize(h, w) }
+
+// WeightBytes is the memory the packed weights and bias hold.
+func (c *Conv) WeightBytes() int {
+	b := 4 * len(c.bias)
+	for _, pb := range c.packed {
+		b += pb.Bytes()
+	}
+	return b
+}
+
+// ScratchSize is the number of floats of scratch space [Conv.Forward] needs
+// for n images of h x w pixels with the same opt (0 for a 1x1 stride-1
+// convolution, or for an invalid size, which Forward rejects anyway).
+func (c *Conv) ScratchSize(n, h, w int, opt *kernels.Options) int {
+	oh, ow, err := c.p.OutSize(h, w)
+	if err != nil || n < 1 {
+		return 0
+	}
+	return c.plan(n*oh*ow, threadsOf(opt)).scratch
+}
+
+// Forward computes the convolution of src, n images of h x w pixels with
+// Cin channels (NHWC), into dst, n images of oh x ow pixels with Cout
+// channels (see [Conv.OutSize]), with the epilogue ep. scratch must hold
+// [Conv.ScratchSize] floats, or be nil to use an internal pool. opt selects
+// the thread pool (nil: the calling goroutine only). dst must not overlap
+// src or scratch. Shapes are checked first: on error nothing is written.
+func (c *Conv) Forward(dst, src []float32, n, h, w int, ep Epilogue, scratch []float32, opt *kernels.Options) error {
+	oh, ow, err := c.p.OutSize(h, w)
+	if err != nil {
+		return err
+	}
+	in, err := tensorSize(n, h, w, c.p.Cin)
+	if err != nil {
+		return err
+	}
+	out, err := tensorSize(n, oh, ow, c.p.Cout)
+	if err != nil {
+		return err
+	}
+	if err := checkLen("conv src", src, in); err != nil {
+		return err
+	}
+	if err := checkLen("conv dst", dst, out); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	pl := c.plan(n*oh*ow, threadsOf(opt))
+	var pooled *[]float32
+	if scratch == nil && pl.scratch > 0 {
+		pooled = c.getScratch(pl.scratch)
+		scratch = *pooled
+	}
+	if err := checkLen("conv scratch", scratch, pl.scratch); err != nil {
+		return err
+	}
+	x := convCall{c: c, dst: dst, src: src, scratch: scratch, ep: ep, opt: opt, pl: pl}
+	x.geom(n, h, w, oh, ow)
+	err = x.run()
+	if pooled != nil {
+		c.scratchPool.Put(pooled)
+	}
+	return err
+}
+
+func (c *Conv) getScratch(size int) *[]float32 {
+	s, _ := c.scratchPool.Get().(*[]float32)
+	if s == nil {
+		s = new([]float32)
+	}
+	if cap(*s) < size {
+		*s = make([]float32, size)
+	}
+	*s = (*s)[:size]
+	return s
+}
+
+// threadsOf returns how many threads opt lets a call use.
+func threadsOf(opt *kernels.Options) int {
+	if opt == nil || opt.Pool == nil {
+		return 1
+	}
+	t := opt.Pool.Threads()
+	if opt.Threads > 0 && opt.Threads < t {
+		t = opt.Threads
+	}
+	return t
+}

@@ -1,0 +1,162 @@
+package nn
+
+import (
+	"sync"
+
+	"github.com/gorn-ml/gorn/im2col"
+	"github.com/gorn-ml/gorn/kernels"
+)
+
+// Tuning of the im2col blocks (see blockRows).
+var (
+	blockFloats  = 64 << 10 // target size of one block of A, in floats
+	minBlockRows = 96       // fewest rows of a block, so B is reused enough
+)
+
+// blockRows is the number of rows of A one im2col block holds: about
+// blockFloats floats (the block stays in L2 between its extraction and its
+// product), but at least minBlockRows rows, a multiple of the micro-kernel's
+// MR.
+func blockRows(im *kernels.Impl, k int) int {
+	mr := im.MR()
+	rows := max(blockFloats/max(k, 1), minBlockRows)
+	return (rows + mr - 1) / mr * mr
+}
+
+// Execution modes of one Forward call.
+const (
+	modeDirect = iota // A is the input itself
+	modeWhole         // im2col of all rows, then one (threaded) GEMM per group
+	modeBlocks        // tasks of one block each: im2col, then its GEMMs
+)
+
+// convPlan is how one Forward call runs.
+type convPlan struct {
+	mode    int
+	m       int // rows of A: output pixels
+	rows    int // rows per block (modeBlocks)
+	tasks   int // blocks (modeBlocks)
+	scratch int // floats of scratch space needed
+}
+
+// plan chooses the mode for m output pixels on threads threads. Blocks keep
+// A in cache; when there are too few blocks to keep every thread busy, the
+// whole of A is extracted first and the threaded GEMM splits the work.
+func (c *Conv) plan(m, threads int) convPlan {
+	if c.pointwise {
+		return convPlan{mode: modeDirect, m: m}
+	}
+	k := c.p.Groups * c.kg
+	rows := c.blockRows
+	blocks := (m + rows - 1) / rows
+	if blocks <= 1 || (threads > 1 && blocks < 2*threads) {
+		return convPlan{mode: modeWhole, m: m, scratch: m * k}
+	}
+	workers := min(threads, blocks)
+	return convPlan{mode: modeBlocks, m: m, rows: rows, tasks: blocks, scratch: workers * rows * k}
+}
+
+// convCall is one Forward call after its checks.
+type convCall struct {
+	c        *Conv
+	dst, src []float32
+	scratch  []float32
+	ep       Epilogue
+	opt      *kernels.Options
+	pl       convPlan
+	g        im2col.Geometry
+	mu       sync.Mutex
+	err      error
+}
+
+var calls = sync.Pool{New: func() any { return new(convCall) }}
+
+func (x *convCall) geom(n, h, w, oh, ow int) {
+	p := &x.c.p
+	x.g = im2col.Geometry{
+		N: n, H: h, W: w, C: p.Cin, KH: p.KH, KW: p.KW,
+		StrideH: p.StrideH, StrideW: p.StrideW, PadT: p.PadT, PadL: p.PadL,
+		DilH: p.DilH, DilW: p.DilW, OH: oh, OW: ow,
+	}
+}
+
+// run executes the plan. Blocks run as pool tasks: the call is copied to a
+// pooled object so that handing it to the pool allocates nothing.
+func (x *convCall) run() error {
+	switch x.pl.mode {
+	case modeDirect:
+		return x.gemms(x.src, x.c.p.Cin, 0, x.pl.m, x.opt)
+	case modeWhole:
+		if err := x.extract(x.scratch, 0, x.pl.m); err != nil {
+			return err
+		}
+		return x.gemms(x.scratch, x.c.p.Groups*x.c.kg, 0, x.pl.m, x.opt)
+	}
+	threads := threadsOf(x.opt)
+	if threads == 1 {
+		for t := 0; t < x.pl.tasks; t++ {
+			x.Do(t, 0)
+		}
+		return x.err
+	}
+	j := calls.Get().(*convCall)
+	j.c, j.dst, j.src, j.scratch, j.ep, j.opt, j.pl, j.g, j.err = x.c, x.dst, x.src, x.scratch, x.ep, nil, x.pl, x.g, nil
+	x.opt.Pool.Run(x.pl.tasks, threads, j)
+	err := j.err
+	*j = convCall{}
+	calls.Put(j)
+	return err
+}
+
+// Do runs block task on worker's scratch: im2col of its rows, then the
+// GEMMs, single-threaded.
+func (x *convCall) Do(task, worker int) {
+	k := x.c.p.Groups * x.c.kg
+	r0 := task * x.pl.rows
+	rows := min(x.pl.rows, x.pl.m-r0)
+	a := x.scratch[worker*x.pl.rows*k:][:rows*k]
+	err := x.extract(a, r0, rows)
+	if err == nil {
+		err = x.gemms(a, k, r0, rows, nil)
+	}
+	if err != nil {
+		x.mu.Lock()
+		if x.err == nil {
+			x.err = err
+		}
+		x.mu.Unlock()
+	}
+}
+
+// extract writes rows [r0, r0+rows) of A to a, group by group.
+func (x *convCall) extract(a []float32, r0, rows int) error {
+	c := x.c
+	k := c.p.Groups * c.kg
+	if c.p.Groups == 1 {
+		return im2col.Rows(a, k, x.src, &x.g, r0, rows)
+	}
+	for g := 0; g < c.p.Groups; g++ {
+		if err := im2col.GroupRows(a[g*c.kg:], k, x.src, &x.g, g*c.cing, c.cing, r0, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gemms multiplies rows [r0, r0+rows) of the output, whose A (lda apart)
+// starts at a, by each group's weights.
+func (x *convCall) gemms(a []float32, lda, r0, rows int, opt *kernels.Options) error {
+	c := x.c
+	cout := c.p.Cout
+	for g := 0; g < c.p.Groups; g++ {
+		ep := kernels.Epilogue{Accumulate: x.ep.Residual, ReLU: x.ep.ReLU}
+		if c.bias != nil {
+			ep.Bias = c.bias[g*c.coutg : (g+1)*c.coutg]
+		}
+		ag := a[g*(lda/c.p.Groups):] // group g's columns: cing channels, or kg taps
+		if err := kernels.SgemmPacked(rows, ag, lda, c.packed[g], x.dst[r0*cout+g*c.coutg:], cout, ep, opt); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+// Package nn holds the layers a ResNet is made of, on channels-last (NHWC)
+// float32 tensors: convolution ([Conv]) with a fused bias, residual addition
+// and ReLU, max and average pooling ([MaxPool], [AvgPool], [GlobalAvgPool]),
+// the fully connected layer ([Linear]), per-channel affine maps
+// ([ScaleShift], the BatchNorm that cannot be folded) and conversions
+// between NCHW and NHWC.
+//
+// # Tensors
+//
+// A tensor of n images of h x w pixels with c channels is a []float32 in
+// NHWC order: element (i, y, x, ch) is at ((i*h+y)*w+x)*c+ch. Slices may be
+// longer than the tensor; the extra elements are not touched.
+//
+// # Convolution
+//
+// A convolution is one GEMM per group (see package kernels):
+//
+//	C[pixels x Cout] = A[pixels x (KH*KW*Cin)] * B[(KH*KW*Cin) x Cout]
+//
+// [NewConv] packs the weights (PyTorch's OIHW layout) into B once. At each
+// [Conv.Forward], A comes from the input:
+//   - a 1x1 convolution with stride 1 and no padding reads the input itself
+//     as A: no copy at all;
+//   - any other shape extracts A with package im2col, in blocks of rows that
+//     fit the cache, each block multiplied as soon as it is written (on
+//     several threads, each block's extraction and product run on one
+//     worker with its own scratch);
+//   - a grouped convolution runs one GEMM per group on column slices of A
+//     and C (no transposes).
+//
+// Bias, the residual addition (into the output buffer, in place) and ReLU
+// are applied as C is stored. Results do not depend on the number of
+// threads: every output element is computed by the same operations in the
+// same order.
+//
+// # Errors and allocation
+//
+// Every function checks shapes and slice lengths first and returns an error
+// wrapping [ErrShape] without touching memory if they do not fit; none
+// panics on bad input. Forward calls allocate nothing once warm when the
+// caller passes scratch space of [Conv.ScratchSize] floats (with nil
+// scratch, buffers come from a pool kept by the Conv).
+package nn
