@@ -1,0 +1,37 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/gorn-ml/gorn/kernels/arm64"
+)
+
+// neon is the arm64 Advanced SIMD level: 5x16 tiles, twenty 4-lane
+// accumulators, FMLA by element on A rows read in place. Every arm64 CPU
+// has ASIMD; GODEBUG=cpu.asimd=off turns the level off (x/sys/cpu reads it).
+var neon = &Impl{
+	name: "neon", requires: "ASIMD",
+	available: cpu.ARM64.HasASIMD,
+	mr:        5, nr: 16,
+	kernel: neonKernel,
+	blocks: arm64.Sgemm5x16NEON,
+}
+
+func neonKernel(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int) {
+	arm64.Sgemm5x16NEON(a, lda, b, kc, c, ldc, bias, flags, 1)
+}
+
+// Features of this arm64 CPU that later levels will dispatch on, recorded
+// now so that tests and tools can report them: the dot-product
+// instructions (SDOT/UDOT, for int8 convolutions) and the int8 matrix
+// multiply (SMMLA). GODEBUG=cpu.asimddp=off and cpu.i8mm=off clear them.
+var (
+	hasASIMDDP = cpu.ARM64.HasASIMDDP
+	hasI8MM    = cpu.ARM64.HasI8MM
+)
+
+func init() {
+	register(neon)
+}
