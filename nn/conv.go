@@ -160,9 +160,12 @@ func (c *Conv) Forward(dst, src []float32, n, h, w int, ep Epilogue, scratch []f
 	if err := checkLen("conv scratch", scratch, pl.scratch); err != nil {
 		return err
 	}
-	x := convCall{c: c, dst: dst, src: src, scratch: scratch, ep: ep, opt: opt, pl: pl}
+	x := calls.Get().(*convCall)
+	x.c, x.dst, x.src, x.scratch, x.ep, x.opt, x.pl, x.err = c, dst, src, scratch, ep, opt, pl, nil
 	x.geom(n, h, w, oh, ow)
 	err = x.run()
+	x.c, x.dst, x.src, x.scratch, x.opt = nil, nil, nil, nil, nil
+	calls.Put(x)
 	if pooled != nil {
 		c.scratchPool.Put(pooled)
 	}

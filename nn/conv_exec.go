@@ -80,8 +80,8 @@ func (x *convCall) geom(n, h, w, oh, ow int) {
 	}
 }
 
-// run executes the plan. Blocks run as pool tasks: the call is copied to a
-// pooled object so that handing it to the pool allocates nothing.
+// run executes the plan. x comes from the calls pool, so handing it to the
+// thread pool as a Job allocates nothing.
 func (x *convCall) run() error {
 	switch x.pl.mode {
 	case modeDirect:
@@ -97,15 +97,10 @@ func (x *convCall) run() error {
 		for t := 0; t < x.pl.tasks; t++ {
 			x.Do(t, 0)
 		}
-		return x.err
+	} else {
+		x.opt.Pool.Run(x.pl.tasks, threads, x)
 	}
-	j := calls.Get().(*convCall)
-	j.c, j.dst, j.src, j.scratch, j.ep, j.opt, j.pl, j.g, j.err = x.c, x.dst, x.src, x.scratch, x.ep, nil, x.pl, x.g, nil
-	x.opt.Pool.Run(x.pl.tasks, threads, j)
-	err := j.err
-	*j = convCall{}
-	calls.Put(j)
-	return err
+	return x.err
 }
 
 // Do runs block task on worker's scratch: im2col of its rows, then the
