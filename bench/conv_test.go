@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gorn-ml/gorn/kernels"
+	"github.com/gorn-ml/gorn/nn"
+)
+
+// resnet50Conv is one distinct convolution shape of ResNet-50 (v1.5,
+// torchvision) at 224x224, batch 1, and how many times the network runs it.
+type resnet50Conv struct {
+	name           string
+	cin, cout      int
+	k, stride, pad int
+	h              int // input height = width
+	count          int
+}
+
+var resnet50Convs = []resnet50Conv{
+	{"stem_7x7s2", 3, 64, 7, 2, 3, 224, 1},
+	{"l1_1x1_64-64", 64, 64, 1, 1, 0, 56, 1},
+	{"l1_1x1_256-64", 256, 64, 1, 1, 0, 56, 2},
+	{"l1_3x3_64", 64, 64, 3, 1, 1, 56, 3},
+	{"l1_1x1_64-256", 64, 256, 1, 1, 0, 56, 4},
+	{"l2_1x1_256-128", 256, 128, 1, 1, 0, 56, 1},
+	{"l2_3x3s2_128", 128, 128, 3, 2, 1, 56, 1},
+	{"l2_1x1_128-512", 128, 512, 1, 1, 0, 28, 4},
+	{"l2_down_1x1s2_256-512", 256, 512, 1, 2, 0, 56, 1},
+	{"l2_1x1_512-128", 512, 128, 1, 1, 0, 28, 3},
+	{"l2_3x3_128", 128, 128, 3, 1, 1, 28, 3},
+	{"l3_1x1_512-256", 512, 256, 1, 1, 0, 28, 1},
+	{"l3_3x3s2_256", 256, 256, 3, 2, 1, 28, 1},
+	{"l3_1x1_256-1024", 256, 1024, 1, 1, 0, 14, 6},
+	{"l3_down_1x1s2_512-1024", 512, 1024, 1, 2, 0, 28, 1},
+	{"l3_1x1_1024-256", 1024, 256, 1, 1, 0, 14, 5},
+	{"l3_3x3_256", 256, 256, 3, 1, 1, 14, 5},
+	{"l4_1x1_1024-512", 1024, 512, 1, 1, 0, 14, 1},
+	{"l4_3x3s2_512", 512, 512, 3, 2, 1, 14, 1},
+	{"l4_1x1_512-2048", 512, 2048, 1, 1, 0, 7, 3},
+	{"l4_down_1x1s2_1024-2048", 1024, 2048, 1, 2, 0, 14, 1},
+	{"l4_1x1_2048-512", 2048, 512, 1, 1, 0, 7, 2},
+	{"l4_3x3_512", 512, 512, 3, 1, 1, 7, 2},
+}
+
+// convLayer is one benchmarked convolution with its buffers.
+type convLayer struct {
+	conv        *nn.Conv
+	pb          *kernels.PackedB // the plain GEMM of the same shape
+	src, dst, a []float32
+	scratch     []float32
+	h, m, k, n  int
+	flops       float64
+}
+
+func newConvLayer(b *testing.B, im *kernels.Impl, l resnet50Conv, opt *kernels.Options) *convLayer {
+	r := rand.New(rand.NewPCG(1, uint64(l.cin*l.cout)))
+	p := nn.SquareConv(l.cin, l.cout, l.k, l.stride, l.pad)
+	k := l.k * l.k * l.cin
+	c, err := nn.NewConvFor(im, p, randFloats(r, l.cout*k), randFloats(r, l.cout))
+	if err != nil {
+		b.Fatal(err)
+	}
+	oh, ow, err := c.OutSize(l.h, l.h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := oh * ow
+	pb, err := im.PackB(k, l.cout, randFloats(r, k*l.cout), l.cout)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &convLayer{
+		conv: c, pb: pb, h: l.h, m: m, k: k, n: l.cout,
+		src: randFloats(r, l.h*l.h*l.cin), dst: make([]float32, m*l.cout),
+		a: randFloats(r, m*k), scratch: make([]float32, c.ScratchSize(1, l.h, l.h, opt)),
+		flops: 2 * float64(m) * float64(k) * float64(l.cout),
+	}
+}
+
+func (c *convLayer) forward(b *testing.B, opt *kernels.Options) {
+	ep := nn.Epilogue{ReLU: true}
+	if err := c.conv.Forward(c.dst, c.src, 1, c.h, c.h, ep, c.scratch, opt); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func (c *convLayer) gemm(b *testing.B, opt *kernels.Options) {
+	ep := kernels.Epilogue{Bias: c.conv.Bias(), ReLU: true}
+	if err := kernels.SgemmPacked(c.m, c.a, c.k, c.pb, c.dst, c.n, ep, opt); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func randFloats(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 2*r.Float32() - 1
+	}
+	return s
+}
+
+// benchLevels runs f for every available kernels level except the pure-Go
+// one (unless it is the only one), and for one and two threads.
+func benchLevels(b *testing.B, f func(b *testing.B, im *kernels.Impl, opt *kernels.Options)) {
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	for _, im := range kernels.Impls() {
+		if !im.Available() || (im == kernels.Generic() && kernels.Active() != im) {
+			continue
+		}
+		for _, threads := range []int{1, 2} {
+			opt := &kernels.Options{Pool: pool, Threads: threads}
+			b.Run(fmt.Sprintf("impl=%s/threads=%d", im.Name(), threads), func(b *testing.B) { f(b, im, opt) })
+		}
+	}
+}
+
+// BenchmarkConvResNet50 runs every distinct convolution of ResNet-50 at
+// batch 1, im2col included (op=conv), next to the plain GEMM of the same
+// m, n, k with A already in memory (op=gemm).
+func BenchmarkConvResNet50(b *testing.B) {
+	benchLevels(b, func(b *testing.B, im *kernels.Impl, opt *kernels.Options) {
+		for _, l := range resnet50Convs {
+			c := newConvLayer(b, im, l, opt)
+			for _, op := range []string{"conv", "gemm"} {
+				run := c.forward
+				if op == "gemm" {
+					run = c.gemm
+				}
+				b.Run(fmt.Sprintf("layer=%s/op=%s", l.name, op), func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						run(b, opt)
+					}
+					b.ReportMetric(c.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	})
+}
+
+// BenchmarkConvResNet50All runs the 53 convolutions of ResNet-50 (each
+// distinct shape as many times as the network has it) and reports their
+// combined rate: the network's convolution work without the rest.
+func BenchmarkConvResNet50All(b *testing.B) {
+	benchLevels(b, func(b *testing.B, im *kernels.Impl, opt *kernels.Options) {
+		var layers []*convLayer
+		var counts []int
+		flops := 0.0
+		for _, l := range resnet50Convs {
+			c := newConvLayer(b, im, l, opt)
+			layers = append(layers, c)
+			counts = append(counts, l.count)
+			flops += c.flops * float64(l.count)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			for i, c := range layers {
+				for range counts[i] {
+					c.forward(b, opt)
+				}
+			}
+		}
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
+	})
+}
