@@ -51,12 +51,12 @@
 // conv1(p) -> bn2 -> relu -> conv2 [-> bn3 -> relu -> conv3 for bottlenecks],
 // and adds the shortcut: x itself, or downsample.0(p) (a 1x1 convolution of
 // the pre-activated input, with no BatchNorm) when the shape changes. The sum
-// is not activated. The stem is conv1 (no BatchNorm, no ReLU) and, for the
-// ImageNet stem, the max pool; after the last block come bn_final and ReLU,
-// then pooling and fc. This is the layout of timm's pre-activation ResNets
-// (ResNetV2 with preact=True), under torchvision-style names:
+// is not activated. The stem is as in v1 (conv1, bn1, ReLU and, for the
+// ImageNet stem, the max pool); after the last block come bn_final and ReLU,
+// then pooling and fc. The names mirror torchvision's (and match the
+// fixtures in testdata/, made by scripts/resnets.py):
 //
-//	conv1.weight                          stem convolution, no BatchNorm
+//	conv1.weight, bn1.*                   stem, as in v1
 //	layerS.B.bn1.*                        pre-activation of the block's input
 //	layerS.B.conv1.weight, layerS.B.bn2.*
 //	layerS.B.conv2.weight, layerS.B.bn3.* (bn3: bottlenecks only)

@@ -16,18 +16,17 @@ type convDef struct {
 
 // blockDef is one residual block.
 type blockDef struct {
-	name   string   // "layer1.0"
-	preact string   // V2: BN (then ReLU) applied to the block's input; "" otherwise
+	name   string    // "layer1.0"
+	preact string    // V2: BN (then ReLU) applied to the block's input; "" otherwise
 	convs  []convDef // the residual branch; the last one adds the shortcut
-	down   *convDef // the projection shortcut, nil for identity
+	down   *convDef  // the projection shortcut, nil for identity
 }
 
 // netDef is the whole network in execution order.
 type netDef struct {
-	arch     Arch // with defaults
-	stem     convDef
-	stemReLU bool   // v1: ReLU after the stem's BN
-	stemPool bool   // 3x3/2 max pool after the stem
+	arch     Arch    // with defaults
+	stem     convDef // followed by BN and ReLU in every version
+	stemPool bool    // 3x3/2 max pool after the stem
 	blocks   []blockDef
 	final    string // V2: BN (then ReLU) before pooling; "" otherwise
 	features int
@@ -39,17 +38,13 @@ func (a Arch) build() *netDef {
 	a = a.withDefaults()
 	n := &netDef{arch: a, classes: a.Classes}
 	v2 := a.Version == V2
-	stemBN := "bn1"
-	if v2 {
-		stemBN = ""
-	}
+	const stemBN = "bn1"
 	if a.Stem == StemImageNet {
 		n.stem = convDef{name: "conv1", bn: stemBN, cin: a.InChannels, cout: a.Width, k: 7, stride: 2, pad: 3, groups: 1}
 		n.stemPool = true
 	} else {
 		n.stem = convDef{name: "conv1", bn: stemBN, cin: a.InChannels, cout: a.Width, k: 3, stride: 1, pad: 1, groups: 1}
 	}
-	n.stemReLU = !v2
 	in := a.Width
 	for s, count := range a.Layers {
 		planes := a.Width << s

@@ -1,0 +1,66 @@
+package resnet
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gorn-ml/gorn/kernels"
+)
+
+// forEachLevel runs f for every kernels level compiled in, as a subtest
+// named level=NAME; levels this CPU cannot run are skipped.
+func forEachLevel(t *testing.T, f func(t *testing.T, level string)) {
+	t.Helper()
+	for _, im := range kernels.Impls() {
+		t.Run("level="+im.Name(), func(t *testing.T) {
+			if !im.Available() {
+				t.Skipf("CPU lacks %s", im.Requires())
+			}
+			f(t, im.Name())
+		})
+	}
+}
+
+// randInput returns n images of c x h x w values uniform in [-1, 1).
+func randInput(seed uint64, n, c, h, w int) []float32 {
+	r := rand.New(rand.NewPCG(seed, 99))
+	x := make([]float32, n*c*h*w)
+	for i := range x {
+		x[i] = r.Float32()*2 - 1
+	}
+	return x
+}
+
+// relL2 is ||got - want|| / ||want||.
+func relL2(got []float32, want []float64) float64 {
+	var num, den float64
+	for i, w := range want {
+		d := float64(got[i]) - w
+		num += d * d
+		den += w * w
+	}
+	return math.Sqrt(num / den)
+}
+
+// infer runs m on src and returns the logits.
+func infer(t testing.TB, m *Model, src []float32, batch int) []float32 {
+	t.Helper()
+	dst := make([]float32, batch*m.Classes())
+	if err := m.Infer(context.Background(), dst, src, batch); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// relL2f64 is relL2 for float64 results.
+func relL2f64(got, want []float64) float64 {
+	var num, den float64
+	for i, w := range want {
+		d := got[i] - w
+		num += d * d
+		den += w * w
+	}
+	return math.Sqrt(num / den)
+}

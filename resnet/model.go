@@ -1,0 +1,164 @@
+package resnet
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gorn-ml/gorn/kernels"
+)
+
+// Options tune a compiled [Model]. The zero value (or a nil *Options) runs
+// 224x224 images one at a time on every core, at the best kernels level
+// this CPU has.
+type Options struct {
+	// Threads is the number of threads one inference uses (the calling
+	// goroutine included). 0 means runtime.GOMAXPROCS(0). Ignored when Pool
+	// is set, except as a cap on how many of its threads a call uses.
+	Threads int
+	// Pool, when not nil, is a worker pool to share with other models; the
+	// model then does not own it and Close leaves it running. Otherwise New
+	// starts a pool of Threads threads, whose idle workers block (they never
+	// spin), and Close stops it.
+	Pool *kernels.Pool
+	// MaxBatch is the largest number of images one pass runs; the workspace
+	// is sized for it. Infer splits larger batches into passes of MaxBatch.
+	// 0 means 1.
+	MaxBatch int
+	// Height and Width are the input image size in pixels. 0 means 224.
+	Height, Width int
+	// Level names the kernels level to pack the weights for and run on
+	// ("avx2", "generic", ...; see kernels.Impls). "" means kernels.Active().
+	Level string
+}
+
+// Model is a compiled network: folded, packed weights and an execution plan.
+// It is safe for concurrent use by any number of goroutines; each call
+// runs on its own workspace.
+type Model struct {
+	arch     Arch // with defaults
+	h, w     int
+	maxBatch int
+	threads  int
+	pool     *kernels.Pool
+	ownPool  bool
+	kopt     kernels.Options
+	impl     *kernels.Impl
+	steps    []step
+	slots    []*slot
+	slab     int // floats of one workspace
+	inSize   int // floats of one input image
+	weights  int // bytes of packed weights and biases
+	wsPool   sync.Pool
+	isClosed atomic.Bool
+}
+
+// Errors returned by Infer.
+var (
+	// ErrInput reports an input or output of the wrong size, or a batch < 1.
+	ErrInput = errors.New("resnet: bad input")
+	// ErrClosed reports a call on a closed model.
+	ErrClosed = errors.New("resnet: model closed")
+)
+
+// New compiles arch with weights (see the package overview for names and
+// shapes). It checks every tensor first and names the key of the first
+// one that is missing, unexpected or of the wrong shape. weights is not
+// retained. opt may be nil.
+func New(arch Arch, weights Weights, opt *Options) (*Model, error) {
+	if err := arch.Validate(); err != nil {
+		return nil, err
+	}
+	n := arch.build()
+	specs := n.specs()
+	if err := n.checkKeys(weights, specs); err != nil {
+		return nil, err
+	}
+	return compile(n, weights, opt)
+}
+
+// NewRandom compiles arch with the weights [Random] would give for seed,
+// making them one layer at a time, so the full set is never held: the
+// model's memory is the packed weights and little more.
+func NewRandom(arch Arch, seed uint64, opt *Options) (*Model, error) {
+	if err := arch.Validate(); err != nil {
+		return nil, err
+	}
+	n := arch.build()
+	return compile(n, newGenerator(n, seed), opt)
+}
+
+// options applies the defaults and resolves the level.
+func (o *Options) resolve() (Options, *kernels.Impl, error) {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.Threads < 0 || r.MaxBatch < 0 || r.Height < 0 || r.Width < 0 {
+		return r, nil, fmt.Errorf("resnet: negative option in %+v", r)
+	}
+	if r.Threads == 0 {
+		r.Threads = runtime.GOMAXPROCS(0)
+	}
+	if r.Pool != nil {
+		r.Threads = min(r.Threads, r.Pool.Threads())
+	}
+	if r.MaxBatch == 0 {
+		r.MaxBatch = 1
+	}
+	if r.Height == 0 {
+		r.Height = 224
+	}
+	if r.Width == 0 {
+		r.Width = 224
+	}
+	if r.MaxBatch > 1<<16 || r.Height > 1<<15 || r.Width > 1<<15 {
+		return r, nil, fmt.Errorf("resnet: MaxBatch %d or input size %dx%d is too large", r.MaxBatch, r.Height, r.Width)
+	}
+	im := kernels.Active()
+	if r.Level != "" {
+		var err error
+		if im, err = kernels.Lookup(r.Level); err != nil {
+			return r, nil, err
+		}
+	}
+	return r, im, nil
+}
+
+// Arch returns the architecture, with defaults filled in.
+func (m *Model) Arch() Arch { return m.arch.WithClasses(m.arch.Classes) }
+
+// InputSize returns the image height and width the model takes.
+func (m *Model) InputSize() (h, w int) { return m.h, m.w }
+
+// InputLen is the number of floats of one input image: channels x H x W.
+func (m *Model) InputLen() int { return m.inSize }
+
+// Classes is the number of logits per image.
+func (m *Model) Classes() int { return m.arch.Classes }
+
+// MaxBatch is the number of images one pass runs.
+func (m *Model) MaxBatch() int { return m.maxBatch }
+
+// Threads is the number of threads one inference uses.
+func (m *Model) Threads() int { return m.threads }
+
+// Level is the kernels level the model runs on.
+func (m *Model) Level() *kernels.Impl { return m.impl }
+
+// WeightBytes is the memory the packed weights and biases take.
+func (m *Model) WeightBytes() int { return m.weights }
+
+// WorkspaceBytes is the memory one workspace takes: all activations and
+// scratch space of a pass of MaxBatch images.
+func (m *Model) WorkspaceBytes() int { return 4 * m.slab }
+
+// Close stops the model's worker pool (unless it was given in Options).
+// Calls after Close return ErrClosed. It is safe to call more than once.
+func (m *Model) Close() {
+	if !m.isClosed.Swap(true) && m.ownPool {
+		m.pool.Close()
+	}
+}
