@@ -247,4 +247,3 @@ func TestErrors(t *testing.T) {
 		t.Errorf("overflow: %v", err)
 	}
 }
-
