@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/gorn-ml/gorn/kernels"
+import (
+	"math"
+
+	"github.com/gorn-ml/gorn/kernels"
+)
 
 // Linear is a fully connected layer, y = x Wᵀ + b, with packed weights. It
 // is read-only after [NewLinear]: any number of goroutines may call Forward
@@ -21,7 +25,7 @@ func NewLinear(in, out int, weight, bias []float32) (*Linear, error) {
 // NewLinearFor is [NewLinear] for a given kernels level, which must be
 // available on this CPU.
 func NewLinearFor(im *kernels.Impl, in, out int, weight, bias []float32) (*Linear, error) {
-	if in < 1 || out < 1 || in > 1<<28 || out > 1<<28 || in > (1<<40)/out {
+	if in < 1 || out < 1 || in > 1<<28 || out > 1<<28 || in > min(1<<40, math.MaxInt)/out {
 		return nil, shapeErr("linear %d -> %d", in, out)
 	}
 	if im == nil || !im.Available() {

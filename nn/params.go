@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // ErrShape reports an invalid layer geometry, inconsistent sizes or a slice
@@ -125,7 +126,7 @@ func checkLen(name string, s []float32, need int) error {
 // tensorSize returns n*h*w*c, or an error if a size is negative or the
 // product overflows.
 func tensorSize(n, h, w, c int) (int, error) {
-	const limit = 1 << 40
+	const limit = min(1<<40, math.MaxInt) // 1<<40, or less where int is 32 bits
 	if n < 0 || h < 0 || w < 0 || c < 0 {
 		return 0, shapeErr("tensor %dx%dx%dx%d", n, h, w, c)
 	}
