@@ -2,10 +2,10 @@ package kernels
 
 import "sync"
 
-// gemmJob is one GEMM split into tasks: each task is a block of rows (a
-// multiple of MR) times a block of panels (a multiple of NR) of C, and runs
-// every K block for them in order. No two tasks share an element of C, and
-// the tiling of C does not depend on the split, so results do not depend on
+// gemmJob is one GEMM split into tasks: each task is a block of rows times
+// a block of panels (NR columns each) of C, and runs every K block for them
+// in order. No two tasks share an element of C, and every element is the
+// same chain of operations whatever the split, so results do not depend on
 // the thread count.
 type gemmJob struct {
 	im               *Impl
@@ -23,30 +23,38 @@ type gemmJob struct {
 
 var jobs = sync.Pool{New: func() any { return new(gemmJob) }}
 
+// stripScratchRows is how many rows of a partial panel a strip kernel
+// writes to scratch per call.
+const stripScratchRows = 48
+
 // scratch is per-task room for the edge tiles.
 type scratch struct {
-	a    []float32 // MR x kc, the last partial block of rows, zero padded
-	c    []float32 // MR x NR
+	a    []float32 // MR x kc, the last partial block of rows, zero padded (tile path)
+	c    []float32 // rows x NR: an edge tile or a strip of a partial panel
 	bias []float32 // NR
 }
 
 var scratches sync.Pool
 
-func getScratch(mr, nr, kc int) *scratch {
+func getScratch(im *Impl, kc int) *scratch {
 	s, _ := scratches.Get().(*scratch)
 	if s == nil {
 		s = new(scratch)
 	}
-	if cap(s.a) < mr*kc {
-		s.a = make([]float32, mr*kc)
+	na, nc := im.mr*kc, im.mr*im.nr
+	if im.strip != nil {
+		na, nc = 0, stripScratchRows*im.nr
 	}
-	if cap(s.c) < mr*nr {
-		s.c = make([]float32, mr*nr)
+	if cap(s.a) < na {
+		s.a = make([]float32, na)
 	}
-	if cap(s.bias) < nr {
-		s.bias = make([]float32, nr)
+	if cap(s.c) < nc {
+		s.c = make([]float32, nc)
 	}
-	s.a, s.c, s.bias = s.a[:mr*kc], s.c[:mr*nr], s.bias[:nr]
+	if cap(s.bias) < im.nr {
+		s.bias = make([]float32, im.nr)
+	}
+	s.a, s.c, s.bias = s.a[:na], s.c[:nc], s.bias[:im.nr]
 	return s
 }
 
@@ -99,14 +107,12 @@ func (g *gemmJob) split(threads int) int {
 
 // Do runs one task: rows [i0, i1) and panels [jp0, jp1) of C.
 func (g *gemmJob) Do(task, _ int) {
-	mr, nr := g.im.mr, g.im.nr
 	rt, ct := task/g.colTasks, task%g.colTasks
 	i0 := rt * g.rowChunk
 	i1 := min(i0+g.rowChunk, g.m)
 	jp0 := ct * g.colChunk
 	jp1 := min(jp0+g.colChunk, g.panels)
-	iFull := i0 + (i1-i0)/mr*mr // rows [iFull, i1) are a partial block
-	sc := getScratch(mr, nr, g.b.kc)
+	sc := getScratch(g.im, g.b.kc)
 	k := g.b.k
 	for p0 := 0; p0 < k; p0 += g.b.kc {
 		kcb := min(g.b.kc, k-p0)
@@ -118,6 +124,13 @@ func (g *gemmJob) Do(task, _ int) {
 		if last && g.ep.ReLU {
 			flags |= flagReLU
 		}
+		if g.im.strip != nil {
+			for jp := jp0; jp < jp1; jp++ {
+				g.stripPanel(sc, jp, p0, kcb, i0, i1, last, flags)
+			}
+			continue
+		}
+		iFull := i0 + (i1-i0)/g.im.mr*g.im.mr // rows [iFull, i1) are a partial block
 		if iFull < i1 {
 			g.loadEdgeRows(sc, iFull, i1, p0, kcb)
 		}
@@ -128,56 +141,39 @@ func (g *gemmJob) Do(task, _ int) {
 	scratches.Put(sc)
 }
 
-// panel runs every row block of one K block against one B panel.
+// panelBias returns the bias pointer for the panel at column j0 (nil
+// before the last K block), through scratch for a partial panel.
+func (g *gemmJob) panelBias(sc *scratch, j0, cols int, last bool) *float32 {
+	if !last || g.ep.Bias == nil {
+		return nil
+	}
+	if cols == g.im.nr {
+		return &g.ep.Bias[j0]
+	}
+	copy(sc.bias, g.ep.Bias[j0:j0+cols])
+	clear(sc.bias[cols:])
+	return &sc.bias[0]
+}
+
+// panel runs every row block of one K block against one B panel, a tile
+// per call (levels without a strip kernel).
 func (g *gemmJob) panel(sc *scratch, jp, p0, kcb, i0, iFull, i1 int, last bool, flags int) {
 	mr, nr := g.im.mr, g.im.nr
 	bp, _ := g.b.panel(p0, jp)
 	j0 := jp * nr
 	cols := min(nr, g.b.n-j0)
-	var bias *float32
-	if last && g.ep.Bias != nil {
+	bias := g.panelBias(sc, j0, cols, last)
+	for i := i0; i < iFull; i += mr {
+		ap := g.a[i*g.lda+p0:]
 		if cols == nr {
-			bias = &g.ep.Bias[j0]
+			raceTile(ap, g.lda, mr, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
+			g.im.kernel(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags)
 		} else {
-			copy(sc.bias, g.ep.Bias[j0:j0+cols])
-			clear(sc.bias[cols:])
-			bias = &sc.bias[0]
-		}
-	}
-	if cols == nr && g.im.blocks != nil {
-		g.fullTiles(bp, kcb, p0, i0, iFull, j0, bias, flags)
-	} else {
-		for i := i0; i < iFull; i += mr {
-			ap := g.a[i*g.lda+p0:]
-			if cols == nr {
-				raceTile(ap, g.lda, mr, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
-				g.im.kernel(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags)
-			} else {
-				g.edgeTile(sc, &ap[0], g.lda, bp, kcb, i, mr, j0, cols, bias, flags)
-			}
+			g.edgeTile(sc, &ap[0], g.lda, bp, kcb, i, mr, j0, cols, bias, flags)
 		}
 	}
 	if iFull < i1 {
 		g.edgeTile(sc, &sc.a[0], kcb, bp, kcb, iFull, i1-iFull, j0, cols, bias, flags)
-	}
-}
-
-// maxCallFlops bounds the work of one assembly call (about 20 µs at this
-// rate of 100 GFLOP/s): assembly is not preemptible, and a long call would
-// hold up the garbage collector for every goroutine.
-const maxCallFlops = 2 << 20
-
-// fullTiles runs the full tiles of rows [i0, iFull) against one B panel
-// with as few block-kernel calls as the bound on a call's work allows.
-func (g *gemmJob) fullTiles(bp []float32, kcb, p0, i0, iFull, j0 int, bias *float32, flags int) {
-	mr, nr := g.im.mr, g.im.nr
-	per := max(1, maxCallFlops/(2*mr*nr*kcb))
-	for i := i0; i < iFull; {
-		blocks := min(per, (iFull-i)/mr)
-		ap := g.a[i*g.lda+p0:]
-		raceTile(ap, g.lda, blocks*mr, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
-		g.im.blocks(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags, blocks)
-		i += blocks * mr
 	}
 }
 

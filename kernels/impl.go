@@ -39,10 +39,12 @@ const (
 // element sits.
 type microKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int)
 
-// blockKernel is a microKernel that computes blocks tiles, one below the
-// other (tile t reads A from a+t*MR*lda and writes C at c+t*MR*ldc), in one
-// call, to save the per-call cost on short K blocks. blocks >= 1.
-type blockKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, blocks int)
+// stripKernel computes rows x NR of C (any rows >= 1) against one packed B
+// panel, reading A in place, in tiles of h rows (1 <= h <= MR, the last one
+// shorter if need be): the microKernel loop with rows for MR. A level that
+// has one needs no scratch copies for partial row blocks and makes one call
+// per panel instead of one per tile.
+type stripKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows, h int)
 
 // Impl is one implementation level of the kernels: a micro-kernel and the
 // tile shape its packed weights use. The values are fixed at start-up; use
@@ -53,7 +55,7 @@ type Impl struct {
 	available bool
 	mr, nr    int
 	kernel    microKernel
-	blocks    blockKernel // optional; the driver calls kernel when nil
+	strip     stripKernel // optional; without it the driver calls kernel per tile
 }
 
 // Name is the level's short name: "avx512", "avx2", "neon" or "generic".

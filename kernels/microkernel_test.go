@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestMicroKernelContract calls every level's micro-kernel (and its block
+// TestMicroKernelContract calls every level's micro-kernel (and its strip
 // kernel, when it has one) directly, for every kc from 1 to 9 (each k-loop
 // remainder) and a few longer ones, every flag combination, with and
 // without bias, and checks the microKernel contract element by element,
@@ -19,7 +19,7 @@ func TestMicroKernelContract(t *testing.T) {
 			for flags := 0; flags < 4; flags++ {
 				for _, bias := range []bool{false, true} {
 					for _, blocks := range []int{1, 2, 3} {
-						if blocks > 1 && im.blocks == nil {
+						if blocks > 1 && im.strip == nil {
 							continue
 						}
 						microCase(t, im, r, kc, flags, bias, blocks)
@@ -67,7 +67,7 @@ func microCase(t *testing.T, im *Impl, r *rand.Rand, kc, flags int, withBias boo
 	if blocks == 1 {
 		im.kernel(&a[0], lda, &b[0], kc, &c[0], ldc, bp, flags)
 	} else {
-		im.blocks(&a[0], lda, &b[0], kc, &c[0], ldc, bp, flags, blocks)
+		im.strip(&a[0], lda, &b[0], kc, &c[0], ldc, bp, flags, rows, mr)
 	}
 	checkSpecials(t, rows, nr, kc, c, ldc, want, mag, before, flags, blocks)
 	checkGuards(t, "A", aw)

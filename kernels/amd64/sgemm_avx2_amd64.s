@@ -2,8 +2,10 @@
 
 #include "textflag.h"
 
-// AVX2+FMA single-precision GEMM micro-kernel: 6x16 tiles of C, from six
-// rows of A read in place (lda apart) and a packed B panel 16 floats wide.
+// AVX2+FMA single-precision GEMM kernel: a strip of rows x 16 of C, from
+// rows of A read in place (lda apart) and one packed B panel 16 floats
+// wide, cut into tiles of h rows (the last one shorter if need be). A tile
+// of r <= 6 rows keeps its r x 16 sums in 2r YMM registers.
 //
 // Vector registers:
 //	Y0  Y1    row 0 of the tile, columns 0-7 and 8-15
@@ -15,54 +17,141 @@
 //	Y12 Y13   B[p][0:8], B[p][8:16]; bias in the epilogue
 //	Y14 Y15   A[i][p] broadcast (two, alternating); zero for ReLU
 //
-// Each accumulator is one chain of FMAs in p order.
+// Each accumulator is one chain of FMAs in p order, whatever the tile's
+// height, so an element of C does not depend on how rows are cut into tiles.
 
-#define A0     AX  // &A[row 0][p]
-#define A3     R10 // &A[row 3][p]; &C[row 3] in the epilogue
+#define A0     AX  // &A[tile row 0][p]
+#define A3     R10 // &A[tile row 3][p]; &C[tile row 3] in the epilogue
 #define LDA    SI  // lda in bytes
-#define BPTR     BX  // &Bpanel[p][0]
-#define K      CX  // k steps left
-#define CP     DX  // &C[row 0] of the current tile
+#define BPTR   BX  // &Bpanel[p][0]
+#define K      CX  // k steps left; the tile's height in the epilogue
+#define CP     DX  // &C[tile row 0]
 #define LDC    DI  // ldc in bytes
-#define BIAS   R8
-#define FLAGS  R9
-#define BLOCKS R11 // tiles left
-#define ABLK   R12 // &A[row 0][0] of the current tile
+#define PF0    R8  // &A[next tile row 0][p], prefetched
+#define PF3    R9  // &A[next tile row 3][p]
+#define ROWS   R11 // rows left
+#define ABLK   R12 // &A[tile row 0][0]
 #define BPANEL R13 // &Bpanel[0][0]
+#define BIAS   AX  // bias, in the epilogue
+#define TMP    AX  // scratch between tiles
 
-// KSTEP is one k step: acc[i][:] += A[i][p] * B[p][:] for the six rows.
-// bo is the byte offset of B's row p from BPTR, ao that of A[.][p] from A0/A3.
-#define KSTEP(bo0, bo1, ao) \
-	VMOVUPS      bo0(BPTR), Y12             \
-	VMOVUPS      bo1(BPTR), Y13             \
-	VBROADCASTSS ao(A0), Y14              \
-	VFMADD231PS  Y12, Y14, Y0             \
-	VFMADD231PS  Y13, Y14, Y1             \
-	VBROADCASTSS ao(A0)(LDA*1), Y15       \
-	VFMADD231PS  Y12, Y15, Y2             \
-	VFMADD231PS  Y13, Y15, Y3             \
-	VBROADCASTSS ao(A0)(LDA*2), Y14       \
-	VFMADD231PS  Y12, Y14, Y4             \
-	VFMADD231PS  Y13, Y14, Y5             \
-	VBROADCASTSS ao(A3), Y15              \
-	VFMADD231PS  Y12, Y15, Y6             \
-	VFMADD231PS  Y13, Y15, Y7             \
-	VBROADCASTSS ao(A3)(LDA*1), Y14       \
-	VFMADD231PS  Y12, Y14, Y8             \
-	VFMADD231PS  Y13, Y14, Y9             \
-	VBROADCASTSS ao(A3)(LDA*2), Y15       \
-	VFMADD231PS  Y12, Y15, Y10            \
-	VFMADD231PS  Y13, Y15, Y11
+// PREFETCH6 asks for the next tile's A rows at the current k offset: by the
+// time that tile starts they have moved from L2, L3 or memory to L1.
+#define PREFETCH6 \
+	PREFETCHT0 (PF0)         \
+	PREFETCHT0 (PF0)(LDA*1)  \
+	PREFETCHT0 (PF0)(LDA*2)  \
+	PREFETCHT0 (PF3)         \
+	PREFETCHT0 (PF3)(LDA*1)  \
+	PREFETCHT0 (PF3)(LDA*2)
 
-// ROW applies op (with a memory or register source) to the two
-// accumulators of a row: op src0, acc0; op src1, acc1.
-#define ROW(op, m0, m1, y0, y1) \
-	op m0, y0, y0 \
-	op m1, y1, y1
+// FMA2 is one row of a k step: acc0, acc1 += A[i][p] * B[p][0:16].
+#define FMA2(src, yb, acc0, acc1) \
+	VBROADCASTSS src, yb          \
+	VFMADD231PS  Y12, yb, acc0    \
+	VFMADD231PS  Y13, yb, acc1
 
-// func Sgemm6x16AVX2(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, blocks int)
+// KSTEPr is one k step for a tile of r rows: load B's row p (at byte offsets
+// bo0, bo1 from BPTR) and update the r rows (A[.][p] at byte offset ao).
+#define KSTEP1(bo0, bo1, ao) \
+	VMOVUPS bo0(BPTR), Y12 \
+	VMOVUPS bo1(BPTR), Y13 \
+	FMA2(ao(A0), Y14, Y0, Y1)
+
+#define KSTEP2(bo0, bo1, ao) \
+	KSTEP1(bo0, bo1, ao) \
+	FMA2(ao(A0)(LDA*1), Y15, Y2, Y3)
+
+#define KSTEP3(bo0, bo1, ao) \
+	KSTEP2(bo0, bo1, ao) \
+	FMA2(ao(A0)(LDA*2), Y14, Y4, Y5)
+
+#define KSTEP4(bo0, bo1, ao) \
+	KSTEP3(bo0, bo1, ao) \
+	FMA2(ao(A3), Y15, Y6, Y7)
+
+#define KSTEP5(bo0, bo1, ao) \
+	KSTEP4(bo0, bo1, ao) \
+	FMA2(ao(A3)(LDA*1), Y14, Y8, Y9)
+
+#define KSTEP6(bo0, bo1, ao) \
+	KSTEP5(bo0, bo1, ao) \
+	FMA2(ao(A3)(LDA*2), Y15, Y10, Y11)
+
+// TILE is the whole k loop of a tile of r rows, four k steps at a time,
+// then one at a time; it leaves r in K and jumps to the epilogue.
+#define TILE(KSTEP, r, kloop, ktail, kdone) \
+	MOVQ   ABLK, A0                  \
+	LEAQ   (LDA)(LDA*2), A3          \
+	ADDQ   A0, A3                    \
+	MOVQ   $r, PF0                   \
+	IMULQ  LDA, PF0                  \
+	ADDQ   ABLK, PF0                 \
+	LEAQ   (LDA)(LDA*2), PF3         \
+	ADDQ   PF0, PF3                  \
+	MOVQ   BPANEL, BPTR              \
+	MOVQ   kc+24(FP), K              \
+	CMPQ   K, $4                     \
+	JLT    ktail                     \
+kloop:                               \
+	PREFETCH6                        \
+	KSTEP(0, 32, 0)                  \
+	KSTEP(64, 96, 4)                 \
+	KSTEP(128, 160, 8)               \
+	KSTEP(192, 224, 12)              \
+	ADDQ   $256, BPTR                \
+	ADDQ   $16, A0                   \
+	ADDQ   $16, A3                   \
+	ADDQ   $16, PF0                  \
+	ADDQ   $16, PF3                  \
+	SUBQ   $4, K                     \
+	CMPQ   K, $4                     \
+	JGE    kloop                     \
+	TESTQ  K, K                      \
+	JZ     kdone                     \
+ktail:                               \
+	KSTEP(0, 32, 0)                  \
+	ADDQ   $64, BPTR                 \
+	ADDQ   $4, A0                    \
+	ADDQ   $4, A3                    \
+	DECQ   K                         \
+	JNZ    ktail                     \
+kdone:                               \
+	MOVQ   $r, K                     \
+	JMP    epilogue
+
+// ROWOP applies op to the two accumulators of a row with sources s0, s1.
+#define ROWOP(op, s0, s1, y0, y1) \
+	op s0, y0, y0 \
+	op s1, y1, y1
+
+// ALLROWS applies op with sources s0, s1 to all twelve accumulators.
+#define ALLROWS(op, s0, s1) \
+	ROWOP(op, s0, s1, Y0, Y1)   \
+	ROWOP(op, s0, s1, Y2, Y3)   \
+	ROWOP(op, s0, s1, Y4, Y5)   \
+	ROWOP(op, s0, s1, Y6, Y7)   \
+	ROWOP(op, s0, s1, Y8, Y9)   \
+	ROWOP(op, s0, s1, Y10, Y11)
+
+// ONROWS jumps to the label for the tile's height K (1 to 6): r6 ... r1
+// fall through one into the next, from the last row to row 0.
+#define ONROWS(r6, r5, r4, r3, r2, r1) \
+	CMPQ K, $6 \
+	JEQ  r6    \
+	CMPQ K, $5 \
+	JEQ  r5    \
+	CMPQ K, $4 \
+	JEQ  r4    \
+	CMPQ K, $3 \
+	JEQ  r3    \
+	CMPQ K, $2 \
+	JEQ  r2    \
+	JMP  r1
+
+// func SgemmStripAVX2(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)
 // Requires: AVX2, FMA
-TEXT ·Sgemm6x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·SgemmStripAVX2(SB), NOSPLIT, $0-80
 	MOVQ  a+0(FP), ABLK
 	MOVQ  lda+8(FP), LDA
 	SHLQ  $2, LDA
@@ -70,121 +159,141 @@ TEXT ·Sgemm6x16AVX2(SB), NOSPLIT, $0-72
 	MOVQ  c+32(FP), CP
 	MOVQ  ldc+40(FP), LDC
 	SHLQ  $2, LDC
-	MOVQ  bias+48(FP), BIAS
-	MOVQ  flags+56(FP), FLAGS
-	MOVQ  blocks+64(FP), BLOCKS
-	TESTQ BLOCKS, BLOCKS
+	MOVQ  rows+64(FP), ROWS
+	TESTQ ROWS, ROWS
 	JLE   done
 
 tile:
-	// acc = 0; A0, A3 = &A[0][0], &A[3][0]; BPTR = &Bpanel[0][0]
-	MOVQ   ABLK, A0
-	LEAQ   (LDA)(LDA*2), A3
-	ADDQ   A0, A3
-	MOVQ   BPANEL, BPTR
-	MOVQ   kc+24(FP), K
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	CMPQ   K, $4
-	JLT    ktail
+	// this tile's height: K = min(h, rows left); then its k loop
+	MOVQ    h+72(FP), K
+	CMPQ    K, ROWS
+	CMOVQGT ROWS, K
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VXORPS  Y8, Y8, Y8
+	VXORPS  Y9, Y9, Y9
+	VXORPS  Y10, Y10, Y10
+	VXORPS  Y11, Y11, Y11
+	CMPQ    K, $6
+	JGE     tile6
+	CMPQ    K, $5
+	JEQ     tile5
+	CMPQ    K, $4
+	JEQ     tile4
+	CMPQ    K, $3
+	JEQ     tile3
+	CMPQ    K, $2
+	JEQ     tile2
+	JMP     tile1
 
-kloop4:
-	// four k steps: p, p+1, p+2, p+3
-	KSTEP(0, 32, 0)
-	KSTEP(64, 96, 4)
-	KSTEP(128, 160, 8)
-	KSTEP(192, 224, 12)
-	ADDQ $256, BPTR
-	ADDQ $16, A0
-	ADDQ $16, A3
-	SUBQ $4, K
-	CMPQ K, $4
-	JGE  kloop4
-	TESTQ K, K
-	JZ   epilogue
+tile6:
+	TILE(KSTEP6, 6, kloop6, ktail6, kdone6)
 
-ktail:
-	// one k step at a time for the last kc%4
-	KSTEP(0, 32, 0)
-	ADDQ $64, BPTR
-	ADDQ $4, A0
-	ADDQ $4, A3
-	DECQ K
-	JNZ  ktail
+tile5:
+	TILE(KSTEP5, 5, kloop5, ktail5, kdone5)
+
+tile4:
+	TILE(KSTEP4, 4, kloop4, ktail4, kdone4)
+
+tile3:
+	TILE(KSTEP3, 3, kloop3, ktail3, kdone3)
+
+tile2:
+	TILE(KSTEP2, 2, kloop2, ktail2, kdone2)
+
+tile1:
+	TILE(KSTEP1, 1, kloop1, ktail1, kdone1)
 
 epilogue:
+	// K rows are live. A3 = &C[3][0]
 	LEAQ  (LDC)(LDC*2), A3
-	ADDQ  CP, A3 // A3 = &C[3][0]
-	TESTQ $1, FLAGS
+	ADDQ  CP, A3
+	TESTQ $1, flags+56(FP)
 	JZ    addbias
 
-	// acc += C
-	ROW(VADDPS, (CP), 32(CP), Y0, Y1)
-	ROW(VADDPS, (CP)(LDC*1), 32(CP)(LDC*1), Y2, Y3)
-	ROW(VADDPS, (CP)(LDC*2), 32(CP)(LDC*2), Y4, Y5)
-	ROW(VADDPS, (A3), 32(A3), Y6, Y7)
-	ROW(VADDPS, (A3)(LDC*1), 32(A3)(LDC*1), Y8, Y9)
-	ROW(VADDPS, (A3)(LDC*2), 32(A3)(LDC*2), Y10, Y11)
+	// acc += C, rows K-1 down to 0
+	ONROWS(addc6, addc5, addc4, addc3, addc2, addc1)
+
+addc6:
+	ROWOP(VADDPS, (A3)(LDC*2), 32(A3)(LDC*2), Y10, Y11)
+
+addc5:
+	ROWOP(VADDPS, (A3)(LDC*1), 32(A3)(LDC*1), Y8, Y9)
+
+addc4:
+	ROWOP(VADDPS, (A3), 32(A3), Y6, Y7)
+
+addc3:
+	ROWOP(VADDPS, (CP)(LDC*2), 32(CP)(LDC*2), Y4, Y5)
+
+addc2:
+	ROWOP(VADDPS, (CP)(LDC*1), 32(CP)(LDC*1), Y2, Y3)
+
+addc1:
+	ROWOP(VADDPS, (CP), 32(CP), Y0, Y1)
 
 addbias:
+	MOVQ  bias+48(FP), BIAS
 	TESTQ BIAS, BIAS
 	JZ    relu
 
-	// acc += bias
+	// acc += bias (rows past K hold zeros and are not stored)
 	VMOVUPS (BIAS), Y12
 	VMOVUPS 32(BIAS), Y13
-	ROW(VADDPS, Y12, Y13, Y0, Y1)
-	ROW(VADDPS, Y12, Y13, Y2, Y3)
-	ROW(VADDPS, Y12, Y13, Y4, Y5)
-	ROW(VADDPS, Y12, Y13, Y6, Y7)
-	ROW(VADDPS, Y12, Y13, Y8, Y9)
-	ROW(VADDPS, Y12, Y13, Y10, Y11)
+	ALLROWS(VADDPS, Y12, Y13)
 
 relu:
-	TESTQ $2, FLAGS
+	TESTQ $2, flags+56(FP)
 	JZ    store
 
 	// acc = max(acc, 0): VMAXPS returns its second source (zero) when
 	// either is NaN, and +0 for -0.
 	VXORPS Y14, Y14, Y14
-	ROW(VMAXPS, Y14, Y14, Y0, Y1)
-	ROW(VMAXPS, Y14, Y14, Y2, Y3)
-	ROW(VMAXPS, Y14, Y14, Y4, Y5)
-	ROW(VMAXPS, Y14, Y14, Y6, Y7)
-	ROW(VMAXPS, Y14, Y14, Y8, Y9)
-	ROW(VMAXPS, Y14, Y14, Y10, Y11)
+	ALLROWS(VMAXPS, Y14, Y14)
 
 store:
-	VMOVUPS Y0, (CP)
-	VMOVUPS Y1, 32(CP)
-	VMOVUPS Y2, (CP)(LDC*1)
-	VMOVUPS Y3, 32(CP)(LDC*1)
-	VMOVUPS Y4, (CP)(LDC*2)
-	VMOVUPS Y5, 32(CP)(LDC*2)
-	VMOVUPS Y6, (A3)
-	VMOVUPS Y7, 32(A3)
-	VMOVUPS Y8, (A3)(LDC*1)
-	VMOVUPS Y9, 32(A3)(LDC*1)
+	// C = acc, rows K-1 down to 0
+	ONROWS(st6, st5, st4, st3, st2, st1)
+
+st6:
 	VMOVUPS Y10, (A3)(LDC*2)
 	VMOVUPS Y11, 32(A3)(LDC*2)
 
-	// next tile: six rows down in A and C
-	LEAQ (LDA)(LDA*2), A0
-	LEAQ (ABLK)(A0*2), ABLK
-	LEAQ (LDC)(LDC*2), A0
-	LEAQ (CP)(A0*2), CP
-	DECQ BLOCKS
-	JNZ  tile
+st5:
+	VMOVUPS Y8, (A3)(LDC*1)
+	VMOVUPS Y9, 32(A3)(LDC*1)
+
+st4:
+	VMOVUPS Y6, (A3)
+	VMOVUPS Y7, 32(A3)
+
+st3:
+	VMOVUPS Y4, (CP)(LDC*2)
+	VMOVUPS Y5, 32(CP)(LDC*2)
+
+st2:
+	VMOVUPS Y2, (CP)(LDC*1)
+	VMOVUPS Y3, 32(CP)(LDC*1)
+
+st1:
+	VMOVUPS Y0, (CP)
+	VMOVUPS Y1, 32(CP)
+
+	// next tile: K rows down in A and C
+	MOVQ  K, TMP
+	IMULQ LDA, TMP
+	ADDQ  TMP, ABLK
+	MOVQ  K, TMP
+	IMULQ LDC, TMP
+	ADDQ  TMP, CP
+	SUBQ  K, ROWS
+	JG    tile
 
 done:
 	VZEROUPPER
