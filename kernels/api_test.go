@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -44,7 +45,7 @@ func TestBadArguments(t *testing.T) {
 		"short B":        func() error { return Sgemm(6, 4, 5, a, 5, b[:19], 4, c, 4, Epilogue{}, nil) },
 		"short C":        func() error { return Sgemm(6, 4, 5, a, 5, b, 4, c[:23], 4, Epilogue{}, nil) },
 		"short bias":     func() error { return Sgemm(6, 4, 5, a, 5, b, 4, c, 4, Epilogue{Bias: make([]float32, 3)}, nil) },
-		"huge stride":    func() error { return Sgemm(6, 4, 5, a, 1<<62, b, 4, c, 4, Epilogue{}, nil) },
+		"huge stride":    func() error { return Sgemm(6, 4, 5, a, math.MaxInt/2, b, 4, c, 4, Epilogue{}, nil) },
 		"nil packed":     func() error { return SgemmPacked(6, a, 5, nil, c, 4, Epilogue{}, nil) },
 		"packed wrong k": func() error { return SgemmPacked(6, a[:6*4], 4, pb, c, 4, Epilogue{}, nil) },
 		"packed short C": func() error { return SgemmPacked(6, a, 5, pb, c[:20], 4, Epilogue{}, nil) },
