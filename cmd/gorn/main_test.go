@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const digitsDir = "../../testdata/digits"
+
+var digitsModel = filepath.Join(digitsDir, "digits_resnet.onnx")
+
+// gorn runs the command line in-process and returns its exit status and
+// output.
+func gorn(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// writeFile writes data to a new file called name in a temporary directory.
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBadInput(t *testing.T) {
+	junkONNX := writeFile(t, "junk.onnx", []byte("this is not a protobuf\xff\xff\xff"))
+	emptyONNX := writeFile(t, "empty.onnx", nil)
+	junkST := writeFile(t, "junk.safetensors", []byte{1, 2, 3})
+	short := writeFile(t, "short.bin", make([]byte, 4*3*32*32-4))
+	input := filepath.Join(digitsDir, "heldout_inputs.f32")
+	notImage := writeFile(t, "x.png", []byte("hello"))
+	truncated := writeFile(t, "t.png", mustRead(t, filepath.Join(digitsDir, "heldout", "0000.png"))[:100])
+	out := filepath.Join(t.TempDir(), "out.bin")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no command", nil, 2},
+		{"unknown command", []string{"frobnicate"}, 2},
+		{"unknown flag", []string{"info", "-bogus"}, 2},
+		{"bad flag value", []string{"bench", "-batch", "x"}, 2},
+		{"info without model", []string{"info"}, 2},
+		{"info extra argument", []string{"info", "-model", digitsModel, "extra"}, 2},
+		{"info missing file", []string{"info", "-model", "/nonexistent/m.onnx"}, 1},
+		{"info junk onnx", []string{"info", "-model", junkONNX}, 1},
+		{"info empty onnx", []string{"info", "-model", emptyONNX}, 1},
+		{"info unknown extension", []string{"info", "-model", input}, 2},
+		{"info onnx with arch", []string{"info", "-model", digitsModel, "-arch", "resnet18"}, 2},
+		{"safetensors without arch", []string{"info", "-model", junkST}, 2},
+		{"safetensors bad arch", []string{"info", "-model", junkST, "-arch", "resnet9"}, 2},
+		{"junk safetensors", []string{"info", "-model", junkST, "-arch", "resnet18"}, 1},
+		{"run without shape", []string{"run", "-model", digitsModel, "-input", input, "-output", out}, 2},
+		{"run without output", []string{"run", "-model", digitsModel, "-input", input, "-shape", "1,3,32,32"}, 2},
+		{"run three dims", []string{"run", "-model", digitsModel, "-input", input, "-shape", "3,32,32", "-output", out}, 2},
+		{"run zero dim", []string{"run", "-model", digitsModel, "-input", input, "-shape", "0,3,32,32", "-output", out}, 2},
+		{"run huge shape", []string{"run", "-model", digitsModel, "-input", input, "-shape", "65536,3,224,224", "-output", out}, 2},
+		{"run wrong size", []string{"run", "-model", digitsModel, "-input", input, "-shape", "1,3,32,32", "-output", out}, 1},
+		{"run short file", []string{"run", "-model", digitsModel, "-input", short, "-shape", "1,3,32,32", "-output", out}, 1},
+		{"run missing input", []string{"run", "-model", digitsModel, "-input", "/nonexistent", "-shape", "1,3,32,32", "-output", out}, 1},
+		{"run wrong image size", []string{"run", "-model", digitsModel, "-input", input, "-shape", "8,3,64,32", "-output", out}, 1},
+		{"run wrong channels", []string{"run", "-model", digitsModel, "-input", input, "-shape", "96,1,32,32", "-output", out}, 1},
+		{"run bad threads", []string{"run", "-model", digitsModel, "-input", input, "-shape", "32,3,32,32", "-output", out, "-threads", "-1"}, 1},
+		{"run bad level", []string{"run", "-model", digitsModel, "-input", input, "-shape", "32,3,32,32", "-output", out, "-level", "sse9"}, 1},
+		{"run unwritable output", []string{"run", "-model", digitsModel, "-input", input, "-shape", "32,3,32,32", "-output", "/nonexistent/o.bin"}, 1},
+		{"bench zero batch", []string{"bench", "-batch", "0"}, 2},
+		{"bench small size", []string{"bench", "-size", "16"}, 2},
+		{"bench unknown arch", []string{"bench", "-arch", "resnet9"}, 2},
+		{"bench bad version", []string{"bench", "-arch", "resnet18-v3"}, 2},
+		{"bench zero runs", []string{"bench", "-n", "0"}, 2},
+		{"classify without images", []string{"classify", "-model", digitsModel}, 2},
+		{"classify without model", []string{"classify", notImage}, 2},
+		{"classify bad topk", []string{"classify", "-model", digitsModel, "-topk", "0", notImage}, 2},
+		{"classify not an image", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", notImage}, 1},
+		{"classify truncated image", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", truncated}, 1},
+		{"classify missing image", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", "/nonexistent.png"}, 1},
+		{"classify wrong crop", []string{"classify", "-model", digitsModel, notImage}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := gorn(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit status %d, want %d; stderr %q", code, tc.code, stderr)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") || !strings.HasPrefix(stderr, "gorn") {
+				t.Errorf("stderr is not one line starting with gorn: %q", stderr)
+			}
+			if stdout != "" {
+				t.Errorf("unexpected stdout %q", stdout)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}} {
+		code, stdout, stderr := gorn(t, args...)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "Commands:") {
+			t.Errorf("gorn %v: status %d, stderr %q, stdout %q", args, code, stderr, stdout)
+		}
+	}
+	flags := map[string][]string{
+		"classify": {"-model", "-topk", "-resize", "-crop", "-mean", "-std", "-labels", "-threads"},
+		"run":      {"-model", "-input", "-shape", "-output", "-threads", "-arch", "-level"},
+		"bench":    {"-model", "-arch", "-batch", "-threads", "-n", "-size", "-profile", "-peak", "Peak:"},
+		"info":     {"-model", "-arch"},
+	}
+	for _, c := range commands {
+		code, stdout, stderr := gorn(t, c.name, "-h")
+		if code != 0 || stderr != "" {
+			t.Errorf("%s -h: status %d, stderr %q", c.name, code, stderr)
+		}
+		if !strings.HasPrefix(stdout, "Usage: gorn "+c.name) {
+			t.Errorf("%s -h does not start with its usage line: %.80q", c.name, stdout)
+		}
+		for _, f := range flags[c.name] {
+			if !strings.Contains(stdout, f) {
+				t.Errorf("%s -h does not mention %s", c.name, f)
+			}
+		}
+	}
+}
