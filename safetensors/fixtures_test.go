@@ -96,6 +96,21 @@ func TestFixtures(t *testing.T) {
 	if err != nil || len(paths) < 7 {
 		t.Fatalf("found %d fixture sidecars in ../testdata (err %v), want at least 7", len(paths), err)
 	}
+	checkFixtures(t, paths)
+}
+
+// TestLargeFixtures checks the full-size models that
+// scripts/export_onnx.py --large writes to testdata/large/ (not committed),
+// when they are there.
+func TestLargeFixtures(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "large", "*.json"))
+	if testing.Short() || len(paths) == 0 {
+		t.Skip("no testdata/large fixtures (scripts/export_onnx.py --large), or -short")
+	}
+	checkFixtures(t, paths)
+}
+
+func checkFixtures(t *testing.T, paths []string) {
 	for _, jp := range paths {
 		name := strings.TrimSuffix(filepath.Base(jp), ".json")
 		t.Run(name, func(t *testing.T) {

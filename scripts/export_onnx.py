@@ -23,9 +23,11 @@ expected logits are that fixture's __expected__ (float64 torch) for its
 __input__: all N images for dynamic-batch files, the first image for batch-1 files.
 
 --large exports torchvision resnet18/34/50/101/152, wide_resnet50_2 and
-resnext50_32x4d with random weights and random BN statistics, each fused and kept,
-dynamic batch, opset 17, with testdata/large/<name>.io.safetensors holding a
-[4, 3, 224, 224] __input__ and the float64 __expected__ logits.
+resnext50_32x4d, and full-size pre-activation models preact_resnet18_v2 and
+preact_resnet50_v2 (resnets.py), with random weights and random BN statistics,
+each fused and kept, dynamic batch, opset 17, next to testdata/large/<name>.safetensors
+(state dict + [4, 3, 224, 224] __input__ + float64 __expected__, as the small
+fixtures) and <name>.json.
 """
 
 import argparse
@@ -132,27 +134,65 @@ def export_small(outdir):
 
 
 LARGE = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
-         "wide_resnet50_2", "resnext50_32x4d"]
+         "wide_resnet50_2", "resnext50_32x4d", "preact_resnet18_v2", "preact_resnet50_v2"]
+
+# Full-size pre-activation models (scripts/resnets.py naming), torchvision has none.
+LARGE_V2 = {
+    "preact_resnet18_v2": dict(block="basic", version="v2", layers=[2, 2, 2, 2], width=64,
+                               groups=1, width_per_group=64, classes=1000),
+    "preact_resnet50_v2": dict(block="bottleneck", version="v2", layers=[3, 4, 6, 3], width=64,
+                               groups=1, width_per_group=64, classes=1000),
+}
+
+TORCHVISION = {  # name -> (block, layers, groups, width_per_group)
+    "resnet18": ("basic", [2, 2, 2, 2], 1, 64), "resnet34": ("basic", [3, 4, 6, 3], 1, 64),
+    "resnet50": ("bottleneck", [3, 4, 6, 3], 1, 64), "resnet101": ("bottleneck", [3, 4, 23, 3], 1, 64),
+    "resnet152": ("bottleneck", [3, 8, 36, 3], 1, 64),
+    "wide_resnet50_2": ("bottleneck", [3, 4, 6, 3], 1, 128),
+    "resnext50_32x4d": ("bottleneck", [3, 4, 6, 3], 32, 4),
+}
+
+
+def large_model(name):
+    """(model, arch) for a full-size model name."""
+    if name in LARGE_V2:
+        arch = dict(LARGE_V2[name])
+        return resnets.ResNet(arch), arch
+    import torchvision
+
+    block, layers, groups, wpg = TORCHVISION[name]
+    arch = dict(block=block, version="v1.5", layers=layers, width=64, groups=groups,
+                width_per_group=wpg, classes=1000)
+    return getattr(torchvision.models, name)(), arch
 
 
 def export_large(outdir, names):
-    import torchvision
-
     os.makedirs(outdir, exist_ok=True)
-    for i, name in enumerate(names):
-        torch.manual_seed(gen_fixtures.SEED + i)
-        gen = torch.Generator().manual_seed(gen_fixtures.SEED + i)
-        model = getattr(torchvision.models, name)()
+    for name in names:
+        if name not in LARGE:
+            raise SystemExit("unknown model %r (want one of %s)" % (name, ", ".join(LARGE)))
+        seed = gen_fixtures.SEED + LARGE.index(name)
+        torch.manual_seed(seed)
+        gen = torch.Generator().manual_seed(seed)
+        model, arch = large_model(name)
         gen_fixtures.randomize_bn(model, [4, 3, 224, 224], gen)
         x = torch.randn([4, 3, 224, 224], generator=gen)
         with torch.no_grad():
             y = model.double()(x.double())
             model.float()
-        st_io.save(os.path.join(outdir, name + ".io.safetensors"),
-                   {"__input__": x, "__expected__": y}, {"model": name})
+        arch.update(name=name, input_shape=list(x.shape))
+        arch.update(resnets.derived(arch))
+        tensors = gen_fixtures.state_dict(model)
+        tensors["__input__"] = x
+        tensors["__expected__"] = y
+        st_io.save(os.path.join(outdir, name + ".safetensors"), tensors,
+                   {"gorn.arch": json.dumps(arch, sort_keys=True)})
+        with open(os.path.join(outdir, name + ".json"), "w") as f:
+            json.dump(arch, f, indent=1, sort_keys=True)
+            f.write("\n")
         for bn in ("fused", "kept"):
             path = os.path.join(outdir, "%s_%s_dyn.onnx" % (name, bn))
-            export(model, x[:1], path, bn, True, 17, "torchvision %s, random weights and BN stats" % name)
+            export(model, x[:1], path, bn, True, 17, "%s, random weights and BN stats" % name)
             print(path, os.path.getsize(path))
 
 

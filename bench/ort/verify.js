@@ -54,7 +54,7 @@ async function main() {
   if (fs.existsSync(large)) {
     for (const f of fs.readdirSync(large).filter((f) => f.endsWith('.onnx')).sort()) {
       try {
-        const io = readSafetensors(path.join(large, f.replace(/_(fused|kept)_dyn\.onnx$/, '.io.safetensors')));
+        const io = readSafetensors(path.join(large, f.replace(/_(fused|kept)_dyn\.onnx$/, '.safetensors')));
         report('large/' + f, await check(path.join(large, f), io.__input__, io.__expected__, io.__input__.shape[0]));
       } catch (e) { report('large/' + f, NaN, e); }
     }
