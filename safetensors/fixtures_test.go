@@ -226,3 +226,44 @@ func sameFloat(a, b float64) bool {
 	}
 	return a == b && math.Signbit(a) == math.Signbit(b)
 }
+
+// TestONNXManifest checks that every ONNX fixture listed in
+// testdata/onnx/manifest.json exists and names a fixture holding its input
+// and expected logits, with enough images.
+func TestONNXManifest(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "onnx")
+	js, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []struct {
+		File, Fixture, Input, Expected, BN, Batch string
+		Opset, Images                             int
+	}
+	if err := json.Unmarshal(js, &entries); err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < 13 {
+		t.Fatalf("%d manifest entries, want at least 13", len(entries))
+	}
+	for _, e := range entries {
+		if st, err := os.Stat(filepath.Join(dir, e.File)); err != nil || st.Size() == 0 || st.Size() > 1<<20 {
+			t.Errorf("%s: missing, empty or over 1 MB (%v)", e.File, err)
+		}
+		f, err := Open(filepath.Join("..", "testdata", e.Fixture))
+		if err != nil {
+			t.Fatalf("%s: %v", e.File, err)
+		}
+		in, ok1 := f.Tensor(e.Input)
+		exp, ok2 := f.Tensor(e.Expected)
+		switch {
+		case !ok1 || !ok2:
+			t.Errorf("%s: fixture %s lacks %s or %s", e.File, e.Fixture, e.Input, e.Expected)
+		case e.Images < 1 || e.Images > in.Shape[0] || e.Images > exp.Shape[0]:
+			t.Errorf("%s: %d images, fixture has %d", e.File, e.Images, in.Shape[0])
+		case e.Batch == "1" && e.Images != 1, e.Batch == "dynamic" && e.Images != in.Shape[0]:
+			t.Errorf("%s: batch %s but %d images", e.File, e.Batch, e.Images)
+		}
+		f.Close()
+	}
+}

@@ -5,6 +5,7 @@ gen_fixtures.py) to ONNX in testdata/onnx/, for the ONNX importer's tests.
 Run from the repository root after gen_fixtures.py (deterministic):
 
     /usr/bin/python3 scripts/export_onnx.py            # testdata/onnx/*.onnx + manifest.json
+    /usr/bin/python3 scripts/export_onnx.py --check    # export to a temp dir and compare
     /usr/bin/python3 scripts/export_onnx.py --large    # full-size torchvision models to
                                                        # testdata/large/ (not committed, ~1 GB)
 
@@ -31,9 +32,11 @@ fixtures) and <name>.json.
 """
 
 import argparse
+import filecmp
 import json
 import os
 import sys
+import tempfile
 
 import onnx
 import torch
@@ -200,11 +203,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--large", action="store_true", help="export full-size torchvision models instead")
     ap.add_argument("--out", help="output directory (default testdata/onnx or testdata/large)")
+    ap.add_argument("--check", action="store_true", help="export to a temp dir and compare with testdata/onnx")
     ap.add_argument("names", nargs="*", help="with --large: which models (default all)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.large:
         export_large(args.out or os.path.join(TESTDATA, "large"), args.names or LARGE)
+    elif args.check:
+        tmp = tempfile.mkdtemp()
+        export_small(tmp)
+        files = ["%s_%s_%s.onnx" % (n, bn, "dyn" if b == "dynamic" else "b1") for n, bn, b, _ in EXPORTS]
+        _, mismatch, errors = filecmp.cmpfiles(os.path.join(TESTDATA, "onnx"), tmp,
+                                               files + ["manifest.json"], shallow=False)
+        if mismatch or errors:
+            raise SystemExit("differ from committed: %s" % (mismatch + errors))
+        print("testdata/onnx is up to date")
     else:
         export_small(args.out or os.path.join(TESTDATA, "onnx"))
 
