@@ -3,6 +3,7 @@ module github.com/gorn-ml/gorn
 go 1.26.0
 
 require (
-	github.com/klauspost/cpuid/v2 v2.4.2 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	github.com/klauspost/cpuid/v2 v2.4.2
+	golang.org/x/sys v0.50.0
+	google.golang.org/protobuf v1.36.12
 )

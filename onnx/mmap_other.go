@@ -1,0 +1,13 @@
+//go:build !unix
+
+package onnx
+
+import (
+	"errors"
+	"os"
+)
+
+// mmapFile is not available on this OS: files are read instead.
+func mmapFile(f *os.File, size int) ([]byte, func() error, error) {
+	return nil, nil, errors.New("mmap not supported")
+}
