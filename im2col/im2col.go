@@ -149,7 +149,7 @@ func gatherPixel(dst, img []float32, g *Geometry, c0, cn, oy, ox int) {
 			hi := max(min(ix0+g.KW, g.W), lo)
 			clear(d[:(lo-ix0)*cn])
 			if hi > lo {
-				copy(d[(lo-ix0)*cn:], line[lo*cn:hi*cn])
+				copy(d[(lo-ix0)*cn:(hi-ix0)*cn], line[lo*cn:hi*cn])
 			}
 			clear(d[(hi-ix0)*cn:])
 			continue
@@ -161,7 +161,8 @@ func gatherPixel(dst, img []float32, g *Geometry, c0, cn, oy, ox int) {
 				clear(dd)
 				continue
 			}
-			copy(dd, line[ix*g.C+c0:])
+			copy(dd, line[ix*g.C+c0:ix*g.C+c0+cn])
 		}
 	}
 }
+

@@ -1,0 +1,45 @@
+package im2col
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkRows extracts the whole A of ResNet-50's convolutions that need
+// im2col, at batch 1, in blocks of 96 rows (as nn does), and reports the
+// rate at which A is written.
+func BenchmarkRows(b *testing.B) {
+	cases := []struct {
+		name       string
+		h, c, k, s int
+		pad        int
+	}{
+		{"stem_7x7s2_c3", 224, 3, 7, 2, 3},
+		{"3x3_c64", 56, 64, 3, 1, 1},
+		{"3x3s2_c128", 56, 128, 3, 2, 1},
+		{"3x3_c256", 14, 256, 3, 1, 1},
+		{"3x3_c512", 7, 512, 3, 1, 1},
+		{"1x1s2_c256", 56, 256, 1, 2, 0},
+	}
+	for _, c := range cases {
+		g := Geometry{N: 1, H: c.h, W: c.h, C: c.c, KH: c.k, KW: c.k, StrideH: c.s, StrideW: c.s,
+			PadT: c.pad, PadL: c.pad, DilH: 1, DilW: 1}
+		if err := g.Init(c.pad, c.pad); err != nil {
+			b.Fatal(err)
+		}
+		src := make([]float32, c.h*c.h*c.c)
+		const block = 96
+		dst := make([]float32, block*g.K())
+		b.Run(fmt.Sprintf("layer=%s", c.name), func(b *testing.B) {
+			for b.Loop() {
+				for r := 0; r < g.M(); r += block {
+					if err := Rows(dst, g.K(), src, &g, r, min(block, g.M()-r)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(4*g.M()*g.K())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
+		})
+	}
+}
