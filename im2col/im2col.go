@@ -165,4 +165,3 @@ func gatherPixel(dst, img []float32, g *Geometry, c0, cn, oy, ox int) {
 		}
 	}
 }
-
