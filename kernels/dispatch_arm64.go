@@ -8,19 +8,21 @@ import (
 	"github.com/gorn-ml/gorn/kernels/arm64"
 )
 
-// neon is the arm64 Advanced SIMD level: 5x16 tiles, twenty 4-lane
-// accumulators, FMLA by element on A rows read in place. Every arm64 CPU
-// has ASIMD; GODEBUG=cpu.asimd=off turns the level off (x/sys/cpu reads it).
+// neon is the arm64 Advanced SIMD level: tiles of up to 5x16 in twenty
+// 4-lane accumulators, FMLA by element on A rows read in place, a strip of
+// rows per call. Every arm64 CPU has ASIMD; GODEBUG=cpu.asimd=off turns the
+// level off (x/sys/cpu reads it).
 var neon = &Impl{
 	name: "neon", requires: "ASIMD",
 	available: cpu.ARM64.HasASIMD,
 	mr:        5, nr: 16,
 	kernel: neonKernel,
-	blocks: arm64.Sgemm5x16NEON,
+	strip:  arm64.SgemmStripNEON,
 }
 
+// neonKernel is the microKernel form of the strip kernel: one 5x16 tile.
 func neonKernel(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int) {
-	arm64.Sgemm5x16NEON(a, lda, b, kc, c, ldc, bias, flags, 1)
+	arm64.SgemmStripNEON(a, lda, b, kc, c, ldc, bias, flags, 5, 5)
 }
 
 // Features of this arm64 CPU that later levels will dispatch on, recorded
