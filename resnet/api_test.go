@@ -330,3 +330,43 @@ func TestRandomPinned(t *testing.T) {
 		}
 	}
 }
+
+func TestProfile(t *testing.T) {
+	a, h, w := smallNet()
+	m := mustNew(t, a, mustRandom(t, a, 1), &Options{Threads: 1, MaxBatch: 2, Height: h, Width: w})
+	src := randInput(1, 2, 3, h, w)
+	stats, err := m.Profile(context.Background(), src, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var macs int64
+	convs := 0
+	for _, s := range stats {
+		macs += s.MACs
+		if s.Op == "conv" {
+			convs++
+		}
+		if s.Time <= 0 {
+			t.Errorf("%s took %v", s.Name, s.Time)
+		}
+	}
+	if want := 2 * a.MACs(h, w); macs != want {
+		t.Errorf("profile counts %d MACs, the arch %d", macs, want)
+	}
+	if convs != 53 || stats[0].Op != "input" || stats[len(stats)-1].Name != "fc" {
+		t.Errorf("%d convolutions, first %q, last %q", convs, stats[0].Op, stats[len(stats)-1].Name)
+	}
+	if stats[1].Shape != "48x40x3 -> 24x20x8 7x7/2" {
+		t.Errorf("stem shape %q", stats[1].Shape)
+	}
+	var b strings.Builder
+	if err := WriteProfile(&b, stats); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "layer4.2.conv3") || !strings.Contains(b.String(), "total") {
+		t.Errorf("profile table:\n%s", b.String())
+	}
+	if _, err := m.Profile(context.Background(), randInput(1, 3, 3, h, w), 3, 1); !errors.Is(err, ErrInput) {
+		t.Errorf("batch above MaxBatch: %v", err)
+	}
+}
