@@ -8,17 +8,17 @@ import "sync"
 // same chain of operations whatever the split, so results do not depend on
 // the thread count.
 type gemmJob struct {
-	im               *Impl
-	m                int
-	a                []float32
-	lda              int
-	b                *PackedB
-	c                []float32
-	ldc              int
-	ep               Epilogue
-	rowChunk         int // rows per task, a multiple of MR
-	colChunk         int // panels per task
-	colTasks, panels int
+	im                 *Impl
+	m                  int
+	a                  []float32
+	lda                int
+	b                  *PackedB
+	c                  []float32
+	ldc                int
+	ep                 Epilogue
+	panels             int // NR-wide panels of C
+	rowTasks, colTasks int // the task grid
+	mc                 int // rows a task works on at a time, a multiple of MR
 }
 
 var jobs = sync.Pool{New: func() any { return new(gemmJob) }}
@@ -81,38 +81,36 @@ func gemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, ep *Epi
 	jobs.Put(g)
 }
 
-// split chooses the task grid and returns the number of tasks. One thread
-// gets tasks of MC rows across all of C's width; more threads get at least
-// four tasks each, splitting rows first and then columns, so that small-m
-// layers still spread over every thread.
+// split chooses the task grid and returns the number of tasks.
 func (g *gemmJob) split(threads int) int {
 	mr := g.im.mr
-	rowBlocks := (g.m + mr - 1) / mr
 	g.panels = (g.b.n + g.im.nr - 1) / g.im.nr
-	chunk := min(rowBlocks, mcFor(g.im, g.b.kc)/mr)
-	want := 4 * threads
-	if threads > 1 {
-		chunk = min(chunk, max(1, (rowBlocks+want-1)/want))
-	}
-	g.rowChunk = chunk * mr
-	rowTasks := (rowBlocks + chunk - 1) / chunk
-	g.colTasks = 1
-	if threads > 1 && rowTasks < want {
-		g.colTasks = min(g.panels, (want+rowTasks-1)/rowTasks)
-	}
-	g.colChunk = (g.panels + g.colTasks - 1) / g.colTasks
-	g.colTasks = (g.panels + g.colChunk - 1) / g.colChunk
-	return rowTasks * g.colTasks
+	g.mc = mcFor(g.im, g.b.kc)
+	g.rowTasks, g.colTasks = taskGrid(threads, (g.m+mr-1)/mr, g.panels, g.m, g.b.n, g.b.k)
+	return g.rowTasks * g.colTasks
 }
 
-// Do runs one task: rows [i0, i1) and panels [jp0, jp1) of C.
+// Do runs one task: its rows in blocks of at most mc, each block through
+// every K block and every panel of the task.
 func (g *gemmJob) Do(task, _ int) {
+	mr := g.im.mr
 	rt, ct := task/g.colTasks, task%g.colTasks
-	i0 := rt * g.rowChunk
-	i1 := min(i0+g.rowChunk, g.m)
-	jp0 := ct * g.colChunk
-	jp1 := min(jp0+g.colChunk, g.panels)
+	tiles := (g.m + mr - 1) / mr
+	i0 := min(g.m, rt*tiles/g.rowTasks*mr)
+	i1 := min(g.m, (rt+1)*tiles/g.rowTasks*mr)
+	jp0 := ct * g.panels / g.colTasks
+	jp1 := (ct + 1) * g.panels / g.colTasks
 	sc := getScratch(g.im, g.b.kc)
+	blocks := (i1 - i0 + g.mc - 1) / g.mc
+	step := ((i1-i0+blocks-1)/blocks + mr - 1) / mr * mr
+	for i := i0; i < i1; i += step {
+		g.rowBlock(sc, i, min(i+step, i1), jp0, jp1)
+	}
+	scratches.Put(sc)
+}
+
+// rowBlock runs rows [i0, i1) and panels [jp0, jp1) through every K block.
+func (g *gemmJob) rowBlock(sc *scratch, i0, i1, jp0, jp1 int) {
 	k := g.b.k
 	for p0 := 0; p0 < k; p0 += g.b.kc {
 		kcb := min(g.b.kc, k-p0)
@@ -138,7 +136,6 @@ func (g *gemmJob) Do(task, _ int) {
 			g.panel(sc, jp, p0, kcb, i0, iFull, i1, last, flags)
 		}
 	}
-	scratches.Put(sc)
 }
 
 // panelBias returns the bias pointer for the panel at column j0 (nil

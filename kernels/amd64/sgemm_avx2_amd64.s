@@ -29,9 +29,8 @@
 #define LDC    DI  // ldc in bytes
 #define PF0    R8  // &A[next tile row 0][p], prefetched
 #define PF3    R9  // &A[next tile row 3][p]
-#define ROWS   R11 // rows left
+#define NEXTB  R11 // kc*64: the bytes from a panel to the next one
 #define ABLK   R12 // &A[tile row 0][0]
-#define BPANEL R13 // &Bpanel[0][0]
 #define BIAS   AX  // bias, in the epilogue
 #define TMP    AX  // scratch between tiles
 
@@ -44,6 +43,15 @@
 	PREFETCHT0 (PF3)         \
 	PREFETCHT0 (PF3)(LDA*1)  \
 	PREFETCHT0 (PF3)(LDA*2)
+
+// PREFETCHB asks for the rows of the next B panel that match the four
+// rows of this one at BPTR: it reaches L1 while the strip's tiles reuse
+// this panel.
+#define PREFETCHB \
+	PREFETCHT0 (BPTR)(NEXTB*1)     \
+	PREFETCHT0 64(BPTR)(NEXTB*1)   \
+	PREFETCHT0 128(BPTR)(NEXTB*1)  \
+	PREFETCHT0 192(BPTR)(NEXTB*1)
 
 // FMA2 is one row of a k step: acc0, acc1 += A[i][p] * B[p][0:16].
 #define FMA2(src, yb, acc0, acc1) \
@@ -89,12 +97,13 @@
 	ADDQ   ABLK, PF0                 \
 	LEAQ   (LDA)(LDA*2), PF3         \
 	ADDQ   PF0, PF3                  \
-	MOVQ   BPANEL, BPTR              \
+	MOVQ   b+16(FP), BPTR            \
 	MOVQ   kc+24(FP), K              \
 	CMPQ   K, $4                     \
 	JLT    ktail                     \
 kloop:                               \
 	PREFETCH6                        \
+	PREFETCHB                        \
 	KSTEP(0, 32, 0)                  \
 	KSTEP(64, 96, 4)                 \
 	KSTEP(128, 160, 8)               \
@@ -155,19 +164,19 @@ TEXT ·SgemmStripAVX2(SB), NOSPLIT, $0-80
 	MOVQ  a+0(FP), ABLK
 	MOVQ  lda+8(FP), LDA
 	SHLQ  $2, LDA
-	MOVQ  b+16(FP), BPANEL
+	MOVQ  kc+24(FP), NEXTB
+	SHLQ  $6, NEXTB
 	MOVQ  c+32(FP), CP
 	MOVQ  ldc+40(FP), LDC
 	SHLQ  $2, LDC
-	MOVQ  rows+64(FP), ROWS
-	TESTQ ROWS, ROWS
+	CMPQ  rows+64(FP), $0
 	JLE   done
 
 tile:
 	// this tile's height: K = min(h, rows left); then its k loop
 	MOVQ    h+72(FP), K
-	CMPQ    K, ROWS
-	CMOVQGT ROWS, K
+	CMPQ    K, rows+64(FP)
+	CMOVQGT rows+64(FP), K
 	VXORPS  Y0, Y0, Y0
 	VXORPS  Y1, Y1, Y1
 	VXORPS  Y2, Y2, Y2
@@ -292,7 +301,7 @@ st1:
 	MOVQ  K, TMP
 	IMULQ LDC, TMP
 	ADDQ  TMP, CP
-	SUBQ  K, ROWS
+	SUBQ  K, rows+64(FP) // the argument slot counts the rows left
 	JG    tile
 
 done:
