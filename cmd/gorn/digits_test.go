@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gorn-ml/gorn/preprocess"
 )
 
 // pytorchSummary is testdata/digits/pytorch.json, written by
@@ -159,3 +162,67 @@ func float64s(v []float32) []float64 {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestClassifyDigits classifies every held-out digit image with `gorn
+// classify` and expects exactly PyTorch's predictions, hence its accuracy.
+func TestClassifyDigits(t *testing.T) {
+	s := loadSummary(t)
+	args := []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", "-topk", "2", "-labels", "none"}
+	paths := make([]string, len(s.Files))
+	for i, f := range s.Files {
+		paths[i] = filepath.Join(digitsDir, "heldout", f)
+	}
+	code, stdout, stderr := gorn(t, append(args, paths...)...)
+	if code != 0 || stderr != "" {
+		t.Fatalf("classify: status %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(lines) != 3*len(paths) {
+		t.Fatalf("%d output lines for %d images, want 3 per image", len(lines), len(paths))
+	}
+	correct, same := 0, 0
+	for i, p := range paths {
+		if lines[3*i] != p {
+			t.Fatalf("line %d is %q, want the image path %q", 3*i, lines[3*i], p)
+		}
+		var prob float64
+		var class int
+		if _, err := fmt.Sscanf(lines[3*i+1], " %f%% %d", &prob, &class); err != nil {
+			t.Fatalf("line %q: %v", lines[3*i+1], err)
+		}
+		if class == s.Predictions[i] {
+			same++
+		} else {
+			t.Errorf("%s: class %d, PyTorch says %d", s.Files[i], class, s.Predictions[i])
+		}
+		if class == s.Labels[i] {
+			correct++
+		}
+	}
+	acc := float64(correct) / float64(len(paths))
+	t.Logf("held-out accuracy: gorn %d/%d = %.4f, PyTorch %d/%d = %.4f; %d/%d predictions identical",
+		correct, len(paths), acc, s.Correct, len(paths), s.Accuracy, same, len(paths))
+	if correct != s.Correct {
+		t.Errorf("gorn gets %d right, PyTorch %d", correct, s.Correct)
+	}
+}
+
+// TestPreprocessDigits checks that the preprocessing classify uses turns
+// the PNGs into exactly the inputs PyTorch was given.
+func TestPreprocessDigits(t *testing.T) {
+	s := loadSummary(t)
+	want := readFloat32s(t, filepath.Join(digitsDir, s.Inputs.File))
+	n := 3 * s.Preprocess.Size * s.Preprocess.Size
+	opts := &preprocess.Options{Resize: 32, CropWidth: 32, CropHeight: 32}
+	for i := range s.Inputs.Shape[0] {
+		got, err := preprocess.File(filepath.Join(digitsDir, "heldout", s.Files[i]), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, w := range want[i*n : (i+1)*n] {
+			if d := math.Abs(float64(got[j] - w)); !(d <= 1e-6) {
+				t.Fatalf("%s: value %d is %v, PyTorch had %v", s.Files[i], j, got[j], w)
+			}
+		}
+	}
+}
