@@ -2,6 +2,7 @@ package resnet
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/gorn-ml/gorn/fold"
 	"github.com/gorn-ml/gorn/kernels"
@@ -42,10 +43,29 @@ type step struct {
 
 // builder turns a netDef into a Model's steps and slots.
 type builder struct {
-	m   *Model
-	n   *netDef
-	src source
-	im  *kernels.Impl
+	m       *Model
+	n       *netDef
+	src     source
+	im      *kernels.Impl
+	garbage int // bytes of temporaries made since the last collection
+}
+
+// garbageLimit is how many bytes of temporaries (folded weights, the
+// transposed copies the packers make) a build lets pile up before it
+// collects them. Without it the collector's pacing lets a ResNet-50 build
+// take twice the packed weights' memory, or more when the caller holds the
+// source weights; with it the peak stays near source + packed weights.
+const garbageLimit = 32 << 20
+
+// temporary records n bytes of temporaries and collects them when enough
+// have piled up. The heap of a build is mostly pointer-free float slices, so
+// a collection costs about a millisecond.
+func (b *builder) temporary(n int) {
+	b.garbage += n
+	if b.garbage > garbageLimit {
+		runtime.GC()
+		b.garbage = 0
+	}
 }
 
 // compile builds a Model for n from src.

@@ -1,9 +1,6 @@
 package resnet
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
 // testNet is a small network of each architecture family.
 type testNet struct {
@@ -64,10 +61,4 @@ func TestMatchesReference(t *testing.T) {
 			})
 		})
 	}
-}
-
-func ExampleArch_MACs() {
-	a := ResNet50()
-	fmt.Printf("%s: %.2f GMAC, %.1f M parameters\n", a, float64(a.MACs(224, 224))/1e9, float64(a.Params())/1e6)
-	// Output: resnet50: 4.09 GMAC, 25.6 M parameters
 }

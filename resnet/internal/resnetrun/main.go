@@ -32,21 +32,32 @@ func main() {
 	n := flag.Int("n", 100, "inferences to run")
 	level := flag.String("level", "", "kernels level (default: the best this CPU runs)")
 	profile := flag.Bool("profile", false, "print a per-layer profile of n runs instead")
+	fromMap := flag.Bool("map", false, "make all weights first (resnet.Random) and compile them with resnet.New, as a model file would be, instead of resnet.NewRandom")
 	flag.Parse()
-	if err := run(*arch, *batch, *threads, *size, *n, *level, *profile); err != nil {
+	if err := run(*arch, *batch, *threads, *size, *n, *level, *profile, *fromMap); err != nil {
 		fmt.Fprintln(os.Stderr, "resnetrun:", err)
 		os.Exit(1)
 	}
 }
 
-func run(name string, batch, threads, size, n int, level string, profile bool) error {
+func run(name string, batch, threads, size, n int, level string, profile, fromMap bool) error {
 	mk, ok := archs[name]
 	if !ok {
 		return fmt.Errorf("unknown arch %q", name)
 	}
 	a := mk()
 	t0 := time.Now()
-	m, err := resnet.NewRandom(a, 1, &resnet.Options{Threads: threads, MaxBatch: batch, Height: size, Width: size, Level: level})
+	opt := &resnet.Options{Threads: threads, MaxBatch: batch, Height: size, Width: size, Level: level}
+	var m *resnet.Model
+	var err error
+	if fromMap {
+		var w resnet.Weights
+		if w, err = resnet.Random(a, 1); err == nil {
+			m, err = resnet.New(a, w, opt)
+		}
+	} else {
+		m, err = resnet.NewRandom(a, 1, opt)
+	}
 	if err != nil {
 		return err
 	}
