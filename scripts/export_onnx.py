@@ -7,7 +7,7 @@ Run from the repository root after gen_fixtures.py (deterministic):
     /usr/bin/python3 scripts/export_onnx.py            # testdata/onnx/*.onnx + manifest.json
     /usr/bin/python3 scripts/export_onnx.py --check    # export to a temp dir and compare
     /usr/bin/python3 scripts/export_onnx.py --large    # full-size torchvision models to
-                                                       # testdata/large/ (not committed, ~1 GB)
+                                                       # testdata/large/ (not committed, ~3.4 GB)
 
 Each small export loads the fixture's weights, so the ONNX file and
 testdata/<model>.safetensors hold the same network. Variants:
