@@ -41,5 +41,20 @@ func BenchmarkRows(b *testing.B) {
 			b.ReportMetric(float64(4*g.M()*g.K())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
 		})
+		if g.C*g.KW >= 64 {
+			continue
+		}
+		t := make([]float32, g.StackedScratch())
+		b.Run(fmt.Sprintf("layer=%s/stacked", c.name), func(b *testing.B) {
+			for b.Loop() {
+				for r := 0; r < g.M(); r += block {
+					if err := StackedRows(dst, g.K(), src, &g, r, min(block, g.M()-r), t); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(4*g.M()*g.K())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
+		})
 	}
 }

@@ -122,46 +122,76 @@ func gather(dst []float32, ldd int, src []float32, g *Geometry, c0, cn, row0, ro
 		oy, ox := rem/g.OW, rem%g.OW
 		run := min(rows-r, g.OW-ox)
 		img := src[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
-		for i := range run {
-			gatherPixel(dst[(r+i)*ldd:], img, g, c0, cn, oy, ox+i)
+		for kh := 0; kh < g.KH; kh++ {
+			gatherTap(dst[r*ldd:], ldd, img, g, c0, cn, oy, ox, run, kh)
 		}
 		r += run
 	}
 }
 
-// gatherPixel writes the row of output pixel (oy, ox) of one image.
-func gatherPixel(dst, img []float32, g *Geometry, c0, cn, oy, ox int) {
+// gatherTap writes the kernel row kh (KW*cn values at column kh*KW*cn) of
+// the A rows of output pixels (oy, ox0), ..., (oy, ox0+run-1), ldd apart in
+// dst.
+func gatherTap(dst []float32, ldd int, img []float32, g *Geometry, c0, cn, oy, ox0, run, kh int) {
 	rowLen := g.KW * cn
-	ix0 := ox*g.StrideW - g.PadL
-	whole := cn == g.C && g.DilW == 1
-	for kh := 0; kh < g.KH; kh++ {
-		d := dst[kh*rowLen : (kh+1)*rowLen]
-		iy := oy*g.StrideH - g.PadT + kh*g.DilH
-		if iy < 0 || iy >= g.H {
-			clear(d)
+	col := kh * rowLen
+	iy := oy*g.StrideH - g.PadT + kh*g.DilH
+	if iy < 0 || iy >= g.H {
+		for i := 0; i < run; i++ {
+			clear(dst[i*ldd+col : i*ldd+col+rowLen])
+		}
+		return
+	}
+	line := img[iy*g.W*g.C : (iy+1)*g.W*g.C]
+	if cn != g.C || g.DilW != 1 {
+		for i := 0; i < run; i++ {
+			gatherTaps(dst[i*ldd+col:i*ldd+col+rowLen], line, g, c0, cn, (ox0+i)*g.StrideW-g.PadL)
+		}
+		return
+	}
+	// All channels, no dilation: the kernel row is one contiguous run of
+	// the input row. Pixels [in0, in1) have it entirely inside the input.
+	in0 := min(max((g.PadL+g.StrideW-1)/g.StrideW-ox0, 0), run)
+	in1 := max(min((g.W-g.KW+g.PadL)/g.StrideW+1-ox0, run), in0)
+	if g.W-g.KW+g.PadL < 0 {
+		in1 = in0
+	}
+	for i := 0; i < in0; i++ {
+		clipped(dst[i*ldd+col:i*ldd+col+rowLen], line, g, cn, (ox0+i)*g.StrideW-g.PadL)
+	}
+	step := g.StrideW * cn
+	x := ((ox0+in0)*g.StrideW - g.PadL) * cn
+	for i := in0; i < in1; i++ {
+		copy(dst[i*ldd+col:i*ldd+col+rowLen], line[x:x+rowLen])
+		x += step
+	}
+	for i := in1; i < run; i++ {
+		clipped(dst[i*ldd+col:i*ldd+col+rowLen], line, g, cn, (ox0+i)*g.StrideW-g.PadL)
+	}
+}
+
+// clipped writes one kernel row that starts at input column ix0 and may
+// stick out of the input on either side; the parts outside are padding.
+func clipped(d, line []float32, g *Geometry, cn, ix0 int) {
+	lo := min(max(ix0, 0), ix0+g.KW)
+	hi := max(min(ix0+g.KW, g.W), lo)
+	clear(d[:(lo-ix0)*cn])
+	if hi > lo {
+		copy(d[(lo-ix0)*cn:(hi-ix0)*cn], line[lo*cn:hi*cn])
+	}
+	clear(d[(hi-ix0)*cn:])
+}
+
+// gatherTaps writes one kernel row tap by tap (a channel range, or a
+// dilated kernel), starting at input column ix0.
+func gatherTaps(d, line []float32, g *Geometry, c0, cn, ix0 int) {
+	for kw := 0; kw < g.KW; kw++ {
+		dd := d[kw*cn : (kw+1)*cn]
+		ix := ix0 + kw*g.DilW
+		if ix < 0 || ix >= g.W {
+			clear(dd)
 			continue
 		}
-		line := img[iy*g.W*g.C : (iy+1)*g.W*g.C]
-		if whole {
-			// The kernel row is one contiguous run of the input row,
-			// clipped to it; the clipped ends are padding.
-			lo := min(max(ix0, 0), ix0+g.KW)
-			hi := max(min(ix0+g.KW, g.W), lo)
-			clear(d[:(lo-ix0)*cn])
-			if hi > lo {
-				copy(d[(lo-ix0)*cn:(hi-ix0)*cn], line[lo*cn:hi*cn])
-			}
-			clear(d[(hi-ix0)*cn:])
-			continue
-		}
-		for kw := 0; kw < g.KW; kw++ {
-			dd := d[kw*cn : (kw+1)*cn]
-			ix := ix0 + kw*g.DilW
-			if ix < 0 || ix >= g.W {
-				clear(dd)
-				continue
-			}
-			copy(dd, line[ix*g.C+c0:ix*g.C+c0+cn])
-		}
+		copy(dd, line[ix*g.C+c0:ix*g.C+c0+cn])
 	}
 }

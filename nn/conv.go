@@ -27,6 +27,7 @@ type Conv struct {
 	cing, coutg int // channels per group
 	kg          int // GEMM K per group: KH*KW*cing
 	pointwise   bool
+	stacked     bool               // A's columns in (kw, kh, c) order, see im2col.StackedRows
 	packed      []*kernels.PackedB // one per group
 	bias        []float32          // Cout values, or nil
 	scratchPool sync.Pool          // *[]float32, for calls without scratch
@@ -54,6 +55,7 @@ func NewConvFor(im *kernels.Impl, p ConvParams, weights, bias []float32) (*Conv,
 	c.kg = p.KH * p.KW * c.cing
 	c.pointwise = p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
 		p.PadT == 0 && p.PadL == 0 && p.PadB == 0 && p.PadR == 0
+	c.stacked = p.Groups == 1 && p.DilW == 1 && p.KW > 1 && p.Cin*p.KW < stackedBelow
 	if err := checkLen("conv weights", weights, p.Cout*c.kg); err != nil {
 		return nil, err
 	}
@@ -66,18 +68,10 @@ func NewConvFor(im *kernels.Impl, p ConvParams, weights, bias []float32) (*Conv,
 		}
 		c.bias = append([]float32(nil), bias...)
 	}
-	// Each filter, OIHW, becomes a row of Bᵀ in (kh, kw, cin) order: the
-	// order in which im2col lays out a row of A.
 	bt := make([]float32, c.coutg*c.kg)
 	for g := 0; g < p.Groups; g++ {
 		for o := 0; o < c.coutg; o++ {
-			f := weights[(g*c.coutg+o)*c.kg:][:c.kg]
-			row := bt[o*c.kg:][:c.kg]
-			for ci := 0; ci < c.cing; ci++ {
-				for t := 0; t < p.KH*p.KW; t++ {
-					row[t*c.cing+ci] = f[ci*p.KH*p.KW+t]
-				}
-			}
+			c.filterRow(bt[o*c.kg:][:c.kg], weights[(g*c.coutg+o)*c.kg:][:c.kg])
 		}
 		pb, err := im.PackBTransposed(c.kg, c.coutg, bt, c.kg)
 		if err != nil {
@@ -87,6 +81,24 @@ func NewConvFor(im *kernels.Impl, p ConvParams, weights, bias []float32) (*Conv,
 	}
 	c.blockRows = blockRows(im, p.Groups*c.kg)
 	return c, nil
+}
+
+// filterRow lays out one OIHW filter f as a row of Bᵀ, in the order in
+// which im2col lays out a row of A: (kh, kw, cin), or (kw, kh, cin) for the
+// stacked layout.
+func (c *Conv) filterRow(row, f []float32) {
+	kh, kw := c.p.KH, c.p.KW
+	for ci := 0; ci < c.cing; ci++ {
+		for y := 0; y < kh; y++ {
+			for x := 0; x < kw; x++ {
+				t := y*kw + x
+				if c.stacked {
+					t = x*kh + y
+				}
+				row[t*c.cing+ci] = f[(ci*kh+y)*kw+x]
+			}
+		}
+	}
 }
 
 // Params returns the convolution's geometry (with dilation and groups of 0
@@ -120,7 +132,7 @@ func (c *Conv) ScratchSize(n, h, w int, opt *kernels.Options) int {
 	if err != nil || n < 1 {
 		return 0
 	}
-	return c.plan(n*oh*ow, threadsOf(opt)).scratch
+	return c.plan(n*oh*ow, ow, threadsOf(opt)).scratch
 }
 
 // Forward computes the convolution of src, n images of h x w pixels with
@@ -151,7 +163,7 @@ func (c *Conv) Forward(dst, src []float32, n, h, w int, ep Epilogue, scratch []f
 	if n == 0 {
 		return nil
 	}
-	pl := c.plan(n*oh*ow, threadsOf(opt))
+	pl := c.plan(n*oh*ow, ow, threadsOf(opt))
 	var pooled *[]float32
 	if scratch == nil && pl.scratch > 0 {
 		pooled = c.getScratch(pl.scratch)

@@ -142,6 +142,9 @@ func randomConvCase(r *rand.Rand) convCase {
 	for {
 		groups := []int{1, 1, 1, 2, 3, 32}[r.IntN(6)]
 		cin := groups * (1 + r.IntN(max(1, 12/groups+1)))
+		if groups == 1 && r.IntN(3) == 0 {
+			cin = 13 + r.IntN(40) // long tap rows: the unstacked layout
+		}
 		cout := groups * (1 + r.IntN(max(1, 40/groups+1)))
 		p := ConvParams{
 			Cin: cin, Cout: cout, KH: 1 + r.IntN(5), KW: 1 + r.IntN(5),

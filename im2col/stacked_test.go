@@ -1,0 +1,92 @@
+package im2col
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// StackedRows equals the direct gather with its columns in (kw, kh, c)
+// order, exactly, and writes nothing outside its rows.
+func TestStackedRowsExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	nan := float32(math.NaN())
+	cases := 2000
+	if testing.Short() {
+		cases = 400
+	}
+	for range cases {
+		g, _, _ := randomGeometry(r)
+		if r.IntN(3) > 0 {
+			g.DilW = 1
+			g.OH, g.OW = 0, 0
+			if g.Init(r.IntN(4), r.IntN(4)) != nil {
+				continue
+			}
+		}
+		src := make([]float32, g.N*g.H*g.W*g.C)
+		for i := range src {
+			src[i] = float32(i + 1)
+		}
+		k := g.K()
+		row0 := r.IntN(g.M())
+		rows := 1 + r.IntN(g.M()-row0)
+		ldd := k + r.IntN(3)
+		dst := make([]float32, (rows-1)*ldd+k)
+		for i := range dst {
+			dst[i] = nan
+		}
+		scratch := make([]float32, g.StackedScratch())
+		err := StackedRows(dst, ldd, src, &g, row0, rows, scratch)
+		if g.DilW != 1 {
+			if !errors.Is(err, ErrGeometry) {
+				t.Fatalf("%+v: dilated width: error %v, want ErrGeometry", g, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%+v: %v", g, err)
+		}
+		for i, v := range dst {
+			row, col := i/ldd, i%ldd
+			if col >= k {
+				if v == v {
+					t.Fatalf("%+v: gap element %d written", g, i)
+				}
+				continue
+			}
+			kw, rest := col/(g.KH*g.C), col%(g.KH*g.C)
+			kh, c := rest/g.C, rest%g.C
+			want := direct(src, &g, 0, g.C, row0+row, (kh*g.KW+kw)*g.C+c)
+			if v != want {
+				t.Fatalf("%+v: A[%d][kw %d kh %d c %d] = %v, want %v", g, row0+row, kw, kh, c, v, want)
+			}
+		}
+	}
+}
+
+func TestStackedRowsErrors(t *testing.T) {
+	g := Geometry{N: 1, H: 8, W: 8, C: 3, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: 1, PadL: 1, DilH: 1, DilW: 1}
+	if err := g.Init(1, 1); err != nil {
+		t.Fatal(err)
+	}
+	src := make([]float32, 8*8*3)
+	dst := make([]float32, 64*27)
+	sc := make([]float32, g.StackedScratch())
+	if err := StackedRows(dst, 27, src, &g, 0, 64, sc[:len(sc)-1]); !errors.Is(err, ErrGeometry) {
+		t.Errorf("short scratch: %v", err)
+	}
+	if err := StackedRows(dst[:len(dst)-1], 27, src, &g, 0, 64, sc); !errors.Is(err, ErrGeometry) {
+		t.Errorf("short dst: %v", err)
+	}
+	if err := StackedRows(dst, 27, src[:5], &g, 0, 64, sc); !errors.Is(err, ErrGeometry) {
+		t.Errorf("short src: %v", err)
+	}
+	if err := StackedRows(dst, 26, src, &g, 0, 64, sc); !errors.Is(err, ErrGeometry) {
+		t.Errorf("small ldd: %v", err)
+	}
+	if err := StackedRows(dst, 27, src, &g, 60, 5, sc); !errors.Is(err, ErrGeometry) {
+		t.Errorf("rows past the end: %v", err)
+	}
+}
