@@ -9,6 +9,9 @@ type Model struct {
 	ProducerName    string
 	ProducerVersion string
 	ModelVersion    int64
+	// Metadata holds metadata_props (e.g. preprocessing hints a model's
+	// author stored); nil when there are none.
+	Metadata map[string]string
 	// Opsets lists the operator sets the model imports (opset_import).
 	Opsets []OpsetID
 	Graph  Graph

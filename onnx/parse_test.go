@@ -37,9 +37,13 @@ func sampleGraph() msg {
 }
 
 func TestParseFields(t *testing.T) {
-	m, err := Parse(modelMsg(13, sampleGraph()), nil)
+	meta := msg(nil).str(1, "gorn.labels").str(2, "a,b")
+	m, err := Parse(append(modelMsg(13, sampleGraph()), msg(nil).bytes(14, meta)...), nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(m.Metadata) != 1 || m.Metadata["gorn.labels"] != "a,b" {
+		t.Errorf("metadata %v", m.Metadata)
 	}
 	if m.IRVersion != 8 || m.ProducerName != "gorn-test" || m.Opset() != 13 || m.Graph.Name != "g" {
 		t.Errorf("model header: ir %d producer %q opset %d graph %q", m.IRVersion, m.ProducerName, m.Opset(), m.Graph.Name)

@@ -44,6 +44,19 @@ func (d *decoder) model(b []byte, m *Model) error {
 			if err != nil {
 				err = fmt.Errorf("graph: %w", err)
 			}
+		case 14:
+			if err = d.entry(); err != nil {
+				return err
+			}
+			var k, v string
+			var b []byte
+			if b, err = f.bytesv(); err == nil {
+				k, v, err = keyValue(b)
+			}
+			if m.Metadata == nil {
+				m.Metadata = map[string]string{}
+			}
+			m.Metadata[k] = v
 		case 8:
 			if err = d.entry(); err != nil {
 				return err
@@ -287,10 +300,9 @@ func (d *decoder) shapeProto(b []byte, v *ValueInfo) error {
 	})
 }
 
-// externalRef decodes one StringStringEntryProto of external_data.
-func (r *externalRef) entry(b []byte) error {
-	var key, val string
-	err := eachField(b, func(f field) (err error) {
+// keyValue decodes a StringStringEntryProto.
+func keyValue(b []byte) (key, val string, err error) {
+	err = eachField(b, func(f field) (err error) {
 		switch f.num {
 		case 1:
 			key, err = f.str()
@@ -299,6 +311,12 @@ func (r *externalRef) entry(b []byte) error {
 		}
 		return err
 	})
+	return key, val, err
+}
+
+// externalRef decodes one StringStringEntryProto of external_data.
+func (r *externalRef) entry(b []byte) error {
+	key, val, err := keyValue(b)
 	if err != nil {
 		return err
 	}
