@@ -1,0 +1,38 @@
+package gorn_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/gorn-ml/gorn"
+	"github.com/gorn-ml/gorn/onnx"
+	"github.com/gorn-ml/gorn/preprocess"
+)
+
+// Classify a handwritten digit with the demo model trained on scikit-learn's
+// digits (32x32 inputs, labels "0".."9").
+func ExampleClassifier_ClassifyReader() {
+	m, err := onnx.LoadResNet("testdata/digits/digits_resnet.onnx", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	labels := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	c, err := gorn.NewClassifier(m, labels, &preprocess.Options{Resize: 32})
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := os.Open("testdata/digits/heldout/0000.png")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	top, err := c.ClassifyReader(context.Background(), f, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("digit %s (class %d)\n", top[0].Label, top[0].Index)
+	// Output: digit 7 (class 7)
+}
