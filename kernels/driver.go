@@ -27,34 +27,27 @@ var jobs = sync.Pool{New: func() any { return new(gemmJob) }}
 // writes to scratch per call.
 const stripScratchRows = 48
 
-// scratch is per-task room for the edge tiles.
+// scratch is per-task room for partial panels (n not a multiple of NR).
 type scratch struct {
-	a    []float32 // MR x kc, the last partial block of rows, zero padded (tile path)
-	c    []float32 // rows x NR: an edge tile or a strip of a partial panel
+	c    []float32 // stripScratchRows x NR: a strip of a partial panel
 	bias []float32 // NR
 }
 
 var scratches sync.Pool
 
-func getScratch(im *Impl, kc int) *scratch {
+func getScratch(im *Impl) *scratch {
 	s, _ := scratches.Get().(*scratch)
 	if s == nil {
 		s = new(scratch)
 	}
-	na, nc := im.mr*kc, im.mr*im.nr
-	if im.strip != nil {
-		na, nc = 0, stripScratchRows*im.nr
-	}
-	if cap(s.a) < na {
-		s.a = make([]float32, na)
-	}
+	nc := stripScratchRows * im.nr
 	if cap(s.c) < nc {
 		s.c = make([]float32, nc)
 	}
 	if cap(s.bias) < im.nr {
 		s.bias = make([]float32, im.nr)
 	}
-	s.a, s.c, s.bias = s.a[:na], s.c[:nc], s.bias[:im.nr]
+	s.c, s.bias = s.c[:nc], s.bias[:im.nr]
 	return s
 }
 
@@ -100,7 +93,7 @@ func (g *gemmJob) Do(task, _ int) {
 	i1 := min(g.m, (rt+1)*tiles/g.rowTasks*mr)
 	jp0 := ct * g.panels / g.colTasks
 	jp1 := (ct + 1) * g.panels / g.colTasks
-	sc := getScratch(g.im, g.b.kc)
+	sc := getScratch(g.im)
 	blocks := (i1 - i0 + g.mc - 1) / g.mc
 	step := ((i1-i0+blocks-1)/blocks + mr - 1) / mr * mr
 	for i := i0; i < i1; i += step {
@@ -122,18 +115,8 @@ func (g *gemmJob) rowBlock(sc *scratch, i0, i1, jp0, jp1 int) {
 		if last && g.ep.ReLU {
 			flags |= flagReLU
 		}
-		if g.im.strip != nil {
-			for jp := jp0; jp < jp1; jp++ {
-				g.stripPanel(sc, jp, p0, kcb, i0, i1, last, flags)
-			}
-			continue
-		}
-		iFull := i0 + (i1-i0)/g.im.mr*g.im.mr // rows [iFull, i1) are a partial block
-		if iFull < i1 {
-			g.loadEdgeRows(sc, iFull, i1, p0, kcb)
-		}
 		for jp := jp0; jp < jp1; jp++ {
-			g.panel(sc, jp, p0, kcb, i0, iFull, i1, last, flags)
+			g.stripPanel(sc, jp, p0, kcb, i0, i1, last, flags)
 		}
 	}
 }
@@ -150,57 +133,6 @@ func (g *gemmJob) panelBias(sc *scratch, j0, cols int, last bool) *float32 {
 	copy(sc.bias, g.ep.Bias[j0:j0+cols])
 	clear(sc.bias[cols:])
 	return &sc.bias[0]
-}
-
-// panel runs every row block of one K block against one B panel, a tile
-// per call (levels without a strip kernel).
-func (g *gemmJob) panel(sc *scratch, jp, p0, kcb, i0, iFull, i1 int, last bool, flags int) {
-	mr, nr := g.im.mr, g.im.nr
-	bp, _ := g.b.panel(p0, jp)
-	j0 := jp * nr
-	cols := min(nr, g.b.n-j0)
-	bias := g.panelBias(sc, j0, cols, last)
-	for i := i0; i < iFull; i += mr {
-		ap := g.a[i*g.lda+p0:]
-		if cols == nr {
-			raceTile(ap, g.lda, mr, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
-			g.im.kernel(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags)
-		} else {
-			g.edgeTile(sc, &ap[0], g.lda, bp, kcb, i, mr, j0, cols, bias, flags)
-		}
-	}
-	if iFull < i1 {
-		g.edgeTile(sc, &sc.a[0], kcb, bp, kcb, iFull, i1-iFull, j0, cols, bias, flags)
-	}
-}
-
-// loadEdgeRows copies rows [i, i1) of A's K block into the zero-padded
-// scratch block of MR rows.
-func (g *gemmJob) loadEdgeRows(sc *scratch, i, i1, p0, kcb int) {
-	rows := i1 - i
-	for r := 0; r < g.im.mr; r++ {
-		dst := sc.a[r*kcb : (r+1)*kcb]
-		if r < rows {
-			copy(dst, g.a[(i+r)*g.lda+p0:])
-		} else {
-			clear(dst)
-		}
-	}
-}
-
-// edgeTile runs the micro-kernel on a scratch C tile and copies back the
-// rows x cols part that exists.
-func (g *gemmJob) edgeTile(sc *scratch, a *float32, lda int, bp []float32, kcb, i, rows, j0, cols int, bias *float32, flags int) {
-	nr := g.im.nr
-	if flags&flagAccumulate != 0 {
-		for r := 0; r < rows; r++ {
-			copy(sc.c[r*nr:r*nr+cols], g.c[(i+r)*g.ldc+j0:])
-		}
-	}
-	g.im.kernel(a, lda, &bp[0], kcb, &sc.c[0], nr, bias, flags)
-	for r := 0; r < rows; r++ {
-		copy(g.c[(i+r)*g.ldc+j0:][:cols], sc.c[r*nr:])
-	}
 }
 
 // epilogueOnly is the k = 0 case: the product is empty.

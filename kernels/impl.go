@@ -41,9 +41,9 @@ type microKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc i
 
 // stripKernel computes rows x NR of C (any rows >= 1) against one packed B
 // panel, reading A in place, in tiles of h rows (1 <= h <= MR, the last one
-// shorter if need be): the microKernel loop with rows for MR. A level that
-// has one needs no scratch copies for partial row blocks and makes one call
-// per panel instead of one per tile.
+// shorter if need be): the microKernel loop with rows for MR. It is what the
+// GEMM driver calls, once per panel and block of rows: partial row blocks
+// need no scratch copies, and short K blocks no call per tile.
 type stripKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows, h int)
 
 // Impl is one implementation level of the kernels: a micro-kernel and the
@@ -55,7 +55,7 @@ type Impl struct {
 	available bool
 	mr, nr    int
 	kernel    microKernel
-	strip     stripKernel // optional; without it the driver calls kernel per tile
+	strip     stripKernel // what the driver calls; kernel is its one-tile form
 }
 
 // Name is the level's short name: "avx512", "avx2", "neon" or "generic".
@@ -80,7 +80,7 @@ func (im *Impl) String() string { return fmt.Sprintf("%s (%dx%d)", im.name, im.m
 // generic is the portable pure-Go level; it is always available.
 var generic = &Impl{
 	name: "generic", requires: "none", available: true,
-	mr: genericMR, nr: genericNR, kernel: genericKernel,
+	mr: genericMR, nr: genericNR, kernel: genericKernel, strip: genericStrip,
 }
 
 // registry lists every level compiled in, best first; the dispatch files
