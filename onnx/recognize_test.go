@@ -45,99 +45,102 @@ func setInts(n *Node, name string, v ...int64) {
 	n.Attrs = append(n.Attrs, Attribute{Name: name, Type: AttrInts, Ints: v})
 }
 
-// TestRecognizeErrors alters the graph of valid fixtures in ways gorn cannot
-// run and checks the error wraps ErrUnsupported and names the culprit.
+// recognizeErrorCases alter the graph of valid fixtures in ways gorn cannot
+// run.
+var recognizeErrorCases = []struct {
+	name   string
+	file   string
+	change func(t *testing.T, m *Model) string // returns a substring the error must hold
+}{
+	{"unknown op", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
+		n := &m.Graph.Nodes[findNode(t, m, "Relu", 3)]
+		n.OpType = "Sigmoid"
+		return `(Sigmoid)`
+	}},
+	{"dangling node", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
+		m.Graph.Nodes = append(m.Graph.Nodes, Node{Name: "extra", OpType: "Softmax",
+			Inputs: []string{"logits"}, Outputs: []string{"probs"}})
+		return `"extra" (Softmax) could not be placed`
+	}},
+	{"second consumer", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
+		r := m.Graph.Nodes[findNode(t, m, "Relu", 2)]
+		m.Graph.Nodes = append(m.Graph.Nodes, Node{Name: "tap", OpType: "Relu",
+			Inputs: []string{r.Inputs[0]}, Outputs: []string{"tapped"}})
+		return "consumers"
+	}},
+	{"dilation", "bottleneck_v15_w4_kept_b1.onnx", func(t *testing.T, m *Model) string {
+		n := &m.Graph.Nodes[findNode(t, m, "Conv", 5)]
+		setInts(n, "dilations", 2, 2)
+		return "dilations [2 2]"
+	}},
+	{"asymmetric pads", "resnext_g4_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
+		n := &m.Graph.Nodes[findNode(t, m, "Conv", 2)]
+		setInts(n, "pads", 1, 1, 0, 0)
+		return "asymmetric padding"
+	}},
+	{"pool", "wide_w4_kept_b1.onnx", func(t *testing.T, m *Model) string {
+		n := &m.Graph.Nodes[findNode(t, m, "MaxPool", 0)]
+		setInts(n, "strides", 1, 1)
+		return "(MaxPool): stride 1"
+	}},
+	{"opset 8", "resnet18_w4_kept_b1.onnx", func(t *testing.T, m *Model) string {
+		m.Opsets = []OpsetID{{Version: 8}}
+		return "opset 8"
+	}},
+	{"opset 22", "resnet18_w4_kept_b1.onnx", func(t *testing.T, m *Model) string {
+		m.Opsets = []OpsetID{{Version: 22}}
+		return "opset 22"
+	}},
+	{"training BN", "preact18_w4_kept_dyn.onnx", func(t *testing.T, m *Model) string {
+		n := &m.Graph.Nodes[findNode(t, m, "BatchNormalization", 4)]
+		if a := n.Attr("training_mode"); a != nil {
+			a.I = 1
+		} else {
+			n.Attrs = append(n.Attrs, Attribute{Name: "training_mode", Type: AttrInt, I: 1})
+		}
+		return "training_mode"
+	}},
+	{"domain", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
+		m.Graph.Nodes[findNode(t, m, "Add", 0)].Domain = "com.microsoft"
+		return `domain "com.microsoft"`
+	}},
+	{"weights as input", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
+		c := m.Graph.Nodes[findNode(t, m, "Conv", 1)]
+		for i := range m.Graph.Initializers {
+			if m.Graph.Initializers[i].Name == c.Inputs[1] {
+				m.Graph.Initializers[i].Name = "renamed"
+			}
+		}
+		return "is not a constant"
+	}},
+	{"two outputs", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
+		m.Graph.Outputs = append(m.Graph.Outputs, m.Graph.Outputs[0])
+		return "2 outputs"
+	}},
+	{"shortcut skips add", "bottleneck_v1_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
+		n := &m.Graph.Nodes[findNode(t, m, "Add", 1)]
+		n.OpType = "Mul"
+		return "(Mul)"
+	}},
+	{"no stem relu", "wide_w4_fused_dyn.onnx", func(t *testing.T, m *Model) string {
+		i := findNode(t, m, "Relu", 0)
+		r := m.Graph.Nodes[i]
+		m.Graph.Nodes = append(m.Graph.Nodes[:i], m.Graph.Nodes[i+1:]...)
+		for j := range m.Graph.Nodes {
+			for k, in := range m.Graph.Nodes[j].Inputs {
+				if in == r.Outputs[0] {
+					m.Graph.Nodes[j].Inputs[k] = r.Inputs[0]
+				}
+			}
+		}
+		return "not followed by (BatchNormalization and) Relu"
+	}},
+}
+
+// TestRecognizeErrors checks each altered graph gives an error that wraps
+// ErrUnsupported and names the culprit.
 func TestRecognizeErrors(t *testing.T) {
-	cases := []struct {
-		name   string
-		file   string
-		change func(t *testing.T, m *Model) string // returns a substring the error must hold
-	}{
-		{"unknown op", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
-			n := &m.Graph.Nodes[findNode(t, m, "Relu", 3)]
-			n.OpType = "Sigmoid"
-			return `(Sigmoid)`
-		}},
-		{"dangling node", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
-			m.Graph.Nodes = append(m.Graph.Nodes, Node{Name: "extra", OpType: "Softmax",
-				Inputs: []string{"logits"}, Outputs: []string{"probs"}})
-			return `"extra" (Softmax) could not be placed`
-		}},
-		{"second consumer", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
-			r := m.Graph.Nodes[findNode(t, m, "Relu", 2)]
-			m.Graph.Nodes = append(m.Graph.Nodes, Node{Name: "tap", OpType: "Relu",
-				Inputs: []string{r.Inputs[0]}, Outputs: []string{"tapped"}})
-			return "consumers"
-		}},
-		{"dilation", "bottleneck_v15_w4_kept_b1.onnx", func(t *testing.T, m *Model) string {
-			n := &m.Graph.Nodes[findNode(t, m, "Conv", 5)]
-			setInts(n, "dilations", 2, 2)
-			return "dilations [2 2]"
-		}},
-		{"asymmetric pads", "resnext_g4_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
-			n := &m.Graph.Nodes[findNode(t, m, "Conv", 2)]
-			setInts(n, "pads", 1, 1, 0, 0)
-			return "asymmetric padding"
-		}},
-		{"pool", "wide_w4_kept_b1.onnx", func(t *testing.T, m *Model) string {
-			n := &m.Graph.Nodes[findNode(t, m, "MaxPool", 0)]
-			setInts(n, "strides", 1, 1)
-			return "(MaxPool): stride 1"
-		}},
-		{"opset 8", "resnet18_w4_kept_b1.onnx", func(t *testing.T, m *Model) string {
-			m.Opsets = []OpsetID{{Version: 8}}
-			return "opset 8"
-		}},
-		{"opset 22", "resnet18_w4_kept_b1.onnx", func(t *testing.T, m *Model) string {
-			m.Opsets = []OpsetID{{Version: 22}}
-			return "opset 22"
-		}},
-		{"training BN", "preact18_w4_kept_dyn.onnx", func(t *testing.T, m *Model) string {
-			n := &m.Graph.Nodes[findNode(t, m, "BatchNormalization", 4)]
-			if a := n.Attr("training_mode"); a != nil {
-				a.I = 1
-			} else {
-				n.Attrs = append(n.Attrs, Attribute{Name: "training_mode", Type: AttrInt, I: 1})
-			}
-			return "training_mode"
-		}},
-		{"domain", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
-			m.Graph.Nodes[findNode(t, m, "Add", 0)].Domain = "com.microsoft"
-			return `domain "com.microsoft"`
-		}},
-		{"weights as input", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
-			c := m.Graph.Nodes[findNode(t, m, "Conv", 1)]
-			for i := range m.Graph.Initializers {
-				if m.Graph.Initializers[i].Name == c.Inputs[1] {
-					m.Graph.Initializers[i].Name = "renamed"
-				}
-			}
-			return "is not a constant"
-		}},
-		{"two outputs", "resnet18_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
-			m.Graph.Outputs = append(m.Graph.Outputs, m.Graph.Outputs[0])
-			return "2 outputs"
-		}},
-		{"shortcut skips add", "bottleneck_v1_w4_fused_b1.onnx", func(t *testing.T, m *Model) string {
-			n := &m.Graph.Nodes[findNode(t, m, "Add", 1)]
-			n.OpType = "Mul"
-			return "(Mul)"
-		}},
-		{"no stem relu", "wide_w4_fused_dyn.onnx", func(t *testing.T, m *Model) string {
-			i := findNode(t, m, "Relu", 0)
-			r := m.Graph.Nodes[i]
-			m.Graph.Nodes = append(m.Graph.Nodes[:i], m.Graph.Nodes[i+1:]...)
-			for j := range m.Graph.Nodes {
-				for k, in := range m.Graph.Nodes[j].Inputs {
-					if in == r.Outputs[0] {
-						m.Graph.Nodes[j].Inputs[k] = r.Inputs[0]
-					}
-				}
-			}
-			return "not followed by (BatchNormalization and) Relu"
-		}},
-	}
-	for _, c := range cases {
+	for _, c := range recognizeErrorCases {
 		t.Run(c.name, func(t *testing.T) {
 			m := loadFixture(t, c.file)
 			want := c.change(t, m)
