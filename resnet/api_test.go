@@ -3,6 +3,7 @@ package resnet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -13,7 +14,18 @@ import (
 
 // smallNet is a fast bottleneck network for API tests.
 func smallNet() (Arch, int, int) {
+	if testing.Short() {
+		return ResNet50().WithWidth(4).WithClasses(10), 32, 36
+	}
 	return ResNet50().WithWidth(8).WithClasses(10), 48, 40
+}
+
+// shortRuns is n, or fewer in -short mode.
+func shortRuns(n int) int {
+	if testing.Short() {
+		return max(1, n/4)
+	}
+	return n
 }
 
 func mustNew(t testing.TB, a Arch, w Weights, opt *Options) *Model {
@@ -37,15 +49,24 @@ func mustRandom(t testing.TB, a Arch, seed uint64) Weights {
 
 // Results are bitwise identical for 1, 2 and 4 threads and any MaxBatch.
 func TestThreadsBitwiseIdentical(t *testing.T) {
-	for _, a := range []Arch{ResNet18().WithWidth(16), ResNeXt50_32x4d().WithWidth(16).WithVersion(V2)} {
+	h, wd := 64, 56
+	if testing.Short() {
+		h, wd = 40, 32
+	}
+	resnext := ResNeXt50_32x4d().WithWidth(8).WithVersion(V2)
+	resnext.Groups, resnext.WidthPerGroup = 4, 32
+	for _, a := range []Arch{ResNet18().WithWidth(8), resnext} {
 		w := mustRandom(t, a, 3)
 		const batch = 3
-		src := randInput(5, batch, 3, 64, 56)
+		src := randInput(5, batch, 3, h, wd)
 		forEachLevel(t, func(t *testing.T, level string) {
 			var want []float32
 			for _, threads := range []int{1, 2, 4} {
 				for _, mb := range []int{1, batch} {
-					m := mustNew(t, a, w, &Options{Threads: threads, MaxBatch: mb, Height: 64, Width: 56, Level: level})
+					if testing.Short() && mb == 1 && threads > 1 {
+						continue
+					}
+					m := mustNew(t, a, w, &Options{Threads: threads, MaxBatch: mb, Height: h, Width: wd, Level: level})
 					got := infer(t, m, src, batch)
 					if want == nil {
 						want = got
@@ -75,7 +96,7 @@ func TestInferDoesNotAllocate(t *testing.T) {
 		dst := make([]float32, 2*m.Classes())
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		if n := testing.AllocsPerRun(20, func() {
+		if n := testing.AllocsPerRun(shortRuns(20), func() {
 			if err := m.Infer(ctx, dst, src, 2); err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +104,7 @@ func TestInferDoesNotAllocate(t *testing.T) {
 			t.Errorf("threads %d: Infer makes %v allocations per call", threads, n)
 		}
 		ws := m.NewWorkspace()
-		if n := testing.AllocsPerRun(20, func() {
+		if n := testing.AllocsPerRun(shortRuns(20), func() {
 			if err := m.InferWith(ctx, ws, dst, src, 2); err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +118,8 @@ func TestInferDoesNotAllocate(t *testing.T) {
 func TestConcurrentInfer(t *testing.T) {
 	a, h, w := smallNet()
 	m := mustNew(t, a, mustRandom(t, a, 2), &Options{Threads: 2, MaxBatch: 2, Height: h, Width: w})
-	const goroutines, calls = 8, 3
+	const goroutines = 8
+	calls := shortRuns(8)
 	srcs := make([][]float32, goroutines)
 	want := make([][]float32, goroutines)
 	for g := range srcs {
@@ -286,7 +308,8 @@ func TestFusedBatchNorm(t *testing.T) {
 // NewRandom builds the same model as New with Random's weights, and Random
 // is deterministic.
 func TestNewRandom(t *testing.T) {
-	a := ResNeXt50_32x4d().WithWidth(16).WithClasses(7)
+	a := ResNeXt50_32x4d().WithWidth(8).WithClasses(7)
+	a.Groups, a.WidthPerGroup = 4, 32
 	w1, w2 := mustRandom(t, a, 11), mustRandom(t, a, 11)
 	for k, v := range w1 {
 		for i := range v.Data {
@@ -356,7 +379,7 @@ func TestProfile(t *testing.T) {
 	if convs != 53 || stats[0].Op != "input" || stats[len(stats)-1].Name != "fc" {
 		t.Errorf("%d convolutions, first %q, last %q", convs, stats[0].Op, stats[len(stats)-1].Name)
 	}
-	if stats[1].Shape != "48x40x3 -> 24x20x8 7x7/2" {
+	if want := fmt.Sprintf("%dx%dx3 -> %dx%dx%d 7x7/2", h, w, (h+1)/2, (w+1)/2, a.Width); stats[1].Shape != want {
 		t.Errorf("stem shape %q", stats[1].Shape)
 	}
 	var b strings.Builder

@@ -12,7 +12,7 @@ import (
 // top class. Real weights come from a model file (see package onnx or
 // safetensors); here they are synthetic.
 func Example() {
-	arch := resnet.ResNet18().WithClasses(5)
+	arch := resnet.ResNet18().WithWidth(16).WithClasses(5) // a narrow ResNet-18 keeps the example quick
 	weights, err := resnet.Random(arch, 1)
 	if err != nil {
 		fmt.Println(err)
@@ -43,19 +43,19 @@ func Example() {
 		fmt.Printf("image %d: class %d\n", i, slices.Index(row, slices.Max(row)))
 	}
 	// Output:
-	// image 0: class 0
-	// image 1: class 0
+	// image 0: class 1
+	// image 1: class 1
 }
 
 // New checks every weight against the architecture and names the first
 // one that does not fit.
 func ExampleNew_errors() {
-	arch := resnet.ResNet18()
+	arch := resnet.ResNet18().WithWidth(16)
 	weights, _ := resnet.Random(arch, 1)
-	weights["layer2.0.conv1.weight"] = resnet.Tensor{Shape: []int{128, 64, 1, 1}, Data: make([]float32, 128*64)}
+	weights["layer2.0.conv1.weight"] = resnet.Tensor{Shape: []int{32, 16, 1, 1}, Data: make([]float32, 32*16)}
 	_, err := resnet.New(arch, weights, nil)
 	fmt.Println(err)
-	// Output: resnet: bad weights: layer2.0.conv1.weight has shape [128 64 1 1], want [128 64 3 3]
+	// Output: resnet: bad weights: layer2.0.conv1.weight has shape [32 16 1 1], want [32 16 3 3]
 }
 
 // The size of a network, as torchvision counts it.
@@ -71,7 +71,7 @@ func ExampleArch_MACs() {
 
 // A per-layer profile shows where the time goes.
 func ExampleModel_Profile() {
-	m, err := resnet.NewRandom(resnet.ResNet50().WithClasses(10), 1, &resnet.Options{Height: 32, Width: 32})
+	m, err := resnet.NewRandom(resnet.ResNet50().WithWidth(16).WithClasses(10), 1, &resnet.Options{Height: 32, Width: 32})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -89,7 +89,7 @@ func ExampleModel_Profile() {
 
 	// Output:
 	// input input 32x32x3 -> 32x32x3
-	// conv1 conv 32x32x3 -> 16x16x64 7x7/2
-	// maxpool maxpool 16x16x64 -> 8x8x64
-	// layer1.0.downsample.0 conv 8x8x64 -> 8x8x256 1x1/1
+	// conv1 conv 32x32x3 -> 16x16x16 7x7/2
+	// maxpool maxpool 16x16x16 -> 8x8x16
+	// layer1.0.downsample.0 conv 8x8x16 -> 8x8x64 1x1/1
 }
