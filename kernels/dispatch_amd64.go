@@ -3,6 +3,8 @@
 package kernels
 
 import (
+	"os"
+
 	"golang.org/x/sys/cpu"
 
 	"github.com/gorn-ml/gorn/kernels/amd64"
@@ -14,8 +16,21 @@ var avx2 = &Impl{
 	name: "avx2", requires: "AVX2, FMA",
 	available: cpu.X86.HasAVX2 && cpu.X86.HasFMA,
 	mr:        6, nr: 16,
-	kernel: avx2Kernel,
-	strip:  amd64.SgemmStripAVX2,
+	kernel:    avx2Kernel,
+	strip:     amd64.SgemmStripAVX2,
+}
+
+// avx512 is the AVX-512F level: tiles of up to 6x32 in twelve ZMM
+// accumulators. It has not yet been run on AVX-512 hardware (none was at
+// hand; its encodings were checked with objdump), so it is available only
+// when the CPU has AVX-512F and the environment sets GORN_AVX512=1; until
+// it is verified there, avx2 stays the default on AVX-512 CPUs.
+var avx512 = &Impl{
+	name: "avx512", requires: "AVX-512F and GORN_AVX512=1 (not yet verified on hardware)",
+	available: cpu.X86.HasAVX512F && os.Getenv("GORN_AVX512") == "1",
+	mr:        6, nr: 32,
+	kernel:    avx512Kernel,
+	strip:     amd64.SgemmStripAVX512,
 }
 
 // avx2Kernel is the microKernel form of the strip kernel: one 6x16 tile.
@@ -23,6 +38,12 @@ func avx2Kernel(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bi
 	amd64.SgemmStripAVX2(a, lda, b, kc, c, ldc, bias, flags, 6, 6)
 }
 
+// avx512Kernel is the microKernel form of the strip kernel: one 6x32 tile.
+func avx512Kernel(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int) {
+	amd64.SgemmStripAVX512(a, lda, b, kc, c, ldc, bias, flags, 6, 6)
+}
+
 func init() {
 	register(avx2)
+	register(avx512)
 }

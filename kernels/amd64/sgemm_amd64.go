@@ -33,3 +33,17 @@ package amd64
 //
 //go:noescape
 func SgemmStripAVX2(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)
+
+// SgemmStripAVX512 is SgemmStripAVX2 for a packed B panel 32 floats wide:
+// it computes rows x 32 floats of C in tiles of h rows (1 <= h <= 6; the
+// last tile may be shorter). Its reference loop is SgemmStripAVX2's with 32
+// for 16 (b[p*32+j], j < 32); a points at rows rows of kc readable floats,
+// lda apart; b at kc*32 floats; c at rows rows of 32 writable floats, ldc
+// apart; bias, when not nil, at 32 floats. kc >= 1; rows <= 0 does nothing.
+// The CPU must have AVX-512F.
+//
+// It has not been run on AVX-512 hardware yet (its encodings were checked
+// with objdump only), so package kernels offers it only when GORN_AVX512=1.
+//
+//go:noescape
+func SgemmStripAVX512(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)

@@ -1,0 +1,318 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX-512F single-precision GEMM kernel: a strip of rows x 32 of C, from
+// rows of A read in place (lda apart) and one packed B panel 32 floats
+// wide, cut into tiles of h rows (the last one shorter if need be). A tile
+// of r <= 6 rows keeps its r x 32 sums in 2r ZMM registers. The structure
+// is that of the AVX2 kernel (sgemm_avx2_amd64.s) with registers and B
+// rows twice as wide.
+//
+// NOT YET RUN ON AVX-512 HARDWARE: the encodings were checked with objdump
+// only, and the level is opt-in (GORN_AVX512=1, see dispatch_amd64.go).
+//
+// Vector registers (only AVX-512F instructions; Z16-Z31 are left free):
+//	Z0  Z1    row 0 of the tile, columns 0-15 and 16-31
+//	Z2  Z3    row 1
+//	Z4  Z5    row 2
+//	Z6  Z7    row 3
+//	Z8  Z9    row 4
+//	Z10 Z11   row 5
+//	Z12 Z13   B[p][0:16], B[p][16:32]; bias in the epilogue
+//	Z14 Z15   A[i][p] broadcast (two, alternating); zero for ReLU
+//
+// Each accumulator is one chain of FMAs in p order, whatever the tile's
+// height, so an element of C does not depend on how rows are cut into tiles.
+
+#define A0     AX  // &A[tile row 0][p]
+#define A3     R10 // &A[tile row 3][p]; &C[tile row 3] in the epilogue
+#define LDA    SI  // lda in bytes
+#define BPTR   BX  // &Bpanel[p][0]
+#define K      CX  // k steps left; the tile's height in the epilogue
+#define CP     DX  // &C[tile row 0]
+#define LDC    DI  // ldc in bytes
+#define PF0    R8  // &A[next tile row 0][p], prefetched
+#define PF3    R9  // &A[next tile row 3][p]
+#define NEXTB  R11 // kc*128: the bytes from a panel to the next one
+#define ABLK   R12 // &A[tile row 0][0]
+#define BIAS   AX  // bias, in the epilogue
+#define TMP    AX  // scratch between tiles
+
+// PREFETCH6 asks for the next tile's A rows at the current k offset: by the
+// time that tile starts they have moved from L2, L3 or memory to L1.
+#define PREFETCH6 \
+	PREFETCHT0 (PF0)         \
+	PREFETCHT0 (PF0)(LDA*1)  \
+	PREFETCHT0 (PF0)(LDA*2)  \
+	PREFETCHT0 (PF3)         \
+	PREFETCHT0 (PF3)(LDA*1)  \
+	PREFETCHT0 (PF3)(LDA*2)
+
+// PREFETCHB asks for the rows of the next B panel that match the four
+// rows (eight cache lines) of this one at BPTR: it reaches L1 while the
+// strip's tiles reuse this panel.
+#define PREFETCHB \
+	PREFETCHT0 (BPTR)(NEXTB*1)     \
+	PREFETCHT0 64(BPTR)(NEXTB*1)   \
+	PREFETCHT0 128(BPTR)(NEXTB*1)  \
+	PREFETCHT0 192(BPTR)(NEXTB*1)  \
+	PREFETCHT0 256(BPTR)(NEXTB*1)  \
+	PREFETCHT0 320(BPTR)(NEXTB*1)  \
+	PREFETCHT0 384(BPTR)(NEXTB*1)  \
+	PREFETCHT0 448(BPTR)(NEXTB*1)
+
+// FMA2 is one row of a k step: acc0, acc1 += A[i][p] * B[p][0:32].
+#define FMA2(src, yb, acc0, acc1) \
+	VBROADCASTSS src, yb          \
+	VFMADD231PS  Z12, yb, acc0    \
+	VFMADD231PS  Z13, yb, acc1
+
+// KSTEPr is one k step for a tile of r rows: load B's row p (at byte offsets
+// bo0, bo1 from BPTR) and update the r rows (A[.][p] at byte offset ao).
+#define KSTEP1(bo0, bo1, ao) \
+	VMOVUPS bo0(BPTR), Z12 \
+	VMOVUPS bo1(BPTR), Z13 \
+	FMA2(ao(A0), Z14, Z0, Z1)
+
+#define KSTEP2(bo0, bo1, ao) \
+	KSTEP1(bo0, bo1, ao) \
+	FMA2(ao(A0)(LDA*1), Z15, Z2, Z3)
+
+#define KSTEP3(bo0, bo1, ao) \
+	KSTEP2(bo0, bo1, ao) \
+	FMA2(ao(A0)(LDA*2), Z14, Z4, Z5)
+
+#define KSTEP4(bo0, bo1, ao) \
+	KSTEP3(bo0, bo1, ao) \
+	FMA2(ao(A3), Z15, Z6, Z7)
+
+#define KSTEP5(bo0, bo1, ao) \
+	KSTEP4(bo0, bo1, ao) \
+	FMA2(ao(A3)(LDA*1), Z14, Z8, Z9)
+
+#define KSTEP6(bo0, bo1, ao) \
+	KSTEP5(bo0, bo1, ao) \
+	FMA2(ao(A3)(LDA*2), Z15, Z10, Z11)
+
+// TILE is the whole k loop of a tile of r rows, four k steps at a time,
+// then one at a time; it leaves r in K and jumps to the epilogue.
+#define TILE(KSTEP, r, kloop, ktail, kdone) \
+	MOVQ   ABLK, A0                  \
+	LEAQ   (LDA)(LDA*2), A3          \
+	ADDQ   A0, A3                    \
+	MOVQ   $r, PF0                   \
+	IMULQ  LDA, PF0                  \
+	ADDQ   ABLK, PF0                 \
+	LEAQ   (LDA)(LDA*2), PF3         \
+	ADDQ   PF0, PF3                  \
+	MOVQ   b+16(FP), BPTR            \
+	MOVQ   kc+24(FP), K              \
+	CMPQ   K, $4                     \
+	JLT    ktail                     \
+kloop:                               \
+	PREFETCH6                        \
+	PREFETCHB                        \
+	KSTEP(0, 64, 0)                  \
+	KSTEP(128, 192, 4)               \
+	KSTEP(256, 320, 8)               \
+	KSTEP(384, 448, 12)              \
+	ADDQ   $512, BPTR                \
+	ADDQ   $16, A0                   \
+	ADDQ   $16, A3                   \
+	ADDQ   $16, PF0                  \
+	ADDQ   $16, PF3                  \
+	SUBQ   $4, K                     \
+	CMPQ   K, $4                     \
+	JGE    kloop                     \
+	TESTQ  K, K                      \
+	JZ     kdone                     \
+ktail:                               \
+	KSTEP(0, 64, 0)                  \
+	ADDQ   $128, BPTR                \
+	ADDQ   $4, A0                    \
+	ADDQ   $4, A3                    \
+	DECQ   K                         \
+	JNZ    ktail                     \
+kdone:                               \
+	MOVQ   $r, K                     \
+	JMP    epilogue
+
+// ROWOP applies op to the two accumulators of a row with sources s0, s1.
+#define ROWOP(op, s0, s1, y0, y1) \
+	op s0, y0, y0 \
+	op s1, y1, y1
+
+// ALLROWS applies op with sources s0, s1 to all twelve accumulators.
+#define ALLROWS(op, s0, s1) \
+	ROWOP(op, s0, s1, Z0, Z1)   \
+	ROWOP(op, s0, s1, Z2, Z3)   \
+	ROWOP(op, s0, s1, Z4, Z5)   \
+	ROWOP(op, s0, s1, Z6, Z7)   \
+	ROWOP(op, s0, s1, Z8, Z9)   \
+	ROWOP(op, s0, s1, Z10, Z11)
+
+// ONROWS jumps to the label for the tile's height K (1 to 6): r6 ... r1
+// fall through one into the next, from the last row to row 0.
+#define ONROWS(r6, r5, r4, r3, r2, r1) \
+	CMPQ K, $6 \
+	JEQ  r6    \
+	CMPQ K, $5 \
+	JEQ  r5    \
+	CMPQ K, $4 \
+	JEQ  r4    \
+	CMPQ K, $3 \
+	JEQ  r3    \
+	CMPQ K, $2 \
+	JEQ  r2    \
+	JMP  r1
+
+// func SgemmStripAVX512(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)
+// Requires: AVX512F
+TEXT ·SgemmStripAVX512(SB), NOSPLIT, $0-80
+	MOVQ  a+0(FP), ABLK
+	MOVQ  lda+8(FP), LDA
+	SHLQ  $2, LDA
+	MOVQ  kc+24(FP), NEXTB
+	SHLQ  $7, NEXTB
+	MOVQ  c+32(FP), CP
+	MOVQ  ldc+40(FP), LDC
+	SHLQ  $2, LDC
+	CMPQ  rows+64(FP), $0
+	JLE   done
+
+tile:
+	// this tile's height: K = min(h, rows left); then its k loop
+	MOVQ    h+72(FP), K
+	CMPQ    K, rows+64(FP)
+	CMOVQGT rows+64(FP), K
+	VPXORD  Z0, Z0, Z0
+	VPXORD  Z1, Z1, Z1
+	VPXORD  Z2, Z2, Z2
+	VPXORD  Z3, Z3, Z3
+	VPXORD  Z4, Z4, Z4
+	VPXORD  Z5, Z5, Z5
+	VPXORD  Z6, Z6, Z6
+	VPXORD  Z7, Z7, Z7
+	VPXORD  Z8, Z8, Z8
+	VPXORD  Z9, Z9, Z9
+	VPXORD  Z10, Z10, Z10
+	VPXORD  Z11, Z11, Z11
+	CMPQ    K, $6
+	JGE     tile6
+	CMPQ    K, $5
+	JEQ     tile5
+	CMPQ    K, $4
+	JEQ     tile4
+	CMPQ    K, $3
+	JEQ     tile3
+	CMPQ    K, $2
+	JEQ     tile2
+	JMP     tile1
+
+tile6:
+	TILE(KSTEP6, 6, kloop6, ktail6, kdone6)
+
+tile5:
+	TILE(KSTEP5, 5, kloop5, ktail5, kdone5)
+
+tile4:
+	TILE(KSTEP4, 4, kloop4, ktail4, kdone4)
+
+tile3:
+	TILE(KSTEP3, 3, kloop3, ktail3, kdone3)
+
+tile2:
+	TILE(KSTEP2, 2, kloop2, ktail2, kdone2)
+
+tile1:
+	TILE(KSTEP1, 1, kloop1, ktail1, kdone1)
+
+epilogue:
+	// K rows are live. A3 = &C[3][0]
+	LEAQ  (LDC)(LDC*2), A3
+	ADDQ  CP, A3
+	TESTQ $1, flags+56(FP)
+	JZ    addbias
+
+	// acc += C, rows K-1 down to 0
+	ONROWS(addc6, addc5, addc4, addc3, addc2, addc1)
+
+addc6:
+	ROWOP(VADDPS, (A3)(LDC*2), 64(A3)(LDC*2), Z10, Z11)
+
+addc5:
+	ROWOP(VADDPS, (A3)(LDC*1), 64(A3)(LDC*1), Z8, Z9)
+
+addc4:
+	ROWOP(VADDPS, (A3), 64(A3), Z6, Z7)
+
+addc3:
+	ROWOP(VADDPS, (CP)(LDC*2), 64(CP)(LDC*2), Z4, Z5)
+
+addc2:
+	ROWOP(VADDPS, (CP)(LDC*1), 64(CP)(LDC*1), Z2, Z3)
+
+addc1:
+	ROWOP(VADDPS, (CP), 64(CP), Z0, Z1)
+
+addbias:
+	MOVQ  bias+48(FP), BIAS
+	TESTQ BIAS, BIAS
+	JZ    relu
+
+	// acc += bias (rows past K hold zeros and are not stored)
+	VMOVUPS (BIAS), Z12
+	VMOVUPS 64(BIAS), Z13
+	ALLROWS(VADDPS, Z12, Z13)
+
+relu:
+	TESTQ $2, flags+56(FP)
+	JZ    store
+
+	// acc = max(acc, 0): VMAXPS returns its second source (zero) when
+	// either is NaN, and +0 for -0.
+	VPXORD Z14, Z14, Z14
+	ALLROWS(VMAXPS, Z14, Z14)
+
+store:
+	// C = acc, rows K-1 down to 0
+	ONROWS(st6, st5, st4, st3, st2, st1)
+
+st6:
+	VMOVUPS Z10, (A3)(LDC*2)
+	VMOVUPS Z11, 64(A3)(LDC*2)
+
+st5:
+	VMOVUPS Z8, (A3)(LDC*1)
+	VMOVUPS Z9, 64(A3)(LDC*1)
+
+st4:
+	VMOVUPS Z6, (A3)
+	VMOVUPS Z7, 64(A3)
+
+st3:
+	VMOVUPS Z4, (CP)(LDC*2)
+	VMOVUPS Z5, 64(CP)(LDC*2)
+
+st2:
+	VMOVUPS Z2, (CP)(LDC*1)
+	VMOVUPS Z3, 64(CP)(LDC*1)
+
+st1:
+	VMOVUPS Z0, (CP)
+	VMOVUPS Z1, 64(CP)
+
+	// next tile: K rows down in A and C
+	MOVQ  K, TMP
+	IMULQ LDA, TMP
+	ADDQ  TMP, ABLK
+	MOVQ  K, TMP
+	IMULQ LDC, TMP
+	ADDQ  TMP, CP
+	SUBQ  K, rows+64(FP) // the argument slot counts the rows left
+	JG    tile
+
+done:
+	VZEROUPPER
+	RET
