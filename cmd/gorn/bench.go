@@ -206,15 +206,12 @@ func (c *benchConfig) report(e *env, m *resnet.Model, desc string, times []time.
 	fmt.Fprintf(out, "peak        %.1f %% of %s\n", 100*gflops/p.gflops(), p)
 }
 
-// macString formats a MAC count with a unit.
+// macString formats a MAC count in GMAC, or MMAC below 10^9.
 func macString(n int64) string {
-	switch v := float64(n); {
-	case v >= 1e9:
+	if v := float64(n); v >= 1e9 {
 		return fmt.Sprintf("%.3f GMAC", v/1e9)
-	case v >= 1e6:
-		return fmt.Sprintf("%.3f MMAC", v/1e6)
 	}
-	return fmt.Sprintf("%d MAC", n)
+	return fmt.Sprintf("%.3f MMAC", float64(n)/1e6)
 }
 
 // printProfile prints the per-layer table (resnet.WriteProfile).

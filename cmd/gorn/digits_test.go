@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn/preprocess"
+	"github.com/gorn-ml/gorn/safetensors"
 )
 
 // pytorchSummary is testdata/digits/pytorch.json, written by
@@ -131,10 +132,20 @@ func TestRunDigits(t *testing.T) {
 	if r := relL2(readFloat32s(t, committed), float64s(x[:len(readFloat32s(t, committed))])); r > 1e-6 {
 		t.Errorf("inputs from the PNGs differ from %s: rel L2 %.2g", s.Inputs.File, r)
 	}
-	for _, tc := range []struct {
+	cases := []struct {
 		input string
 		n     int
-	}{{committed, s.Inputs.Shape[0]}, {all, len(s.Files)}} {
+	}{{committed, s.Inputs.Shape[0]}, {all, len(s.Files)}}
+	if testing.Short() { // keep it quick under qemu: the first 8 images only
+		n := 8
+		x = x[:n*len(x)/len(s.Files)]
+		if err := writeTensor(all, nil, x); err != nil {
+			t.Fatal(err)
+		}
+		cases = cases[1:]
+		cases[0].n = n
+	}
+	for _, tc := range cases {
 		out := filepath.Join(dir, "out.bin")
 		shape := strings.Join([]string{itoa(tc.n), "3", itoa(s.Preprocess.Size), itoa(s.Preprocess.Size)}, ",")
 		code, stdout, stderr := gorn(t, "run", "-model", digitsModel, "-input", tc.input, "-shape", shape, "-output", out, "-threads", "2")
@@ -164,13 +175,17 @@ func float64s(v []float32) []float64 {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestClassifyDigits classifies every held-out digit image with `gorn
-// classify` and expects exactly PyTorch's predictions, hence its accuracy.
+// classify` and expects exactly PyTorch's predictions, hence its accuracy
+// (with -short, only the first images' predictions).
 func TestClassifyDigits(t *testing.T) {
 	s := loadSummary(t)
 	args := []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", "-topk", "2", "-labels", "none"}
 	paths := make([]string, len(s.Files))
 	for i, f := range s.Files {
 		paths[i] = filepath.Join(digitsDir, "heldout", f)
+	}
+	if testing.Short() { // keep it quick under qemu: predictions of 24 images
+		paths = paths[:24]
 	}
 	code, stdout, stderr := gorn(t, append(args, paths...)...)
 	if code != 0 || stderr != "" {
@@ -202,6 +217,9 @@ func TestClassifyDigits(t *testing.T) {
 	acc := float64(correct) / float64(len(paths))
 	t.Logf("held-out accuracy: gorn %d/%d = %.4f, PyTorch %d/%d = %.4f; %d/%d predictions identical",
 		correct, len(paths), acc, s.Correct, len(paths), s.Accuracy, same, len(paths))
+	if testing.Short() {
+		return
+	}
 	if correct != s.Correct {
 		t.Errorf("gorn gets %d right, PyTorch %d", correct, s.Correct)
 	}
@@ -224,5 +242,47 @@ func TestPreprocessDigits(t *testing.T) {
 				t.Fatalf("%s: value %d is %v, PyTorch had %v", s.Files[i], j, got[j], w)
 			}
 		}
+	}
+}
+
+// TestSafetensors runs a state dict fixture (scripts/gen_fixtures.py: the
+// weights, __input__ and PyTorch's float64 __expected__ logits in one file).
+func TestSafetensors(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "resnet18_w4.safetensors")
+	f, err := safetensors.Open(path)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	in, err1 := f.Get("__input__")
+	exp, err2 := f.Get("__expected__")
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	x, err1 := in.Float32s()
+	want, err2 := exp.Float64s()
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	input := filepath.Join(t.TempDir(), "in.bin")
+	if err := writeTensor(input, nil, x); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.bin")
+	shape := fmt.Sprintf("%d,%d,%d,%d", in.Shape[0], in.Shape[1], in.Shape[2], in.Shape[3])
+	code, _, stderr := gorn(t, "run", "-model", path, "-arch", "resnet18", "-input", input, "-shape", shape, "-output", out)
+	if code != 0 {
+		t.Fatalf("run: status %d, %s", code, stderr)
+	}
+	if r := relL2(readFloat32s(t, out), want); !(r <= 1e-4) {
+		t.Errorf("rel L2 %.3g against PyTorch float64", r)
+	}
+	code, stdout, stderr := gorn(t, "info", "-model", path, "-arch", "resnet18")
+	if code != 0 || !strings.Contains(stdout, "resnet18 width=4 classes=10") {
+		t.Errorf("info: status %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+	}
+	code, _, stderr = gorn(t, "info", "-model", path, "-arch", "resnet34")
+	if code != 1 || !strings.Contains(stderr, "layer") {
+		t.Errorf("info with the wrong -arch: status %d, stderr %q", code, stderr)
 	}
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const digitsDir = "../../testdata/digits"
@@ -136,5 +138,71 @@ func TestHelp(t *testing.T) {
 				t.Errorf("%s -h does not mention %s", c.name, f)
 			}
 		}
+	}
+}
+
+func TestBench(t *testing.T) {
+	code, stdout, stderr := gorn(t, "bench", "-model", digitsModel, "-n", "3", "-batch", "2", "-peak", "100", "-profile")
+	if code != 0 || stderr != "" {
+		t.Fatalf("bench: status %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{"latency     median", "p90", "img/s", "GFLOP/s", "% of 100 GFLOP/s", "kernels", "layer1.0.conv1", "fc", "total"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("bench output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	code, stdout, stderr = gorn(t, "bench", "-arch", "resnet18-v2", "-size", "32", "-classes", "10", "-n", "1", "-threads", "1", "-level", "generic")
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "resnet18-v2 classes=10 (synthetic weights)") ||
+		!strings.Contains(stdout, "kernels     generic") || !strings.Contains(stdout, "FMA lanes") {
+		t.Errorf("bench -arch: status %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+	}
+}
+
+func TestStats(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		d := make([]time.Duration, len(v))
+		for i, x := range v {
+			d[i] = time.Duration(x) * time.Millisecond
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		sorted      []time.Duration
+		median, p90 time.Duration
+	}{
+		{ms(5), 5 * time.Millisecond, 5 * time.Millisecond},
+		{ms(1, 2), 1500 * time.Microsecond, 2 * time.Millisecond},
+		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 5500 * time.Microsecond, 9 * time.Millisecond},
+		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), 6 * time.Millisecond, 10 * time.Millisecond},
+	} {
+		if m, p := median(tc.sorted), percentile(tc.sorted, 90); m != tc.median || p != tc.p90 {
+			t.Errorf("%v: median %v p90 %v, want %v %v", tc.sorted, m, p, tc.median, tc.p90)
+		}
+	}
+}
+
+func TestTopK(t *testing.T) {
+	got := topK([]float32{1, 3, 3, 0}, 3)
+	// softmax of (1, 3, 3, 0): e^x / (e + 2e^3 + 1)
+	sum := math.E + 2*math.Exp(3) + 1
+	want := []scored{{1, math.Exp(3) / sum}, {2, math.Exp(3) / sum}, {0, math.E / sum}}
+	for i := range want {
+		if got[i].index != want[i].index || math.Abs(got[i].prob-want[i].prob) > 1e-12 {
+			t.Errorf("topK[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if n := len(topK([]float32{1, 2}, 5)); n != 2 {
+		t.Errorf("topK of 2 classes with k 5 has %d entries", n)
+	}
+}
+
+func TestPeak(t *testing.T) {
+	p := estimatePeak(1)
+	t.Logf("peak estimate: %v", p)
+	if p.lanes < 4 || !(p.ghz > 0) || p.cores != 1 || !(p.gflops() > 0) {
+		t.Errorf("implausible peak %+v", p)
 	}
 }

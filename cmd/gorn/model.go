@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -25,8 +24,9 @@ Models:
   -arch NAME               resnet18, resnet34, resnet50, resnet101, resnet152,
                            wide_resnet50_2 or resnext50_32x4d, optionally with
                            -v1 (stride on the first 1x1) or -v2 (pre-activation),
-                           e.g. resnet50-v2. The class count comes from the
-                           weights (from -classes for synthetic weights).
+                           e.g. resnet50-v2. With a .safetensors file, the stem
+                           width and kernel, input channels and class count
+                           come from the weights (conv1.weight, fc.weight).
   -threads N               threads per inference (default: all CPUs).
   -level NAME              kernels level to run on (e.g. avx2, neon, generic;
                            default: the best this CPU has).
@@ -124,8 +124,12 @@ func loadONNX(path string) (*modelFile, error) {
 	return &modelFile{arch: a, weights: w, info: info, format: "onnx"}, nil
 }
 
-// loadSafetensors reads a state dict. The number of classes is taken from
-// fc.weight; num_batches_tracked counters are dropped.
+// loadSafetensors reads a state dict. The architecture a fixes the block
+// kind, stage depths and version; the stem's width, kernel size (7: the
+// ImageNet stem, 3: the CIFAR one) and input channels come from
+// conv1.weight, the number of classes from fc.weight. PyTorch's
+// num_batches_tracked counters and names starting with "__" (extra
+// tensors, not part of a state dict) are skipped.
 func loadSafetensors(path string, a resnet.Arch) (*modelFile, error) {
 	f, err := safetensors.Open(path)
 	if err != nil {
@@ -134,7 +138,7 @@ func loadSafetensors(path string, a resnet.Arch) (*modelFile, error) {
 	defer f.Close()
 	w := make(resnet.Weights, f.Len())
 	for _, t := range f.Tensors() {
-		if strings.HasSuffix(t.Name, "num_batches_tracked") {
+		if strings.HasSuffix(t.Name, "num_batches_tracked") || strings.HasPrefix(t.Name, "__") {
 			continue
 		}
 		v, err := t.Float32s()
@@ -143,8 +147,17 @@ func loadSafetensors(path string, a resnet.Arch) (*modelFile, error) {
 		}
 		w[t.Name] = resnet.Tensor{Shape: append([]int(nil), t.Shape...), Data: v}
 	}
+	if c, ok := w["conv1.weight"]; ok && len(c.Shape) == 4 {
+		a.Width, a.InChannels = c.Shape[0], c.Shape[1]
+		if c.Shape[2] == 3 {
+			a.Stem = resnet.StemCIFAR
+		}
+	}
 	if fc, ok := w["fc.weight"]; ok && len(fc.Shape) == 2 {
-		a = a.WithClasses(fc.Shape[0])
+		a.Classes = fc.Shape[0]
+	}
+	if _, ok := w["bn_final.weight"]; ok && a.Version != resnet.V2 {
+		return nil, fmt.Errorf("%s has bn_final: a pre-activation network; try -arch %s-v2", path, strings.SplitN(a.String(), " ", 2)[0])
 	}
 	return &modelFile{arch: a, weights: w, format: "safetensors"}, nil
 }
@@ -195,9 +208,4 @@ func (c *compiled) channels() int { return c.InputLen() / (c.hw()) }
 func (c *compiled) hw() int {
 	h, w := c.InputSize()
 	return h * w
-}
-
-// infer runs a batch.
-func (c *compiled) infer(ctx context.Context, dst, src []float32, batch int) error {
-	return c.Infer(ctx, dst, src, batch)
 }

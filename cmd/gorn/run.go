@@ -67,11 +67,26 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if shape[1] != m.channels() {
 		return fmt.Errorf("-shape has %d channels, the model takes %d", shape[1], m.channels())
 	}
+	w := e.stdout
+	if *out != "-" { // fail before the work if the output cannot be written
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
 	dst := make([]float32, shape[0]*m.Classes())
-	if err := m.infer(ctx, dst, src, shape[0]); err != nil {
+	if err := m.Infer(ctx, dst, src, shape[0]); err != nil {
 		return err
 	}
-	return writeTensor(*out, e.stdout, dst)
+	if err := writeTensor("-", w, dst); err != nil {
+		return err
+	}
+	if f, ok := w.(*os.File); ok && *out != "-" {
+		return f.Close()
+	}
+	return nil
 }
 
 // parseShape parses "N,C,H,W" into four positive sizes whose product fits

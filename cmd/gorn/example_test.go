@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// gorn info describes the demo model. (The last line of its output, sizes
+// of the packed weights, depends on the kernels level and is left out.)
+func Example_info() {
+	var out bytes.Buffer
+	code := run(context.Background(), []string{"info", "-model", "../../testdata/digits/digits_resnet.onnx"}, &out, os.Stderr)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	fmt.Println(strings.Join(lines[:len(lines)-1], "\n"))
+	fmt.Println("exit status", code)
+	// Output:
+	// file          ../../testdata/digits/digits_resnet.onnx (onnx)
+	// architecture  resnet10 width=8 classes=10
+	// blocks        basic, layers [1 1 1 1], v1.5, width 8
+	// classes       10
+	// parameters    78962 (0.08 M)
+	// MACs          547456 (0.547 MMAC) per 32x32 image
+	// opset         17 (IR version 8)
+	// producer      pytorch 1.13.0
+	// input         input: batch x 3 x 32 x 32
+	// BatchNorm     fused into convolutions
+	// exit status 0
+}
+
+// gorn classify prints the most likely classes of each image; the digits
+// model's class index is the digit.
+func Example_classify() {
+	var out bytes.Buffer
+	run(context.Background(), []string{"classify", "-model", "../../testdata/digits/digits_resnet.onnx",
+		"-resize", "32", "-crop", "32", "-topk", "1", "../../testdata/digits/heldout/0000.png"}, &out, os.Stderr)
+	var prob float64
+	var class int
+	lines := strings.Split(out.String(), "\n")
+	fmt.Sscanf(lines[1], " %f%% %d", &prob, &class)
+	fmt.Println(lines[0])
+	fmt.Println("digit", class, "with probability over 90 %:", prob > 90)
+	// Output:
+	// ../../testdata/digits/heldout/0000.png
+	// digit 7 with probability over 90 %: true
+}
