@@ -4,7 +4,10 @@
 //
 //   ort version=1.30.0 model=resnet50 threads=1 batch=1 median_ms=75.8 p90_ms=77.0 ...
 //
-// median_ms, p90_ms, min_ms and mean_ms are per image (run time / batch).
+// median_ms, p90_ms, min_ms and mean_ms are wall-clock ms per image (run time
+// / batch); cpu_ms is the median process CPU time (user + system, all threads,
+// spinning included) per image: with one thread it is the least disturbed by
+// other processes competing for the cores.
 //
 // Usage (models from scripts/export_bench_models.py, or any .onnx path):
 //   node bench/ort/bench.js [--model resnet18,resnet50] [--threads 1,2] [--batch 1]
@@ -64,20 +67,25 @@ async function benchOne(name, file, threads, a) {
   for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; data[i] = s / 2 ** 31 - 1; }
   const feeds = { [sess.inputNames[0]]: new ort.Tensor('float32', data, shape) };
   for (let i = 0; i < a.warmup; i++) await sess.run(feeds);
-  const ms = [];
+  const ms = [], cpu = [];
   for (let i = 0; i < a.runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     await sess.run(feeds);
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6 / a.batch);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e3 / a.batch);
   }
   await sess.release();
   ms.sort((x, y) => x - y);
+  cpu.sort((x, y) => x - y);
   const med = quantile(ms, 0.5);
   const mean = ms.reduce((p, x) => p + x, 0) / ms.length;
   const fields = [
     `ort version=${ort.env.versions.node}`, `model=${name}`, `threads=${threads}`, `batch=${a.batch}`,
     `median_ms=${med.toFixed(2)}`, `p90_ms=${quantile(ms, 0.9).toFixed(2)}`,
-    `min_ms=${ms[0].toFixed(2)}`, `mean_ms=${mean.toFixed(2)}`, `img_s=${(1000 / med).toFixed(1)}`,
+    `min_ms=${ms[0].toFixed(2)}`, `mean_ms=${mean.toFixed(2)}`, `cpu_ms=${quantile(cpu, 0.5).toFixed(2)}`,
+    `img_s=${(1000 / med).toFixed(1)}`,
   ];
   if (GMAC[name] && shape[2] === 224 && shape[3] === 224) fields.push(`gflops=${(2 * GMAC[name] / med * 1000).toFixed(1)}`);
   fields.push(`runs=${a.runs}`, `warmup=${a.warmup}`, `spin=${a.spin}`,
