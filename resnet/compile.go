@@ -26,19 +26,18 @@ var opNames = [...]string{"input", "conv", "maxpool", "scale-shift", "avgpool", 
 // step is one operation of the plan. Activations are NHWC, n x h x w x c,
 // in workspace slots.
 type step struct {
-	kind     stepKind
-	name     string // layer name, e.g. "layer1.0.conv2"
-	conv     *nn.Conv
-	fc       *nn.Linear
-	in, out  int // slot indices; -1: the caller's src (opInput) or dst (opFC)
-	scratch  int // slot index, -1 if none
-	h, w, c  int // input height, width, channels
-	oh, ow   int // output height and width
-	ep       nn.Epilogue
-	scale    []float32 // opAffine
-	shift    []float32
-	macs     int64 // multiply-accumulates per image
-	elements int   // floats read per image (for bandwidth-bound steps)
+	kind    stepKind
+	name    string // layer name, e.g. "layer1.0.conv2"
+	conv    *nn.Conv
+	fc      *nn.Linear
+	in, out int // slot indices; -1: the caller's src (opInput) or dst (opFC)
+	scratch int // slot index, -1 if none
+	h, w, c int // input height, width, channels
+	oh, ow  int // output height and width
+	ep      nn.Epilogue
+	scale   []float32 // opAffine
+	shift   []float32
+	macs    int64 // multiply-accumulates per image
 }
 
 // builder turns a netDef into a Model's steps and slots.
@@ -182,7 +181,7 @@ func (b *builder) maxPool(x actv) (actv, error) {
 	}
 	y := actv{slot: b.newSlot(b.m.maxBatch * oh * ow * x.c), h: oh, w: ow, c: x.c}
 	b.add(step{kind: opMaxPool, name: "maxpool", in: x.slot, out: y.slot, scratch: -1,
-		h: x.h, w: x.w, c: x.c, oh: oh, ow: ow, elements: x.h * x.w * x.c})
+		h: x.h, w: x.w, c: x.c, oh: oh, ow: ow})
 	return y, nil
 }
 
@@ -201,7 +200,7 @@ func (b *builder) affine(name string, x actv, inPlace bool) (actv, error) {
 		y.slot = b.newSlot(b.m.maxBatch * x.h * x.w * x.c)
 	}
 	b.add(step{kind: opAffine, name: name, in: x.slot, out: y.slot, scratch: -1,
-		h: x.h, w: x.w, c: x.c, oh: x.h, ow: x.w, scale: scale, shift: shift, elements: x.h * x.w * x.c})
+		h: x.h, w: x.w, c: x.c, oh: x.h, ow: x.w, scale: scale, shift: shift})
 	return y, nil
 }
 
@@ -210,7 +209,7 @@ func (b *builder) head(x actv) error {
 	n, m := b.n, b.m
 	feat := b.newSlot(m.maxBatch * x.c)
 	b.add(step{kind: opGAP, name: "avgpool", in: x.slot, out: feat, scratch: -1,
-		h: x.h, w: x.w, c: x.c, oh: 1, ow: 1, elements: x.h * x.w * x.c})
+		h: x.h, w: x.w, c: x.c, oh: 1, ow: 1})
 	ws := spec{key: "fc.weight", shape: []int{n.classes, n.features}}
 	bs := spec{key: "fc.bias", shape: []int{n.classes}}
 	wt, err := tensor(b.src, &ws)

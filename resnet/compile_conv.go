@@ -94,6 +94,6 @@ func (b *builder) conv(c *convDef, x actv, into int, relu bool) (actv, error) {
 	b.temporary(2 * 4 * len(weights)) // the folded copy and nn's transposed one
 	b.add(step{kind: opConv, name: c.name, conv: cv, in: x.slot, out: y.slot, scratch: scratch,
 		h: x.h, w: x.w, c: x.c, oh: oh, ow: ow, ep: nn.Epilogue{Residual: into >= 0, ReLU: relu},
-		macs: int64(oh*ow*c.cout) * int64(c.cin/c.groups*c.k*c.k), elements: x.h * x.w * x.c})
+		macs: int64(oh*ow*c.cout) * int64(c.cin/c.groups*c.k*c.k)})
 	return y, nil
 }

@@ -66,3 +66,27 @@ func TestMatchesReference(t *testing.T) {
 		})
 	}
 }
+
+// The memory plan reuses buffers: a whole ResNet-50 pass fits in about
+// twice its largest activation (the stem's output), where keeping every
+// buffer alive would take five to seven times as much.
+func TestWorkspaceIsSmall(t *testing.T) {
+	a := ResNet50().WithWidth(16)
+	for _, mb := range []int{1, 4} {
+		m, err := NewRandom(a, 1, &Options{Threads: 1, MaxBatch: mb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest := 4 * mb * 112 * 112 * 16
+		all := 0
+		for _, s := range m.slots {
+			all += 4 * s.size
+		}
+		if got := m.WorkspaceBytes(); got > 3*largest {
+			t.Errorf("max batch %d: workspace %d KiB, largest activation %d KiB", mb, got>>10, largest>>10)
+		} else {
+			t.Logf("max batch %d: workspace %d KiB = %.2f x the largest activation; without reuse %d KiB", mb, got>>10, float64(got)/float64(largest), all>>10)
+		}
+		m.Close()
+	}
+}

@@ -49,7 +49,6 @@ type spec struct {
 	kind      paramKind
 	shape     []int
 	fanIn     int  // conv and fc weights: inputs per output
-	optional  bool // conv biases (required only where the BN was fused away)
 	trainable bool // counted by Params (conv biases are not: torchvision has none)
 	damp      bool // a BN next to a block's last convolution (Random keeps it small)
 }
@@ -69,7 +68,7 @@ func (n *netDef) specs() []spec {
 		fan := c.cin / c.groups * c.k * c.k
 		out = append(out,
 			spec{key: c.name + ".weight", kind: convWeight, shape: []int{c.cout, c.cin / c.groups, c.k, c.k}, fanIn: fan, trainable: true},
-			spec{key: c.name + ".bias", kind: convBias, shape: []int{c.cout}, optional: true})
+			spec{key: c.name + ".bias", kind: convBias, shape: []int{c.cout}})
 	}
 	bn := func(name string, ch int, damp bool) {
 		for i, suf := range bnSuffixes {
