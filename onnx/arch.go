@@ -169,6 +169,7 @@ func (r *recognizer) weights(a resnet.Arch) (resnet.Weights, error) {
 		if data, err = t.Float32s(); err != nil {
 			return
 		}
+		r.m.release(t)
 		shape := make([]int, len(t.Dims))
 		for i, d := range t.Dims {
 			shape[i] = int(d)

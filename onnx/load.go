@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"unsafe"
 )
 
 // Limits applied while parsing. A file that exceeds one is rejected with an
@@ -208,6 +209,23 @@ func (m *Model) resolveExternal(ts []*Tensor, opts *Options) error {
 		t.raw = mf.data[t.ext.offset : t.ext.offset+want]
 	}
 	return nil
+}
+
+// release drops the memory pages behind t's data when they belong to a
+// file this model mapped; reading t again reads the file again. Use it
+// after converting a large tensor.
+func (m *Model) release(t *Tensor) {
+	if len(t.raw) == 0 {
+		return
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.raw)))
+	for _, f := range m.files {
+		base := uintptr(unsafe.Pointer(unsafe.SliceData(f.data)))
+		if f.unmap != nil && p >= base && p+uintptr(len(t.raw)) <= base+uintptr(len(f.data)) {
+			dropPages(t.raw)
+			return
+		}
+	}
 }
 
 // mappedFile is a whole file in memory: mapped (unmap non-nil) or read.

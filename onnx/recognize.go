@@ -12,6 +12,7 @@ var ErrUnsupported = errors.New("onnx: unsupported graph")
 // recognizer walks a graph from its input to its output, matching the
 // stem, the residual blocks and the head.
 type recognizer struct {
+	m        *Model
 	x        *graphIndex
 	opset    int64
 	input    ValueInfo
@@ -57,7 +58,7 @@ func (m *Model) recognize() (*recognizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
-	r := &recognizer{x: x, opset: op}
+	r := &recognizer{m: m, x: x, opset: op}
 	if err := r.findInput(); err != nil {
 		return nil, err
 	}
