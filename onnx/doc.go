@@ -1,11 +1,42 @@
-// Package onnx reads ONNX models (the protobuf ModelProto format written by
-// torch.onnx.export and other exporters) without generated code, and
-// recognises ResNet-family graphs so that they run on gorn's executor.
+// Package onnx reads ONNX models (the protobuf ModelProto that
+// torch.onnx.export and other exporters write) without generated code, and
+// recognises ResNet-family graphs so that gorn's resnet package runs them.
+//
+// # Use
+//
+//	m, err := onnx.LoadResNet("resnet50.onnx", &resnet.Options{Threads: 2})
+//
+// or step by step: Load parses the file, Model.Info describes the network
+// (architecture, parameters, MACs, opset, input shape), Model.ResNet returns
+// the resnet.Arch and the weights under torchvision state-dict names, and
+// Model.Compile hands them to resnet.New.
+//
+// # Graphs
+//
+// Recognition walks the graph from its input: the stem (7x7/2 convolution,
+// BatchNorm, ReLU, 3x3/2 max pool; or the 3x3/1 CIFAR stem), each residual
+// block (basic or bottleneck; v1, v1.5 or pre-activation v2; grouped 3x3
+// convolutions for ResNeXt; identity or projection shortcuts) and the head
+// (global average pooling, flattening, fully connected layer). Operators:
+// Conv, BatchNormalization, Relu, Add, MaxPool, AveragePool (covering the
+// whole map), GlobalAveragePool, Flatten, Reshape (to [batch, features]),
+// Gemm, MatMul (+Add), Identity, Constant and Pad (folded into the next
+// convolution), in opsets 9 to 21, with a fixed or symbolic batch size.
+// BatchNorm the exporter fused into the convolutions (the default eval
+// export) arrives as convolution biases; BatchNorm kept as nodes
+// (training=TrainingMode.PRESERVE) arrives as bnX.weight, bias,
+// running_mean and running_var. Anything else is an error that wraps
+// ErrUnsupported and names the node and operator it could not place.
+//
+// # Limits
 //
 // Parsing is defensive: every length and count is checked against the
 // remaining input and against documented limits (MaxModelBytes,
-// DefaultMaxTensorBytes, DefaultMaxTotalBytes, MaxExternalFiles) before
-// memory is allocated for it, so a file that claims a 2^40-element tensor
-// is rejected with an error. Model files and external data files are
-// memory-mapped where the OS allows and read otherwise.
+// DefaultMaxTensorBytes, DefaultMaxTotalBytes, MaxEntries,
+// MaxExternalFiles) before memory is allocated for it, so a file that
+// claims a 2^40-element tensor is rejected with an error, and no input
+// makes the parser panic or loop. External data files must lie inside the
+// model's directory. Model files and external data files are memory-mapped
+// read-only where the OS allows (unix) and read otherwise; the mapped pages
+// of a weight are dropped once it has been converted.
 package onnx

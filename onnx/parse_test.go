@@ -287,3 +287,32 @@ func TestHalfConversion(t *testing.T) {
 		t.Errorf("bfloat16 1 = %g", got)
 	}
 }
+
+// Reading a tensor after Close, or after the mapped file shrank under the
+// model, is an error, not a crash.
+func TestClosedAndTruncated(t *testing.T) {
+	m := loadFixture(t, "resnet18_w4_fused_b1.onnx")
+	m.Close()
+	if _, err := m.Graph.Initializers[0].Float32s(); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("after Close: %v", err)
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("truncating a mapped file faults only where files are mapped (checked on linux)")
+	}
+	path := filepath.Join(t.TempDir(), "m.onnx")
+	g := msg(nil).bytes(5, tensorMsg("big", []int64{1 << 16}, make([]float32, 1<<16)...))
+	if err := os.WriteFile(path, modelMsg(13, g), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := os.Truncate(path, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Graph.Initializers[0].Float32s(); err == nil || !strings.Contains(err.Error(), "memory fault") {
+		t.Errorf("after truncation: %v", err)
+	}
+}
