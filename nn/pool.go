@@ -132,11 +132,16 @@ func (x *poolCall) Do(task, _ int) {
 	ys, ye := max(y0, 0), min(y1, x.h)
 	src := x.src[img*x.h*x.w*c : (img+1)*x.h*x.w*c]
 	out := x.dst[(img*x.oh+oy)*x.ow*c:][:x.ow*c]
+	intMax := !x.avg && signFree(src[ys*x.w*c:ye*x.w*c])
 	for ox := 0; ox < x.ow; ox++ {
 		x0 := ox*x.p.StrideW - x.p.PadL
 		x1 := min(x0+x.p.KW, x.w+x.p.PadR)
 		xs, xe := max(x0, 0), min(x1, x.w)
 		d := out[ox*c : (ox+1)*c]
+		if intMax {
+			maxWindowBits(d, src, x.w, c, ys, ye, xs, xe)
+			continue
+		}
 		if !x.avg {
 			maxWindow(d, src, x.w, c, ys, ye, xs, xe)
 			continue

@@ -231,3 +231,46 @@ func TestPoolAllocs(t *testing.T) {
 		}
 	}
 }
+
+// Sign-free inputs take the bit-pattern path: check it against the
+// reference, with zeros, denormals, +Inf and NaN among the values.
+func TestMaxPoolSignFree(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	special := []float32{0, math.SmallestNonzeroFloat32, 1e-40, float32(math.Inf(1)), math.MaxFloat32}
+	for i := range 300 {
+		p := randomPool(r)
+		n, c, h, w := 1+r.IntN(2), 1+r.IntN(9), 1+r.IntN(11), 1+r.IntN(11)
+		oh, ow, err := p.OutSize(h, w)
+		if err != nil {
+			continue
+		}
+		srcNCHW := make([]float32, n*c*h*w)
+		for j := range srcNCHW {
+			srcNCHW[j] = r.Float32() * 10
+			if r.IntN(8) == 0 {
+				srcNCHW[j] = special[r.IntN(len(special))]
+			}
+			if i%7 == 0 && r.IntN(30) == 0 {
+				srcNCHW[j] = float32(math.NaN())
+			}
+		}
+		ref, _, _ := refPool(p, false, srcNCHW, n, c, h, w)
+		dst := make([]float32, n*oh*ow*c)
+		if err := MaxPool(dst, toNHWC(srcNCHW, n, c, h, w), n, h, w, c, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < n; j++ {
+			for ch := 0; ch < c; ch++ {
+				for y := 0; y < oh; y++ {
+					for x := 0; x < ow; x++ {
+						got := dst[((j*oh+y)*ow+x)*c+ch]
+						want := ref[((j*c+ch)*oh+y)*ow+x]
+						if float64(got) != want && !(math.IsNaN(want) && got != got) {
+							t.Fatalf("%+v: out[%d][%d][%d][%d] = %v, want %v", p, j, y, x, ch, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
