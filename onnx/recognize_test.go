@@ -256,3 +256,81 @@ func transposedInitializer(t *testing.T, m *Model, name, newName string) Tensor 
 	t.Fatalf("no initializer %q", name)
 	return Tensor{}
 }
+
+// The CIFAR stem (3x3/1 convolution, no pool) is recognised: a fixture
+// rewired to it gives the logits resnet.New gives for StemCIFAR with the
+// state dict and the same new stem weight.
+func TestCIFARStem(t *testing.T) {
+	m := loadFixture(t, "resnet18_w4_kept_b1.onnx")
+	conv := &m.Graph.Nodes[findNode(t, m, "Conv", 0)]
+	stemW := make([]float32, 4*3*3*3)
+	for i := range stemW {
+		stemW[i] = float32(i%7)/7 - 0.4
+	}
+	m.Graph.Initializers = append(m.Graph.Initializers, Tensor{Name: "stem3x3", DataType: Float,
+		Dims: []int64{4, 3, 3, 3}, n: int64(len(stemW)), src: srcFloat, f32: stemW})
+	conv.Inputs[1] = "stem3x3"
+	setInts(conv, "kernel_shape", 3, 3)
+	setInts(conv, "strides", 1, 1)
+	setInts(conv, "pads", 1, 1, 1, 1)
+	pi := findNode(t, m, "MaxPool", 0)
+	pool := m.Graph.Nodes[pi]
+	m.Graph.Nodes = append(m.Graph.Nodes[:pi], m.Graph.Nodes[pi+1:]...)
+	for i := range m.Graph.Nodes {
+		for j, in := range m.Graph.Nodes[i].Inputs {
+			if in == pool.Outputs[0] {
+				m.Graph.Nodes[i].Inputs[j] = pool.Inputs[0]
+			}
+		}
+	}
+	a, _, err := m.ResNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Stem != resnet.StemCIFAR {
+		t.Fatalf("stem %v, want cifar", a.Stem)
+	}
+	got := logitsOf(t, m)
+
+	ref := readRef(t, "resnet18_w4.safetensors")
+	w := resnet.Weights{}
+	for k, v := range ref.weights {
+		w[k] = resnet.Tensor{Shape: shapeOf(t, m, k, v), Data: v}
+	}
+	w["conv1.weight"] = resnet.Tensor{Shape: []int{4, 3, 3, 3}, Data: stemW}
+	want := ref.arch.arch(t)
+	want.Stem = resnet.StemCIFAR
+	rm, err := resnet.New(want, w, &resnet.Options{Threads: 1, Height: 64, Width: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rm.Close()
+	in := make([]float32, rm.InputLen())
+	for i := range in {
+		in[i] = float32(i%97)/48 - 1
+	}
+	out := make([]float32, rm.Classes())
+	if err := rm.Infer(context.Background(), out, in, 1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range out {
+		if got[i] != out[i] {
+			t.Fatalf("logit %d: %g from ONNX, %g from the state dict", i, got[i], out[i])
+		}
+	}
+}
+
+// shapeOf returns the shape of state-dict tensor key, taken from the
+// initializer of the same name (kept-BN exports keep the names).
+func shapeOf(t *testing.T, m *Model, key string, v []float32) []int {
+	for i := range m.Graph.Initializers {
+		if in := &m.Graph.Initializers[i]; in.Name == key {
+			s := make([]int, len(in.Dims))
+			for j, d := range in.Dims {
+				s[j] = int(d)
+			}
+			return s
+		}
+	}
+	return []int{len(v)} // deduplicated BN vectors are 1-D
+}
