@@ -17,18 +17,11 @@ import (
 
 // signFree reports whether no element of s has its sign bit set.
 func signFree(s []float32) bool {
-	if len(s) == 0 {
-		return true
-	}
-	w := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(s))), len(s)/2)
-	var acc uint64
-	for _, v := range w {
+	var acc int32
+	for _, v := range bits(s) {
 		acc |= v
 	}
-	if len(s)%2 == 1 {
-		acc |= uint64(math.Float32bits(s[len(s)-1]))
-	}
-	return acc&0x8000_0000_8000_0000 == 0
+	return acc >= 0
 }
 
 // bits views s as the int32 bit patterns of its floats.
