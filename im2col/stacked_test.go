@@ -18,6 +18,9 @@ func TestStackedRowsExact(t *testing.T) {
 	}
 	for range cases {
 		g, _, _ := randomGeometry(r)
+		if r.IntN(4) == 0 {
+			g.C = 16 + r.IntN(10) // groups moved with copy
+		}
 		if r.IntN(3) > 0 {
 			g.DilW = 1
 			g.OH, g.OW = 0, 0

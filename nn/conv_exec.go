@@ -62,7 +62,7 @@ func (c *Conv) plan(m, ow, threads int) convPlan {
 	rows := c.blockRows
 	blocks := (m + rows - 1) / rows
 	if blocks <= 1 || (threads > 1 && blocks < 2*threads) {
-		return convPlan{mode: modeWhole, m: m, stack: stack, scratch: m*k + stack}
+		return convPlan{mode: modeWhole, m: m, stack: stack, scratch: m*k + threads*stack}
 	}
 	workers := min(threads, blocks)
 	return convPlan{mode: modeBlocks, m: m, rows: rows, tasks: blocks, stack: stack, scratch: workers * (rows*k + stack)}
@@ -76,6 +76,8 @@ type convCall struct {
 	ep       Epilogue
 	opt      *kernels.Options
 	pl       convPlan
+	phase    int // what Do does: a phase* constant
+	chunk    int // rows per extraction task (phaseExtract)
 	g        im2col.Geometry
 	mu       sync.Mutex
 	err      error
@@ -92,40 +94,80 @@ func (x *convCall) geom(n, h, w, oh, ow int) {
 	}
 }
 
+// What convCall.Do runs for a task.
+const (
+	phaseBlocks  = iota // im2col of one block, then its GEMMs
+	phaseExtract        // im2col of one chunk of rows of the whole A
+	phaseGroups         // one group's GEMM on the whole A
+)
+
 // run executes the plan. x comes from the calls pool, so handing it to the
 // thread pool as a Job allocates nothing.
 func (x *convCall) run() error {
+	threads := threadsOf(x.opt)
 	switch x.pl.mode {
 	case modeDirect:
-		return x.gemms(x.src, x.c.p.Cin, 0, x.pl.m, x.opt)
+		return x.gemms(x.src, x.c.p.Cin, 0, x.pl.m, -1, x.opt)
 	case modeWhole:
-		if err := x.extract(x.scratch[:x.pl.m*x.c.p.Groups*x.c.kg], x.scratch[x.pl.m*x.c.p.Groups*x.c.kg:], 0, x.pl.m); err != nil {
-			return err
-		}
-		return x.gemms(x.scratch, x.c.p.Groups*x.c.kg, 0, x.pl.m, x.opt)
+		return x.whole(threads)
 	}
-	threads := threadsOf(x.opt)
-	if threads == 1 {
-		for t := 0; t < x.pl.tasks; t++ {
-			x.Do(t, 0)
-		}
-	} else {
-		x.opt.Pool.Run(x.pl.tasks, threads, x)
-	}
+	x.phase = phaseBlocks
+	x.each(x.pl.tasks, threads)
 	return x.err
 }
 
-// Do runs block task on worker's scratch: im2col of its rows, then the
-// GEMMs, single-threaded.
+// whole extracts all of A, in row chunks spread over the threads, then
+// runs the GEMMs: threaded, or one task per group when there are several
+// (the GEMMs of a grouped convolution are small).
+func (x *convCall) whole(threads int) error {
+	mr := x.c.im.MR()
+	x.chunk = ((x.pl.m+threads-1)/threads + mr - 1) / mr * mr
+	x.phase = phaseExtract
+	x.each((x.pl.m+x.chunk-1)/x.chunk, threads)
+	if x.err != nil {
+		return x.err
+	}
+	k := x.c.p.Groups * x.c.kg
+	if threads == 1 || x.c.p.Groups == 1 {
+		return x.gemms(x.scratch, k, 0, x.pl.m, -1, x.opt)
+	}
+	x.phase = phaseGroups
+	x.each(x.c.p.Groups, threads)
+	return x.err
+}
+
+// each runs tasks tasks of the current phase, on the pool if threads > 1.
+func (x *convCall) each(tasks, threads int) {
+	if threads == 1 || tasks == 1 {
+		for t := 0; t < tasks; t++ {
+			x.Do(t, 0)
+		}
+		return
+	}
+	x.opt.Pool.Run(tasks, threads, x)
+}
+
+// Do runs one task of the current phase; worker indexes its scratch.
 func (x *convCall) Do(task, worker int) {
 	k := x.c.p.Groups * x.c.kg
-	r0 := task * x.pl.rows
-	rows := min(x.pl.rows, x.pl.m-r0)
-	ws := x.scratch[worker*(x.pl.rows*k+x.pl.stack):]
-	a := ws[:rows*k]
-	err := x.extract(a, ws[x.pl.rows*k:][:x.pl.stack], r0, rows)
-	if err == nil {
-		err = x.gemms(a, k, r0, rows, nil)
+	var err error
+	switch x.phase {
+	case phaseBlocks:
+		r0 := task * x.pl.rows
+		rows := min(x.pl.rows, x.pl.m-r0)
+		ws := x.scratch[worker*(x.pl.rows*k+x.pl.stack):]
+		a := ws[:rows*k]
+		err = x.extract(a, ws[x.pl.rows*k:][:x.pl.stack], r0, rows)
+		if err == nil {
+			err = x.gemms(a, k, r0, rows, -1, nil)
+		}
+	case phaseExtract:
+		r0 := task * x.chunk
+		rows := min(x.chunk, x.pl.m-r0)
+		stack := x.scratch[x.pl.m*k+worker*x.pl.stack:][:x.pl.stack]
+		err = x.extract(x.scratch[r0*k:(r0+rows)*k], stack, r0, rows)
+	case phaseGroups:
+		err = x.gemms(x.scratch, k, 0, x.pl.m, task, nil)
 	}
 	if err != nil {
 		x.mu.Lock()
@@ -156,11 +198,15 @@ func (x *convCall) extract(a, stack []float32, r0, rows int) error {
 }
 
 // gemms multiplies rows [r0, r0+rows) of the output, whose A (lda apart)
-// starts at a, by each group's weights.
-func (x *convCall) gemms(a []float32, lda, r0, rows int, opt *kernels.Options) error {
+// starts at a, by the weights of group only, or of every group if only < 0.
+func (x *convCall) gemms(a []float32, lda, r0, rows, only int, opt *kernels.Options) error {
 	c := x.c
 	cout := c.p.Cout
-	for g := 0; g < c.p.Groups; g++ {
+	g0, g1 := 0, c.p.Groups
+	if only >= 0 {
+		g0, g1 = only, only+1
+	}
+	for g := g0; g < g1; g++ {
 		ep := kernels.Epilogue{Accumulate: x.ep.Residual, ReLU: x.ep.ReLU}
 		if c.bias != nil {
 			ep.Bias = c.bias[g*c.coutg : (g+1)*c.coutg]

@@ -24,9 +24,14 @@
 //   - any other shape extracts A with package im2col, in blocks of rows that
 //     fit the cache, each block multiplied as soon as it is written (on
 //     several threads, each block's extraction and product run on one
-//     worker with its own scratch);
+//     worker with its own scratch); when there are too few blocks to share
+//     out (small feature maps), all of A is extracted, on every thread, and
+//     the GEMM itself is split;
+//   - short rows of taps (the Cin = 3 stem) are extracted in (kw, kh, c)
+//     order with im2col.StackedRows, one long copy per row of A, and the
+//     weights are packed to match;
 //   - a grouped convolution runs one GEMM per group on column slices of A
-//     and C (no transposes).
+//     and C (no transposes), the groups spread over the threads.
 //
 // Bias, the residual addition (into the output buffer, in place) and ReLU
 // are applied as C is stored. Results do not depend on the number of
