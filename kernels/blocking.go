@@ -20,12 +20,12 @@ var caches = sync.OnceValue(func() (c struct{ l1d, l2 int }) {
 	return c
 })
 
-// kcFor is the largest K block for a level: one packed B panel (kc x NR)
-// takes about half of L1, leaving room for the A rows it meets.
 // blockingOverride, when set (by tuning benchmarks), replaces the KC and
 // MC derived from the cache sizes.
 var blockingOverride struct{ kc, mc int }
 
+// kcFor is the largest K block for a level: one packed B panel (kc x NR)
+// takes about half of L1, leaving room for the A rows it meets.
 func kcFor(im *Impl) int {
 	if blockingOverride.kc > 0 {
 		return blockingOverride.kc
@@ -51,35 +51,59 @@ const minTaskFlops = 4 << 20
 
 // taskGrid splits a GEMM of the given row tiles and panels (m x n x k) into
 // rows x cols tasks for threads threads. One thread gets one task. More
-// threads get one, two or four tasks each (the pool hands them out as
-// threads free up, which absorbs a thread that was held up), as many as
-// leave each task minTaskFlops; the grid is the one that reads the fewest
-// bytes, counting A once per column of tasks and B once per row of tasks:
-// tall shapes split rows, wide ones (m = 49, the fc) split columns.
+// threads get the grid of threads tasks that reads the fewest bytes from
+// beyond L2, counting A once per column of tasks and B once per row of
+// tasks (a matrix that fits in half of L2 is read once whatever the grid):
+// tall shapes split rows, wide ones (m = 49, the fc) split columns. Two or
+// four tasks per thread (the pool hands them out as threads free up, which
+// absorbs a thread that was held up) are taken instead when that reads at
+// most 1/8 more and leaves each task minTaskFlops.
 func taskGrid(threads, tiles, panels, m, n, k int) (rows, cols int) {
 	if threads <= 1 {
 		return 1, 1
 	}
 	flops := 2 * float64(m) * float64(n) * float64(k)
-	per := 1
-	for per < 4 && flops/float64(threads*per*2) >= minTaskFlops {
-		per *= 2
-	}
-	sizeA, sizeB := float64(m)*float64(k), float64(k)*float64(n)
-	for tasks := threads * per; tasks > 1; tasks-- {
-		best := -1.0
-		for r := 1; r <= tasks; r++ {
-			c := tasks / r
-			if r*c != tasks || r > tiles || c > panels {
-				continue
-			}
-			if cost := float64(r)*sizeB + float64(c)*sizeA; best < 0 || cost < best {
-				best, rows, cols = cost, r, c
-			}
+	sizeA, sizeB := 4*float64(m)*float64(k), 4*float64(k)*float64(n)
+	rows, cols = 1, 1
+	base := -1.0
+	for per := 1; per <= 4; per *= 2 {
+		if per > 1 && flops/float64(threads*per) < minTaskFlops {
+			break
 		}
-		if best >= 0 {
-			return rows, cols
+		r, c, cost := bestGrid(threads*per, tiles, panels, sizeA, sizeB)
+		if cost < 0 {
+			continue
+		}
+		if base < 0 {
+			base = cost
+		} else if cost > base*9/8 {
+			break
+		}
+		rows, cols = r, c
+	}
+	return rows, cols
+}
+
+// bestGrid returns the rows x cols = tasks grid (rows <= tiles, cols <=
+// panels) with the least bytes read (sizeA, sizeB in bytes), or cost -1 if
+// there is none.
+func bestGrid(tasks, tiles, panels int, sizeA, sizeB float64) (rows, cols int, cost float64) {
+	cost = -1
+	half := float64(caches().l2 / 2)
+	reread := func(size float64, times int) float64 {
+		if size <= half {
+			return size
+		}
+		return size * float64(times)
+	}
+	for r := 1; r <= tasks; r++ {
+		c := tasks / r
+		if r*c != tasks || r > tiles || c > panels {
+			continue
+		}
+		if v := reread(sizeB, r) + reread(sizeA, c); cost < 0 || v < cost {
+			rows, cols, cost = r, c, v
 		}
 	}
-	return 1, 1
+	return rows, cols, cost
 }
