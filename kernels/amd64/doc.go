@@ -1,5 +1,15 @@
-// Package amd64 holds gorn's hand-written amd64 assembly kernels (AVX2+FMA
-// and AVX-512F) and their Go declarations. It has no logic of its own:
-// package kernels decides, from the CPU's features, which of them to call.
-// On other architectures, and with the purego build tag, it is empty.
+// Package amd64 holds gorn's hand-written amd64 assembly kernels and their
+// Go declarations. It has no logic of its own: package kernels decides,
+// from the CPU's features, which of them to call. On other architectures,
+// and with the purego build tag, it is empty.
+//
+//   - SgemmStripAVX2 (AVX2+FMA): a strip of rows x 16 of C in tiles of up to
+//     6x16, twelve YMM accumulators, A read in place and prefetched a tile
+//     ahead, the next B panel prefetched, bias, accumulate and ReLU fused
+//     into the store.
+//   - SgemmStripAVX512 (AVX-512F): the same with ZMM registers and 32-wide
+//     panels. It has not yet run on AVX-512 hardware; package kernels uses
+//     it only when GORN_AVX512=1.
+//   - FMAPeakAVX2: an FMA-only loop that measures the CPU's peak for
+//     benchmarks.
 package amd64
