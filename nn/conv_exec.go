@@ -14,8 +14,9 @@ const stackedBelow = 64
 
 // Tuning of the im2col blocks (see blockRows).
 var (
-	blockFloats  = 64 << 10 // target size of one block of A, in floats
-	minBlockRows = 96       // fewest rows of a block, so B is reused enough
+	blockFloats   = 64 << 10 // target size of one block of A, in floats
+	minBlockRows  = 96       // fewest rows of a block, so B is reused enough
+	minSharedRows = 48       // fewest rows of a block when threads share the blocks
 )
 
 // blockRows is the number of rows of A one im2col block holds: about
@@ -60,6 +61,13 @@ func (c *Conv) plan(m, ow, threads int) convPlan {
 		stack = ((ow-1)*c.p.StrideW + c.p.KW) * c.p.KH * c.p.Cin
 	}
 	rows := c.blockRows
+	if threads > 1 {
+		// At least about six blocks per thread, so that the threads, which
+		// take blocks as they come free, finish at nearly the same time.
+		mr := c.im.MR()
+		shared := max((m+6*threads-1)/(6*threads), minSharedRows)
+		rows = min(rows, (shared+mr-1)/mr*mr)
+	}
 	blocks := (m + rows - 1) / rows
 	if blocks <= 1 || (threads > 1 && blocks < 2*threads) {
 		return convPlan{mode: modeWhole, m: m, stack: stack, scratch: m*k + threads*stack}
