@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/gorn-ml/gorn/resnet"
 )
 
 // fuzzSeeds adds the committed ONNX fixtures and hand-built models.
@@ -49,4 +51,87 @@ func FuzzParse(f *testing.F) {
 		_, _, _ = m.ResNet()
 		_, _ = m.Info()
 	})
+}
+
+// editOps are the operator types FuzzRecognize swaps in.
+var editOps = []string{"Conv", "BatchNormalization", "Relu", "Add", "MaxPool", "AveragePool",
+	"GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Identity", "Constant", "Pad", "Softmax"}
+
+// FuzzRecognize edits the graph of a valid fixture as the fuzzer's bytes
+// say (4 bytes per edit: node, action, two values) and runs recognition
+// and, when it succeeds, resnet.New: errors are fine, panics and hangs
+// are not.
+func FuzzRecognize(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{3, 0, 2, 0})
+	f.Add([]byte{7, 1, 0, 0, 9, 2, 1, 1})
+	f.Add([]byte{1, 3, 1, 5, 2, 4, 0, 0})
+	f.Add([]byte{20, 5, 0, 3, 0, 6, 1, 0})
+	base, err := os.ReadFile(filepath.Join(fixtureDir, "resnet18_w4_kept_b1.onnx"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, edits []byte) {
+		m, err := Parse(base, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for len(edits) >= 4 {
+			editGraph(&m.Graph, edits[:4])
+			edits = edits[4:]
+		}
+		_, _ = m.Info()
+		a, w, err := m.ResNet()
+		if err != nil {
+			return
+		}
+		rm, err := resnet.New(a, w, &resnet.Options{Threads: 1, Height: 32, Width: 32})
+		if err == nil {
+			rm.Close()
+		}
+	})
+}
+
+// editGraph applies one 4-byte edit to g.
+func editGraph(g *Graph, e []byte) {
+	if len(g.Nodes) == 0 {
+		return
+	}
+	n := &g.Nodes[int(e[0])%len(g.Nodes)]
+	other := &g.Nodes[int(e[2])%len(g.Nodes)]
+	switch e[1] % 8 {
+	case 0:
+		n.OpType = editOps[int(e[2])%len(editOps)]
+	case 1: // drop an input
+		if len(n.Inputs) > 0 {
+			i := int(e[2]) % len(n.Inputs)
+			n.Inputs = append(n.Inputs[:i:i], n.Inputs[i+1:]...)
+		}
+	case 2: // read another node's output
+		if len(n.Inputs) > 0 && len(other.Outputs) > 0 {
+			n.Inputs[int(e[3])%len(n.Inputs)] = other.Outputs[0]
+		}
+	case 3: // change an int or ints attribute
+		if len(n.Attrs) > 0 {
+			a := &n.Attrs[int(e[2])%len(n.Attrs)]
+			a.I = int64(int8(e[3]))
+			for i := range a.Ints {
+				a.Ints[i] = int64(int8(e[3])) + int64(i%2)
+			}
+		}
+	case 4: // delete the node
+		i := int(e[0]) % len(g.Nodes)
+		g.Nodes = append(g.Nodes[:i:i], g.Nodes[i+1:]...)
+	case 5: // duplicate the node
+		g.Nodes = append(g.Nodes, *n)
+	case 6: // output renamed
+		if len(n.Outputs) > 0 {
+			n.Outputs[0] = string(rune('a' + e[3]%26))
+		}
+	case 7: // drop an initializer
+		if len(g.Initializers) > 0 {
+			i := int(e[3]) % len(g.Initializers)
+			g.Initializers = append(g.Initializers[:i:i], g.Initializers[i+1:]...)
+		}
+	}
 }
