@@ -22,6 +22,12 @@
 // exactly, with no overlap and no hole. Bad input gives an error, never a
 // panic.
 //
+// Allocation is bounded by the input, never by what the header claims: Parse
+// allocates only for the decoded header (a small multiple of its length, at
+// most [MaxHeaderSize]); Read allocates the header, then the data section once
+// the header has been checked to account for it exactly. A file that claims
+// a 2^40-element tensor it does not hold is rejected before any allocation.
+//
 // # Memory
 //
 // [Open] memory-maps the file read-only where the OS allows (Linux, macOS,
