@@ -34,8 +34,8 @@
 #define LDC    DI  // ldc in bytes
 #define PF0    R8  // &A[next tile row 0][p], prefetched
 #define PF3    R9  // &A[next tile row 3][p]
-#define NEXTB  R11 // kc*128: the bytes from a panel to the next one
 #define ABLK   R12 // &A[tile row 0][0]
+#define PFB    R13 // the next B panel's line to prefetch
 #define BIAS   AX  // bias, in the epilogue
 #define TMP    AX  // scratch between tiles
 
@@ -49,18 +49,17 @@
 	PREFETCHT0 (PF3)(LDA*1)  \
 	PREFETCHT0 (PF3)(LDA*2)
 
-// PREFETCHB asks for the rows of the next B panel that match the four
-// rows (eight cache lines) of this one at BPTR: it reaches L1 while the
-// strip's tiles reuse this panel.
+// PREFETCHB asks for the next four lines of the next B panel, once each:
+// the first two tiles of the strip bring the whole panel in while the
+// strip reuses this one, and PFB then stays on the panel's last lines.
 #define PREFETCHB \
-	PREFETCHT0 (BPTR)(NEXTB*1)     \
-	PREFETCHT0 64(BPTR)(NEXTB*1)   \
-	PREFETCHT0 128(BPTR)(NEXTB*1)  \
-	PREFETCHT0 192(BPTR)(NEXTB*1)  \
-	PREFETCHT0 256(BPTR)(NEXTB*1)  \
-	PREFETCHT0 320(BPTR)(NEXTB*1)  \
-	PREFETCHT0 384(BPTR)(NEXTB*1)  \
-	PREFETCHT0 448(BPTR)(NEXTB*1)
+	PREFETCHT0 (PFB)           \
+	PREFETCHT0 64(PFB)         \
+	PREFETCHT0 128(PFB)        \
+	PREFETCHT0 192(PFB)        \
+	ADDQ       $256, PFB       \
+	CMPQ       PFB, pfend-8(SP) \
+	CMOVQGT    pfend-8(SP), PFB
 
 // FMA2 is one row of a k step: acc0, acc1 += A[i][p] * B[p][0:32].
 #define FMA2(src, yb, acc0, acc1) \
@@ -169,12 +168,16 @@ kdone:                               \
 
 // func SgemmStripAVX512(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)
 // Requires: AVX512F
-TEXT ·SgemmStripAVX512(SB), NOSPLIT, $0-80
+TEXT ·SgemmStripAVX512(SB), NOSPLIT, $8-80
 	MOVQ  a+0(FP), ABLK
 	MOVQ  lda+8(FP), LDA
 	SHLQ  $2, LDA
-	MOVQ  kc+24(FP), NEXTB
-	SHLQ  $7, NEXTB
+	MOVQ  kc+24(FP), PFB
+	SHLQ  $7, PFB          // the bytes of a panel
+	MOVQ  b+16(FP), TMP
+	LEAQ  -256(TMP)(PFB*2), TMP
+	MOVQ  TMP, pfend-8(SP) // the last four lines of the next panel
+	ADDQ  b+16(FP), PFB    // the next panel
 	MOVQ  c+32(FP), CP
 	MOVQ  ldc+40(FP), LDC
 	SHLQ  $2, LDC
