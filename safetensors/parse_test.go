@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -148,4 +149,24 @@ func le64(v uint64) []byte {
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint64(b, v)
 	return b
+}
+
+// TestClaimedSizeNotAllocated checks that a header claiming a 2^40-element
+// tensor is rejected without allocating anything near that size.
+func TestClaimedSizeNotAllocated(t *testing.T) {
+	file := withHeader(`{"x":{"dtype":"F32","shape":[1099511627776],"data_offsets":[0,4398046511104]}}`, 64)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < 10; i++ {
+		if _, err := Parse(file); err == nil {
+			t.Fatal("Parse accepted it")
+		}
+		if _, err := Read(bytes.NewReader(file), int64(len(file))); err == nil {
+			t.Fatal("Read accepted it")
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if d := after.TotalAlloc - before.TotalAlloc; d > 1<<20 {
+		t.Errorf("20 rejections allocated %d bytes", d)
+	}
 }
