@@ -141,3 +141,34 @@ func TestLayout(t *testing.T) {
 		t.Errorf("negative batch: %v", err)
 	}
 }
+
+func TestLinearAllocs(t *testing.T) {
+	if raceOn {
+		t.Skip("the race detector allocates")
+	}
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	r := rand.New(rand.NewPCG(27, 28))
+	l, err := NewLinear(64, 10, randSlice(r, 640), randSlice(r, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, dst := randSlice(r, 2*64), make([]float32, 2*10)
+	scale, shift := randSlice(r, 64), randSlice(r, 64)
+	for _, opt := range []*kernels.Options{nil, {Pool: pool}} {
+		allocs := testing.AllocsPerRun(10, func() {
+			if err := l.Forward(dst, src, 2, Epilogue{ReLU: true}, opt); err != nil {
+				t.Fatal(err)
+			}
+			if err := ScaleShift(src, src, 64, scale, shift, true); err != nil {
+				t.Fatal(err)
+			}
+			if err := GlobalAvgPool(dst, src, 2, 1, 1, 10); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("threads=%d: %v allocations", threadsOf(opt), allocs)
+		}
+	}
+}
