@@ -34,15 +34,17 @@ func (m *Model) NewWorkspace() *Workspace {
 // cancelled call returns ctx.Err() and leaves dst partly written.
 //
 // Infer may be called from any number of goroutines at once. Each call
-// takes a workspace from a pool the model keeps (allocating one only when
-// all are in use), so a warm model makes no heap allocations.
+// takes an idle workspace the model keeps, or allocates one when all are in
+// use; the model keeps up to runtime.GOMAXPROCS (at New) idle workspaces, so
+// with that many concurrent callers or fewer, a warm model makes no heap
+// allocations.
 func (m *Model) Infer(ctx context.Context, dst, src []float32, batch int) error {
-	ws, _ := m.wsPool.Get().(*Workspace)
+	ws := m.idle.get()
 	if ws == nil {
 		ws = m.NewWorkspace()
 	}
 	err := m.InferWith(ctx, ws, dst, src, batch)
-	m.wsPool.Put(ws)
+	m.idle.put(ws)
 	return err
 }
 

@@ -51,8 +51,46 @@ type Model struct {
 	slab     int // floats of one workspace
 	inSize   int // floats of one input image
 	weights  int // bytes of packed weights and biases
-	wsPool   sync.Pool
+	idle     idleList // workspaces not in use
 	isClosed atomic.Bool
+}
+
+// idleList keeps up to max workspaces between calls. Unlike a sync.Pool it
+// never misses one that is idle (a sync.Pool can, when the goroutine has
+// moved to another P, and then a whole workspace is allocated), and it
+// holds no more than max, so memory does not grow with a burst of callers.
+type idleList struct {
+	mu   sync.Mutex
+	max  int
+	list []*Workspace
+}
+
+func (l *idleList) get() *Workspace {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.list)
+	if n == 0 {
+		return nil
+	}
+	ws := l.list[n-1]
+	l.list[n-1] = nil
+	l.list = l.list[:n-1]
+	return ws
+}
+
+func (l *idleList) put(ws *Workspace) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.list) < l.max {
+		l.list = append(l.list, ws)
+	}
+}
+
+func (l *idleList) clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.list)
+	l.list = nil
 }
 
 // Errors returned by Infer.
@@ -155,10 +193,11 @@ func (m *Model) WeightBytes() int { return m.weights }
 // scratch space of a pass of MaxBatch images.
 func (m *Model) WorkspaceBytes() int { return 4 * m.slab }
 
-// Close stops the model's worker pool (unless it was given in Options).
-// Calls after Close return ErrClosed. It is safe to call more than once.
+// Close stops the model's worker pool (unless it was given in Options) and
+// drops its idle workspaces. Calls after Close return ErrClosed. It is safe to call more than once.
 func (m *Model) Close() {
 	if !m.isClosed.Swap(true) && m.ownPool {
 		m.pool.Close()
 	}
+	m.idle.clear()
 }
