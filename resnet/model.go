@@ -48,9 +48,9 @@ type Model struct {
 	impl     *kernels.Impl
 	steps    []step
 	slots    []*slot
-	slab     int // floats of one workspace
-	inSize   int // floats of one input image
-	weights  int // bytes of packed weights and biases
+	slab     int      // floats of one workspace
+	inSize   int      // floats of one input image
+	weights  int      // bytes of packed weights and biases
 	idle     idleList // workspaces not in use
 	isClosed atomic.Bool
 }
