@@ -4,7 +4,7 @@ PKGS    ?= ./...
 SHORT   ?=
 
 .PHONY: all test test-go test-purego test-levels test-race test-arm64 test-arm \
-        vet vet-all cross lint-asm bench fmt check
+        vet vet-all cross lint-asm bench fmt check gen-neon check-gen
 
 all: vet test
 
@@ -32,12 +32,16 @@ test-levels:
 test-race:
 	$(GO) test -race -short ./kernels/...
 
-## test-arm64: the whole suite as linux/arm64 under qemu-aarch64
+## test-arm64: the whole suite as linux/arm64 under qemu-aarch64 (the neon and generic
+## levels side by side), then the dispatch tests with NEON turned off by GODEBUG
+## (qemu-aarch64 -E sets it for the emulated program only)
 test-arm64:
 	GOARCH=arm64 $(GO) test -short -exec qemu-aarch64 $(PKGS)
-	GOARCH=arm64 GODEBUG=cpu.asimd=off $(GO) test -short -exec qemu-aarch64 ./kernels/...
+	GOARCH=arm64 $(GO) test -c -o bin/kernels-arm64.test ./kernels
+	cd kernels && qemu-aarch64 -E GODEBUG=cpu.asimd=off ../bin/kernels-arm64.test -test.short \
+	  -test.run 'NEONDispatch|Active|Example|NoAllocations|PoolShared|BadArguments'
 
-## test-arm: the suite as 32-bit linux/arm (GOARM=7) under qemu-arm
+## test-arm: the suite as 32-bit linux/arm (GOARM=7, pure Go) under qemu-arm
 test-arm:
 	GOARCH=arm GOARM=7 $(GO) test -short -exec qemu-arm $(PKGS)
 
@@ -56,6 +60,24 @@ vet-all cross:
 	    GOOS=$${p%/*} GOARCH=$${p#*/} GOARM=7 CGO_ENABLED=0 $(GO) vet -tags "$$tags" $(PKGS); \
 	  done; \
 	done
+
+## gen-neon: regenerate kernels/arm64/neon_arm64.h (WORD macros for the arm64 instructions
+## Go's assembler lacks) from GNU as through github.com/minio/asm2plan9s. asm2plan9s
+## assembles arm64 only when it runs on arm64, so it is built for arm64 and run under
+## qemu-aarch64 (directly on an arm64 host). Needs binutils-aarch64-linux-gnu, qemu-user.
+NEONGEN = kernels/arm64/_gen
+gen-neon: bin/asm2plan9s-arm64
+	cd $(NEONGEN) && $(GO) run . -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../neon_arm64.h
+
+bin/asm2plan9s-arm64: $(NEONGEN)/go.mod $(NEONGEN)/go.sum
+	@mkdir -p bin
+	cd $(NEONGEN) && GOARCH=arm64 $(GO) build -o ../../../bin/asm2plan9s-arm64 github.com/minio/asm2plan9s
+
+## check-gen: regenerate the header into bin/ and fail if the checked-in one differs
+check-gen: bin/asm2plan9s-arm64
+	cd $(NEONGEN) && $(GO) vet . && test -z "$$(gofmt -l .)"
+	cd $(NEONGEN) && $(GO) run . -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../../../bin/neon_arm64.h
+	diff -u kernels/arm64/neon_arm64.h bin/neon_arm64.h
 
 ## lint-asm: TEXT lines carry flags, frame and argument sizes; VZEROUPPER before RET with YMM/ZMM
 lint-asm:
