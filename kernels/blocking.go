@@ -21,8 +21,8 @@ var caches = sync.OnceValue(func() (c struct{ l1d, l2 int }) {
 })
 
 // blockingOverride, when set (by tuning benchmarks), replaces the KC and
-// MC derived from the cache sizes.
-var blockingOverride struct{ kc, mc int }
+// MC derived from the cache sizes and the task grid taskGrid picks.
+var blockingOverride struct{ kc, mc, rows, cols int }
 
 // kcFor is the largest K block for a level: one packed B panel (kc x NR)
 // takes about half of L1, leaving room for the A rows it meets.
@@ -61,6 +61,9 @@ const minTaskFlops = 4 << 20
 func taskGrid(threads, tiles, panels, m, n, k int) (rows, cols int) {
 	if threads <= 1 {
 		return 1, 1
+	}
+	if o := blockingOverride; o.rows > 0 && o.cols > 0 {
+		return min(o.rows, tiles), min(o.cols, panels)
 	}
 	flops := 2 * float64(m) * float64(n) * float64(k)
 	sizeA, sizeB := 4*float64(m)*float64(k), 4*float64(k)*float64(n)

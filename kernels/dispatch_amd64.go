@@ -16,8 +16,8 @@ var avx2 = &Impl{
 	name: "avx2", requires: "AVX2, FMA",
 	available: cpu.X86.HasAVX2 && cpu.X86.HasFMA,
 	mr:        6, nr: 16,
-	kernel:    avx2Kernel,
-	strip:     amd64.SgemmStripAVX2,
+	kernel: avx2Kernel,
+	strip:  amd64.SgemmStripAVX2,
 }
 
 // avx512 is the AVX-512F level: tiles of up to 6x32 in twelve ZMM
@@ -29,8 +29,8 @@ var avx512 = &Impl{
 	name: "avx512", requires: "AVX-512F and GORN_AVX512=1 (not yet verified on hardware)",
 	available: cpu.X86.HasAVX512F && os.Getenv("GORN_AVX512") == "1",
 	mr:        6, nr: 32,
-	kernel:    avx512Kernel,
-	strip:     amd64.SgemmStripAVX512,
+	kernel: avx512Kernel,
+	strip:  amd64.SgemmStripAVX512,
 }
 
 // avx2Kernel is the microKernel form of the strip kernel: one 6x16 tile.
