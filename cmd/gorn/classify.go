@@ -23,7 +23,8 @@ softmax probabilities, in the order given:
 
 Each image goes through torchvision's ImageNet evaluation transform, which
 is what torchvision's pretrained models expect: decode, resize the shorter
-side to -resize pixels (bilinear, antialiased like PIL), centre-crop
+side to -resize pixels (-filter, antialiased, with Pillow's arithmetic, as
+torchvision's Resize on PIL images), centre-crop
 -crop x -crop, scale to [0,1], subtract -mean and divide by -std per RGB
 channel (greyscale images are replicated to three channels). A model
 trained with other preprocessing needs the same settings here: the digits
@@ -43,6 +44,7 @@ type classifyConfig struct {
 	crop      int
 	mean, std string
 	labels    string
+	filter    string
 }
 
 func runClassify(ctx context.Context, e *env, args []string) error {
@@ -54,6 +56,7 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&c.crop, "crop", preprocess.DefaultCrop, "centre-crop a square of this many `pixels`: the model's input size")
 	fs.StringVar(&c.mean, "mean", "0.485,0.456,0.406", "per-channel `R,G,B` mean subtracted after scaling to [0,1]")
 	fs.StringVar(&c.std, "std", "0.229,0.224,0.225", "per-channel `R,G,B` standard deviation divided by")
+	fs.StringVar(&c.filter, "filter", "bilinear", "resampling `kernel`: bilinear (torchvision's default) or bicubic (many timm models)")
 	fs.StringVar(&c.labels, "labels", "", "class names: imagenet, none or a `file` with one per line (default: imagenet for 1000 classes)")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -93,7 +96,8 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintln(e.stdout, path)
 		for _, p := range topK(logits, c.topk) {
-			fmt.Fprintf(e.stdout, "  %7.3f%%  %4d  %s\n", 100*p.prob, p.index, label(labels, p.index))
+			line := fmt.Sprintf("  %7.3f%%  %4d  %s", 100*p.prob, p.index, label(labels, p.index))
+			fmt.Fprintln(e.stdout, strings.TrimRight(line, " "))
 		}
 	}
 	return nil
@@ -120,7 +124,16 @@ func (c *classifyConfig) options() (*preprocess.Options, error) {
 			return nil, usageErrorf("-std values must be positive")
 		}
 	}
-	return &preprocess.Options{Resize: c.resize, CropWidth: c.crop, CropHeight: c.crop, Mean: mean, Std: std}, nil
+	o := &preprocess.Options{Resize: c.resize, CropWidth: c.crop, CropHeight: c.crop, Mean: mean, Std: std}
+	switch c.filter {
+	case "bilinear":
+		o.Filter = preprocess.Bilinear
+	case "bicubic":
+		o.Filter = preprocess.Bicubic
+	default:
+		return nil, usageErrorf("-filter %q: want bilinear or bicubic", c.filter)
+	}
+	return o, nil
 }
 
 // parseTriple parses "a,b,c" into three finite floats.

@@ -82,6 +82,12 @@ func TestBadInput(t *testing.T) {
 		{"bench zero runs", []string{"bench", "-n", "0"}, 2},
 		{"classify without images", []string{"classify", "-model", digitsModel}, 2},
 		{"classify without model", []string{"classify", notImage}, 2},
+		{"classify bad filter", []string{"classify", "-model", digitsModel, "-filter", "lanczos", notImage}, 2},
+		{"classify bad mean", []string{"classify", "-model", digitsModel, "-mean", "1,2", notImage}, 2},
+		{"classify bad std", []string{"classify", "-model", digitsModel, "-std", "1,0,1", notImage}, 2},
+		{"classify bad resize", []string{"classify", "-model", digitsModel, "-resize", "0", notImage}, 2},
+		{"classify bad labels", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", "-labels", "imagenet", notImage}, 1},
+		{"classify missing labels", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", "-labels", "/nonexistent", notImage}, 1},
 		{"classify bad topk", []string{"classify", "-model", digitsModel, "-topk", "0", notImage}, 2},
 		{"classify not an image", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", notImage}, 1},
 		{"classify truncated image", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", truncated}, 1},
@@ -120,7 +126,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	flags := map[string][]string{
-		"classify": {"-model", "-topk", "-resize", "-crop", "-mean", "-std", "-labels", "-threads"},
+		"classify": {"-model", "-topk", "-resize", "-crop", "-mean", "-std", "-labels", "-filter", "-threads"},
 		"run":      {"-model", "-input", "-shape", "-output", "-threads", "-arch", "-level"},
 		"bench":    {"-model", "-arch", "-batch", "-threads", "-n", "-size", "-profile", "-peak", "Peak:"},
 		"info":     {"-model", "-arch"},
