@@ -8,8 +8,9 @@
 // github.com/minio/asm2plan9s: the base word is the instruction with every
 // argument zero, and each argument bit's position in the word is where the
 // instruction with that bit alone set differs. Each formula was checked on
-// 24 instances per macro against asm2plan9s and, read back through GNU
-// objdump, against the instruction's text.
+// 24 instances per macro: against asm2plan9s's words, and twice through GNU
+// objdump, which must read back the instruction's text both from the
+// formula's words and from what Go's assembler makes of this header.
 //
 // Only call a macro when the CPU has the feature named in its comment;
 // the dispatch in package kernels checks it.

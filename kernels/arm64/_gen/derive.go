@@ -159,13 +159,7 @@ func disassemble(objdump, dir string, checks []instance, encs []encoding) error 
 	if err != nil {
 		return fmt.Errorf("%s: %v\n%s", objdump, err, out)
 	}
-	var got []string
-	for _, l := range strings.Split(string(out), "\n") {
-		f := strings.SplitN(l, "\t", 3) // "   0:", "4f801000 ", "fmla\tv0.4s, ..."
-		if len(f) == 3 && strings.HasSuffix(strings.TrimSpace(f[0]), ":") {
-			got = append(got, strings.Join(strings.Fields(f[2]), " "))
-		}
-	}
+	got := decoded(string(out))
 	if len(got) != len(checks) {
 		return fmt.Errorf("objdump decoded %d instructions, want %d:\n%s", len(got), len(checks), out)
 	}
@@ -189,8 +183,9 @@ func writeHeader(w *strings.Builder, encs []encoding, samples int) {
 // github.com/minio/asm2plan9s: the base word is the instruction with every
 // argument zero, and each argument bit's position in the word is where the
 // instruction with that bit alone set differs. Each formula was checked on
-// %d instances per macro against asm2plan9s and, read back through GNU
-// objdump, against the instruction's text.
+// %d instances per macro: against asm2plan9s's words, and twice through GNU
+// objdump, which must read back the instruction's text both from the
+// formula's words and from what Go's assembler makes of this header.
 //
 // Only call a macro when the CPU has the feature named in its comment;
 // the dispatch in package kernels checks it.

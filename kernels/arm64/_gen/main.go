@@ -35,59 +35,82 @@ import (
 // a macro in spec.go needs.
 const march = "armv8.6-a+dotprod+i8mm+bf16"
 
+// config is the command line.
+type config struct {
+	out, tool, runner, gas, objdump, gotool string
+	samples                                 int
+}
+
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("neongen: ")
-	out := flag.String("o", "../neon_arm64.h", "header to write")
-	tool := flag.String("asm2plan9s", "", "asm2plan9s binary built for arm64 (required)")
-	runner := flag.String("exec", defaultExec(), "program that runs the arm64 asm2plan9s binary (empty: run it directly)")
-	gas := flag.String("as", "aarch64-linux-gnu-as", "GNU assembler for aarch64")
-	objdump := flag.String("objdump", "aarch64-linux-gnu-objdump", "GNU objdump for aarch64")
-	samples := flag.Int("samples", 24, "random instances checked per macro")
+	var c config
+	flag.StringVar(&c.out, "o", "../neon_arm64.h", "header to write")
+	flag.StringVar(&c.tool, "asm2plan9s", "", "asm2plan9s binary built for arm64 (required)")
+	flag.StringVar(&c.runner, "exec", defaultExec(), "program that runs the arm64 asm2plan9s binary (empty: run it directly)")
+	flag.StringVar(&c.gas, "as", "aarch64-linux-gnu-as", "GNU assembler for aarch64")
+	flag.StringVar(&c.objdump, "objdump", "aarch64-linux-gnu-objdump", "GNU objdump for aarch64")
+	flag.StringVar(&c.gotool, "go", "go", "go command that builds the linux/arm64 check program")
+	flag.IntVar(&c.samples, "samples", 24, "random instances checked per macro")
 	flag.Parse()
-	if *tool == "" {
+	if c.tool == "" {
 		log.Fatal("-asm2plan9s is required")
 	}
+	if err := generate(c); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// generate derives every macro, checks it, and writes the header only when
+// every check has passed.
+func generate(c config) error {
 	tmp, err := os.MkdirTemp("", "neongen")
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer os.RemoveAll(tmp)
 
-	a := &assembler{tool: *tool, runner: *runner, gas: *gas, dir: tmp}
+	a := &assembler{tool: c.tool, runner: c.runner, gas: c.gas, dir: tmp}
 	r := rand.New(rand.NewPCG(2024, 3))
 	var all []instance
 	plans := make([]plan, len(macros))
 	for i, m := range macros {
-		plans[i] = newPlan(m, r, *samples)
+		plans[i] = newPlan(m, r, c.samples)
 		all = append(all, plans[i].instances()...)
 	}
 	words, err := a.assemble(all)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	encs := make([]encoding, len(macros))
 	var checks []instance
 	off := 0
 	for i, p := range plans {
 		n := len(p.instances())
-		encs[i], err = p.derive(words[off : off+n])
-		if err != nil {
-			log.Fatal(err)
+		if encs[i], err = p.derive(words[off : off+n]); err != nil {
+			return err
 		}
 		off += n
 		checks = append(checks, p.samples...)
 	}
-	if err := disassemble(*objdump, tmp, checks, encs); err != nil {
-		log.Fatal(err)
+	if err := disassemble(c.objdump, tmp, checks, encs); err != nil {
+		return err
 	}
 	var buf strings.Builder
-	writeHeader(&buf, encs, *samples)
-	if err := os.WriteFile(*out, []byte(buf.String()), 0o644); err != nil {
-		log.Fatal(err)
+	writeHeader(&buf, encs, c.samples)
+	header := filepath.Join(tmp, "neon_arm64.h")
+	if err := os.WriteFile(header, []byte(buf.String()), 0o644); err != nil {
+		return err
 	}
-	fmt.Printf("wrote %s: %d macros, %d instances assembled, %d checked against objdump\n",
-		*out, len(macros), len(all), len(checks))
+	if err := verifyGo(c.gotool, c.objdump, tmp, header, checks); err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.out, []byte(buf.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s: %d macros, %d instances assembled; %d checked twice with objdump (the words, and Go's assembly of the header)\n",
+		c.out, len(macros), len(all), len(checks))
+	return nil
 }
 
 // defaultExec runs arm64 binaries under qemu-aarch64 off arm64.
