@@ -179,6 +179,48 @@ func BenchmarkConvResNet50(b *testing.B) {
 	})
 }
 
+// BenchmarkConvVsGemm times each ResNet-50 convolution that needs im2col
+// (kxk or strided) and the plain GEMM of its shape alternately in one loop,
+// one thread, and reports the convolution's rate as a percentage of the
+// GEMM's (pct-of-gemm), so that the ratio holds on a machine whose speed
+// drifts. Times come from the thread's CPU clock where there is one.
+func BenchmarkConvVsGemm(b *testing.B) {
+	for _, im := range kernels.Impls() {
+		if !im.Available() || (im == kernels.Generic() && kernels.Active() != im) {
+			continue
+		}
+		for _, l := range resnet50Convs {
+			if l.k == 1 && l.stride == 1 {
+				continue // the convolution is the GEMM
+			}
+			c := newConvLayer(b, im, l, nil)
+			b.Run(fmt.Sprintf("impl=%s/layer=%s", im.Name(), l.name), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				now := func() time.Duration {
+					if t, ok := convThreadCPU(); ok {
+						return t
+					}
+					return time.Duration(time.Now().UnixNano())
+				}
+				var tc, tg time.Duration
+				for b.Loop() {
+					t0 := now()
+					c.forward(b, nil)
+					t1 := now()
+					c.gemm(b, nil)
+					t2 := now()
+					tc += t1 - t0
+					tg += t2 - t1
+				}
+				b.ReportMetric(100*tg.Seconds()/tc.Seconds(), "pct-of-gemm")
+				b.ReportMetric(c.flops*float64(b.N)/tc.Seconds()/1e9, "conv-GFLOP/s")
+				b.ReportMetric(c.flops*float64(b.N)/tg.Seconds()/1e9, "gemm-GFLOP/s")
+			})
+		}
+	}
+}
+
 // BenchmarkConvResNet50All runs the 53 convolutions of ResNet-50 (each
 // distinct shape as many times as the network has it) and reports their
 // combined rate: the network's convolution work without the rest.
