@@ -60,15 +60,18 @@ func (c *Conv) plan(m, ow, threads int) convPlan {
 	if c.stacked {
 		stack = ((ow-1)*c.p.StrideW + c.p.KW) * c.p.KH * c.p.Cin
 	}
+	mr := c.im.MR()
 	rows := c.blockRows
 	if threads > 1 {
 		// At least about six blocks per thread, so that the threads, which
 		// take blocks as they come free, finish at nearly the same time.
-		mr := c.im.MR()
 		shared := max((m+6*threads-1)/(6*threads), minSharedRows)
 		rows = min(rows, (shared+mr-1)/mr*mr)
 	}
 	blocks := (m + rows - 1) / rows
+	// Even blocks: no short last block that streams all of B for a few rows.
+	rows = ((m+blocks-1)/blocks + mr - 1) / mr * mr
+	blocks = (m + rows - 1) / rows
 	if blocks <= 1 || (threads > 1 && blocks < 2*threads) {
 		return convPlan{mode: modeWhole, m: m, stack: stack, scratch: m*k + threads*stack}
 	}
