@@ -214,3 +214,54 @@ func TestConvAllocs(t *testing.T) {
 		}
 	}
 }
+
+// One Conv shared by goroutines that each call Forward, with pooled or own
+// scratch and a shared thread pool, gives every caller the serial result.
+func TestConvConcurrent(t *testing.T) {
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	r := rand.New(rand.NewPCG(17, 18))
+	p := SquareConv(12, 20, 3, 2, 1)
+	c, err := NewConv(p, randSlice(r, 20*12*9), randSlice(r, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, h, w := 1, 31, 29
+	oh, ow, _ := c.OutSize(h, w)
+	const callers = 6
+	var srcs, want [callers][]float32
+	for i := range callers {
+		srcs[i] = randSlice(r, n*h*w*12)
+		want[i] = make([]float32, n*oh*ow*20)
+		if err := c.Forward(want[i], srcs[i], n, h, w, Epilogue{ReLU: true}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, callers)
+	for i := range callers {
+		go func() {
+			got := make([]float32, len(want[i]))
+			opt := &kernels.Options{Pool: pool}
+			var scratch []float32
+			if i%2 == 0 {
+				scratch = make([]float32, c.ScratchSize(n, h, w, opt))
+			}
+			for range 5 {
+				if err := c.Forward(got, srcs[i], n, h, w, Epilogue{ReLU: true}, scratch, opt); err != nil {
+					errs <- err
+					return
+				}
+				if !slices.Equal(got, want[i]) {
+					errs <- errors.New("concurrent result differs from the serial one")
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
