@@ -296,8 +296,10 @@ func TestClosedAndTruncated(t *testing.T) {
 	if _, err := m.Graph.Initializers[0].Float32s(); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("after Close: %v", err)
 	}
-	if runtime.GOOS != "linux" {
-		t.Skip("truncating a mapped file faults only where files are mapped (checked on linux)")
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		// qemu-user reports the SIGBUS of a truncated mapping without its
+		// address, which Go then reports as a nil dereference.
+		t.Skip("truncation under a mapping is checked on linux/amd64 only")
 	}
 	path := filepath.Join(t.TempDir(), "m.onnx")
 	g := msg(nil).bytes(5, tensorMsg("big", []int64{1 << 16}, make([]float32, 1<<16)...))
