@@ -6,6 +6,8 @@ python3-torchvision, python3-sklearn, python3-onnx, python3-pil):
 
     /usr/bin/python3 scripts/train_digits.py            # writes testdata/digits/
     /usr/bin/python3 scripts/train_digits.py -out DIR   # somewhere else
+    /usr/bin/python3 scripts/train_digits.py -check     # retrain in a temporary
+                                                        # directory, compare bytes
 
 It is deterministic: seeds are fixed, PyTorch runs single-threaded with
 deterministic algorithms, and the train/held-out split is fixed, so a rerun on
@@ -142,7 +144,12 @@ def shift(xb, gen):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-out", default=os.path.join("testdata", "digits"))
+    ap.add_argument("-check", action="store_true",
+                    help="train into a temporary directory and compare with -out")
     args = ap.parse_args()
+    if args.check:
+        check(args.out)
+        return
 
     random.seed(SEED)
     np.random.seed(SEED)
@@ -231,6 +238,26 @@ def write_heldout(out, pixels, labels):
             f.write(f"{name} {int(y)}\n")
             names.append(name)
     return names
+
+
+def check(want):
+    """Retrains into a temporary directory and compares every file with want."""
+    import filecmp
+    import subprocess
+    import sys
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, __file__, "-out", tmp], check=True)
+        bad = []
+        for root, _, files in os.walk(tmp):
+            for f in files:
+                got = os.path.join(root, f)
+                rel = os.path.relpath(got, tmp)
+                if not filecmp.cmp(got, os.path.join(want, rel), shallow=False):
+                    bad.append(rel)
+    if bad:
+        sys.exit(f"differ from {want}: {', '.join(sorted(bad))}")
+    print(f"{want}: identical")
 
 
 if __name__ == "__main__":
