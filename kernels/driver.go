@@ -27,7 +27,7 @@ var jobs = sync.Pool{New: func() any { return new(gemmJob) }}
 // writes to scratch per call.
 const stripScratchRows = 48
 
-// scratch is per-task room for partial panels (n not a multiple of NR).
+// scratch is room for partial panels (n not a multiple of NR).
 type scratch struct {
 	c    []float32 // stripScratchRows x NR: a strip of a partial panel
 	bias []float32 // NR
@@ -35,20 +35,37 @@ type scratch struct {
 
 var scratches sync.Pool
 
-func getScratch(im *Impl) *scratch {
+// lazyScratch takes a scratch from the pool the first time a task needs
+// one, so a GEMM without partial panels touches no scratch at all.
+type lazyScratch struct {
+	nr int
+	s  *scratch
+}
+
+func (l *lazyScratch) get() *scratch {
+	if l.s != nil {
+		return l.s
+	}
 	s, _ := scratches.Get().(*scratch)
 	if s == nil {
 		s = new(scratch)
 	}
-	nc := stripScratchRows * im.nr
-	if cap(s.c) < nc {
+	if nc := stripScratchRows * l.nr; cap(s.c) < nc {
 		s.c = make([]float32, nc)
 	}
-	if cap(s.bias) < im.nr {
-		s.bias = make([]float32, im.nr)
+	if cap(s.bias) < l.nr {
+		s.bias = make([]float32, l.nr)
 	}
-	s.c, s.bias = s.c[:nc], s.bias[:im.nr]
+	s.c, s.bias = s.c[:stripScratchRows*l.nr], s.bias[:l.nr]
+	l.s = s
 	return s
+}
+
+func (l *lazyScratch) release() {
+	if l.s != nil {
+		scratches.Put(l.s)
+		l.s = nil
+	}
 }
 
 // gemm runs a checked call (m, n >= 1).
@@ -93,17 +110,17 @@ func (g *gemmJob) Do(task, _ int) {
 	i1 := min(g.m, (rt+1)*tiles/g.rowTasks*mr)
 	jp0 := ct * g.panels / g.colTasks
 	jp1 := (ct + 1) * g.panels / g.colTasks
-	sc := getScratch(g.im)
+	sc := &lazyScratch{nr: g.im.nr}
 	blocks := (i1 - i0 + g.mc - 1) / g.mc
 	step := ((i1-i0+blocks-1)/blocks + mr - 1) / mr * mr
 	for i := i0; i < i1; i += step {
 		g.rowBlock(sc, i, min(i+step, i1), jp0, jp1)
 	}
-	scratches.Put(sc)
+	sc.release()
 }
 
 // rowBlock runs rows [i0, i1) and panels [jp0, jp1) through every K block.
-func (g *gemmJob) rowBlock(sc *scratch, i0, i1, jp0, jp1 int) {
+func (g *gemmJob) rowBlock(sc *lazyScratch, i0, i1, jp0, jp1 int) {
 	k := g.b.k
 	for p0 := 0; p0 < k; p0 += g.b.kc {
 		kcb := min(g.b.kc, k-p0)
@@ -123,16 +140,17 @@ func (g *gemmJob) rowBlock(sc *scratch, i0, i1, jp0, jp1 int) {
 
 // panelBias returns the bias pointer for the panel at column j0 (nil
 // before the last K block), through scratch for a partial panel.
-func (g *gemmJob) panelBias(sc *scratch, j0, cols int, last bool) *float32 {
+func (g *gemmJob) panelBias(sc *lazyScratch, j0, cols int, last bool) *float32 {
 	if !last || g.ep.Bias == nil {
 		return nil
 	}
 	if cols == g.im.nr {
 		return &g.ep.Bias[j0]
 	}
-	copy(sc.bias, g.ep.Bias[j0:j0+cols])
-	clear(sc.bias[cols:])
-	return &sc.bias[0]
+	b := sc.get().bias
+	copy(b, g.ep.Bias[j0:j0+cols])
+	clear(b[cols:])
+	return &b[0]
 }
 
 // epilogueOnly is the k = 0 case: the product is empty.

@@ -9,7 +9,7 @@ const maxCallFlops = 2 << 20
 // level's strip kernel. The rows are cut into ceil(rows/MR) tiles of nearly
 // equal height (49 rows: 4 of 6 and 5 of 5), which wastes no work on a
 // short last tile.
-func (g *gemmJob) stripPanel(sc *scratch, jp, p0, kcb, i0, i1 int, last bool, flags int) {
+func (g *gemmJob) stripPanel(sc *lazyScratch, jp, p0, kcb, i0, i1 int, last bool, flags int) {
 	nr := g.im.nr
 	bp, _ := g.b.panel(p0, jp)
 	j0 := jp * nr
@@ -27,7 +27,7 @@ func (g *gemmJob) stripPanel(sc *scratch, jp, p0, kcb, i0, i1 int, last bool, fl
 
 // strips runs rows [i, i+rows) in tiles of h rows, in calls bounded by
 // maxCallFlops; a partial panel (cols < NR) goes through scratch C.
-func (g *gemmJob) strips(sc *scratch, bp []float32, kcb, p0, i, rows, h, j0, cols int, bias *float32, flags int) {
+func (g *gemmJob) strips(sc *lazyScratch, bp []float32, kcb, p0, i, rows, h, j0, cols int, bias *float32, flags int) {
 	nr := g.im.nr
 	per := max(1, maxCallFlops/(2*h*nr*kcb)) * h
 	if cols < nr {
@@ -40,7 +40,7 @@ func (g *gemmJob) strips(sc *scratch, bp []float32, kcb, p0, i, rows, h, j0, col
 			raceTile(ap, g.lda, r, kcb, g.c[i*g.ldc+j0:], g.ldc, nr)
 			g.im.strip(&ap[0], g.lda, &bp[0], kcb, &g.c[i*g.ldc+j0], g.ldc, bias, flags, r, h)
 		} else {
-			g.stripEdge(sc, ap, bp, kcb, i, r, h, j0, cols, bias, flags)
+			g.stripEdge(sc.get(), ap, bp, kcb, i, r, h, j0, cols, bias, flags)
 		}
 		i += r
 		rows -= r
