@@ -46,12 +46,14 @@ func mcFor(im *Impl, kc int) int {
 }
 
 // minTaskFlops is the least work worth a task of its own when a call runs
-// on several threads.
+// on several threads (about 40 µs on one core). Waking a pool thread costs
+// 70-250 µs on the 2-vCPU VM this was tuned on (perf bench sched pipe:
+// 137 µs per cross-CPU round trip), so smaller calls stay on one thread.
 const minTaskFlops = 4 << 20
 
 // taskGrid splits a GEMM of the given row tiles and panels (m x n x k) into
-// rows x cols tasks for threads threads. One thread gets one task. More
-// threads get the grid of threads tasks that reads the fewest bytes from
+// rows x cols tasks for threads threads, fewer if that would leave a thread
+// less than minTaskFlops. One thread gets one task. More threads get the grid of threads tasks that reads the fewest bytes from
 // beyond L2, counting A once per column of tasks and B once per row of
 // tasks (a matrix that fits in half of L2 is read once whatever the grid):
 // tall shapes split rows, wide ones (m = 49, the fc) split columns. Two or
@@ -66,6 +68,10 @@ func taskGrid(threads, tiles, panels, m, n, k int) (rows, cols int) {
 		return min(o.rows, tiles), min(o.cols, panels)
 	}
 	flops := 2 * float64(m) * float64(n) * float64(k)
+	threads = min(threads, max(1, int(flops/minTaskFlops)))
+	if threads == 1 {
+		return 1, 1
+	}
 	sizeA, sizeB := 4*float64(m)*float64(k), 4*float64(k)*float64(n)
 	rows, cols = 1, 1
 	base := -1.0
