@@ -20,7 +20,7 @@ func FuzzParseShape(f *testing.F) {
 				t.Fatalf("parseShape(%q) = %v", s, shape)
 			}
 			n *= d
-			if n > 1<<31 {
+			if int64(n) > 1<<31 {
 				t.Fatalf("parseShape(%q) = %v: %d elements", s, shape, n)
 			}
 		}
