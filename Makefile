@@ -89,3 +89,8 @@ bench:
 
 fmt:
 	gofmt -l -w .
+
+## bench-resnet: ResNet-50/18 latency, gorn beside ONNX Runtime (peer installed by scripts/peer.sh)
+bench-resnet:
+	cd bench && $(GO) test -run '^$$' -bench '^BenchmarkResNet$$' -benchtime 10x -count 3 .
+	sh scripts/peer.sh --model resnet50,resnet18 --threads 1,2
