@@ -30,12 +30,15 @@
 #define PF0    R8  // &A[next tile row 0][p], prefetched
 #define PF3    R9  // &A[next tile row 3][p]
 #define ABLK   R12 // &A[tile row 0][0]
-#define PFB    R13 // the next B panel's line to prefetch
 #define BIAS   AX  // bias, in the epilogue
 #define TMP    AX  // scratch between tiles
 
-// PREFETCH6 asks for the next tile's A rows at the current k offset: by the
-// time that tile starts they have moved from L2, L3 or memory to L1.
+// PREFETCH6 asks for the next tile's A rows at the current k offset (once
+// per eight k steps, half a line): by the time that tile starts they have
+// moved from L2, L3 or memory to L1. B's panels are read in order and left
+// to the hardware prefetcher: on Zen 3 explicit prefetches of the next panel
+// cost more issue slots than they saved (about 10 % of the weighted
+// ResNet-50 GEMM rate, BenchmarkSgemm A/B).
 #define PREFETCH6 \
 	PREFETCHT0 (PF0)         \
 	PREFETCHT0 (PF0)(LDA*1)  \
@@ -43,16 +46,6 @@
 	PREFETCHT0 (PF3)         \
 	PREFETCHT0 (PF3)(LDA*1)  \
 	PREFETCHT0 (PF3)(LDA*2)
-
-// PREFETCHB asks for the next two lines of the next B panel, once each:
-// the first two tiles of the strip bring the whole panel in while the
-// strip reuses this one, and PFB then stays on the panel's last lines.
-#define PREFETCHB \
-	PREFETCHT0 (PFB)           \
-	PREFETCHT0 64(PFB)         \
-	ADDQ       $128, PFB       \
-	CMPQ       PFB, pfend-8(SP) \
-	CMOVQGT    pfend-8(SP), PFB
 
 // FMA2 is one row of a k step: acc0, acc1 += A[i][p] * B[p][0:16].
 #define FMA2(src, yb, acc0, acc1) \
@@ -87,7 +80,7 @@
 	KSTEP5(bo0, bo1, ao) \
 	FMA2(ao(A3)(LDA*2), Y15, Y10, Y11)
 
-// TILE is the whole k loop of a tile of r rows, four k steps at a time,
+// TILE is the whole k loop of a tile of r rows, eight k steps at a time,
 // then one at a time; it leaves r in K and jumps to the epilogue.
 #define TILE(KSTEP, r, kloop, ktail, kdone) \
 	MOVQ   ABLK, A0                  \
@@ -100,22 +93,25 @@
 	ADDQ   PF0, PF3                  \
 	MOVQ   b+16(FP), BPTR            \
 	MOVQ   kc+24(FP), K              \
-	CMPQ   K, $4                     \
+	CMPQ   K, $8                     \
 	JLT    ktail                     \
 kloop:                               \
 	PREFETCH6                        \
-	PREFETCHB                        \
 	KSTEP(0, 32, 0)                  \
 	KSTEP(64, 96, 4)                 \
 	KSTEP(128, 160, 8)               \
 	KSTEP(192, 224, 12)              \
-	ADDQ   $256, BPTR                \
-	ADDQ   $16, A0                   \
-	ADDQ   $16, A3                   \
-	ADDQ   $16, PF0                  \
-	ADDQ   $16, PF3                  \
-	SUBQ   $4, K                     \
-	CMPQ   K, $4                     \
+	KSTEP(256, 288, 16)              \
+	KSTEP(320, 352, 20)              \
+	KSTEP(384, 416, 24)              \
+	KSTEP(448, 480, 28)              \
+	ADDQ   $512, BPTR                \
+	ADDQ   $32, A0                   \
+	ADDQ   $32, A3                   \
+	ADDQ   $32, PF0                  \
+	ADDQ   $32, PF3                  \
+	SUBQ   $8, K                     \
+	CMPQ   K, $8                     \
 	JGE    kloop                     \
 	TESTQ  K, K                      \
 	JZ     kdone                     \
@@ -161,16 +157,10 @@ kdone:                               \
 
 // func SgemmStripAVX2(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)
 // Requires: AVX2, FMA
-TEXT ·SgemmStripAVX2(SB), NOSPLIT, $8-80
+TEXT ·SgemmStripAVX2(SB), NOSPLIT, $0-80
 	MOVQ  a+0(FP), ABLK
 	MOVQ  lda+8(FP), LDA
 	SHLQ  $2, LDA
-	MOVQ  kc+24(FP), PFB
-	SHLQ  $6, PFB          // the bytes of a panel
-	MOVQ  b+16(FP), TMP
-	LEAQ  -128(TMP)(PFB*2), TMP
-	MOVQ  TMP, pfend-8(SP) // the last two lines of the next panel
-	ADDQ  b+16(FP), PFB    // the next panel
 	MOVQ  c+32(FP), CP
 	MOVQ  ldc+40(FP), LDC
 	SHLQ  $2, LDC
