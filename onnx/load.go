@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"unsafe"
+
+	"github.com/gorn-ml/gorn/internal/mmap"
 )
 
 // Limits applied while parsing. A file that exceeds one is rejected with an
@@ -222,7 +224,7 @@ func (m *Model) release(t *Tensor) {
 	for _, f := range m.files {
 		base := uintptr(unsafe.Pointer(unsafe.SliceData(f.data)))
 		if f.unmap != nil && p >= base && p+uintptr(len(t.raw)) <= base+uintptr(len(f.data)) {
-			dropPages(t.raw)
+			mmap.DropPages(t.raw)
 			return
 		}
 	}
@@ -270,7 +272,7 @@ func openMapped(root *os.Root, name string, maxSize int64, noMmap bool) (*mapped
 		return nil, fmt.Errorf("%s: %d bytes exceeds the limit of %d", name, size, maxSize)
 	}
 	if !noMmap && size > 0 {
-		if data, unmap, err := mmapFile(f, int(size)); err == nil {
+		if data, unmap, err := mmap.Map(f, size); err == nil && data != nil {
 			return &mappedFile{data: data, unmap: unmap}, nil
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"sort"
+
+	"github.com/gorn-ml/gorn/internal/mmap"
 )
 
 // File is a parsed safetensors file: its tensors, in name order, and its
@@ -99,7 +101,7 @@ func Open(path string) (*File, error) {
 	if size < 8 || !st.Mode().IsRegular() {
 		return Read(fh, size) // gives the right error for short or special files
 	}
-	b, unmap, err := mapFile(fh, size)
+	b, unmap, err := mmap.Map(fh, size)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
 	}

@@ -1,0 +1,17 @@
+//go:build !unix
+
+package mmap
+
+import "os"
+
+// Supported reports whether Map maps files on this OS.
+const Supported = false
+
+// Map maps nothing on this OS: it returns nil, nil, nil and the caller
+// reads the file instead.
+func Map(f *os.File, size int64) (data []byte, unmap func() error, err error) {
+	return nil, nil, nil
+}
+
+// DropPages does nothing where files are not mapped.
+func DropPages(b []byte) {}
