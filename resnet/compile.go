@@ -44,7 +44,7 @@ type step struct {
 type builder struct {
 	m       *Model
 	n       *netDef
-	src     source
+	src     WeightSource
 	im      *kernels.Impl
 	garbage int // bytes of temporaries made since the last collection
 }
@@ -67,8 +67,20 @@ func (b *builder) temporary(n int) {
 	}
 }
 
+// fetch reads tensor s from the source, counting it as a temporary: a
+// source that decodes a file makes a new slice per tensor, which is garbage
+// once its layer is packed.
+func (b *builder) fetch(s *spec) (Tensor, error) {
+	t, err := fetch(b.src, s)
+	if err != nil {
+		return t, err
+	}
+	b.temporary(4 * len(t.Data))
+	return t, nil
+}
+
 // compile builds a Model for n from src.
-func compile(n *netDef, src source, opt *Options) (*Model, error) {
+func compile(n *netDef, src WeightSource, opt *Options) (*Model, error) {
 	o, im, err := opt.resolve()
 	if err != nil {
 		return nil, err
@@ -211,13 +223,12 @@ func (b *builder) head(x actv) error {
 	feat := b.newSlot(m.maxBatch * x.c)
 	b.add(step{kind: opGAP, name: "avgpool", in: x.slot, out: feat, scratch: -1,
 		h: x.h, w: x.w, c: x.c, oh: 1, ow: 1})
-	ws := spec{key: "fc.weight", shape: []int{n.classes, n.features}}
-	bs := spec{key: "fc.bias", shape: []int{n.classes}}
-	wt, err := tensor(b.src, &ws)
+	fs := n.fcSpecs()
+	wt, err := b.fetch(&fs[0])
 	if err != nil {
 		return err
 	}
-	bias, err := tensor(b.src, &bs)
+	bias, err := b.fetch(&fs[1])
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ func (b *builder) batchNorm(name string, c int) (fold.BatchNorm, error) {
 	for i, suf := range bnSuffixes {
 		s := spec{key: name + suf, shape: []int{c}}
 		var err error
-		if t[i], err = tensor(b.src, &s); err != nil {
+		if t[i], err = b.fetch(&s); err != nil {
 			return fold.BatchNorm{}, err
 		}
 	}
@@ -22,15 +22,15 @@ func (b *builder) batchNorm(name string, c int) (fold.BatchNorm, error) {
 
 // convWeights fetches c's weights and bias with its BatchNorm folded in.
 func (b *builder) convWeights(c *convDef) (weights, bias []float32, err error) {
-	ws := spec{key: c.name + ".weight", shape: []int{c.cout, c.cin / c.groups, c.k, c.k}}
-	wt, err := tensor(b.src, &ws)
+	s := convSpecs(c)
+	wt, err := b.fetch(&s[0])
 	if err != nil {
 		return nil, nil, err
 	}
 	weights = wt.Data
-	bs := spec{key: c.name + ".bias", shape: []int{c.cout}}
-	if t, ok := b.src.get(bs.key); ok {
-		if err := checkTensor(&bs, t); err != nil {
+	if _, ok := b.src.Shape(s[1].key); ok {
+		t, err := b.fetch(&s[1])
+		if err != nil {
 			return nil, nil, err
 		}
 		bias = t.Data
@@ -44,7 +44,7 @@ func (b *builder) convWeights(c *convDef) (weights, bias []float32, err error) {
 	}
 	if !present {
 		if bias == nil {
-			return nil, nil, weightsErr("missing %s.weight (or %s, if BatchNorm was fused into %s)", c.bn, bs.key, c.name)
+			return nil, nil, weightsErr("missing %s.weight (or %s, if BatchNorm was fused into %s)", c.bn, s[1].key, c.name)
 		}
 		return weights, bias, nil // fused by the exporter
 	}

@@ -45,6 +45,17 @@
 // num_batches_tracked counters are ignored; any other unknown key is an
 // error, as is a tensor of the wrong shape (the error names the key).
 //
+// # Weight sources
+//
+// [NewFrom] compiles from any [WeightSource]: names, shapes and, one tensor
+// at a time, float32 values. It checks every name and shape first, then
+// reads, folds and packs one layer at a time, so a model compiled from a
+// file never holds a decoded copy of all its weights: a process that loads
+// ResNet-50 this way peaks at the packed weights plus a layer's
+// temporaries. [Weights] is a WeightSource; so is a *safetensors.File, and
+// onnx.LoadResNet compiles through one. [ArchFromShapes] works out the
+// architecture of a state dict from its names and shapes alone.
+//
 // # Pre-activation (v2) weights
 //
 // A v2 block computes p = relu(bn1(x)), then the branch

@@ -93,3 +93,32 @@ func ExampleModel_Profile() {
 	// maxpool maxpool 16x16x16 -> 8x8x16
 	// layer1.0.downsample.0 conv 8x8x16 -> 8x8x64 1x1/1
 }
+
+// A state dict's architecture follows from its tensor shapes; NewFrom then
+// compiles it from any WeightSource (here the in-memory Weights; a
+// *safetensors.File decodes each tensor from the mapped file as NewFrom
+// asks for it).
+func ExampleArchFromShapes() {
+	weights, _ := resnet.Random(resnet.ResNeXt50_32x4d().WithWidth(16).WithClasses(10), 1)
+	arch, err := resnet.ArchFromShapes(weights)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(arch, arch.Layers, arch.Groups, arch.WidthPerGroup)
+	m, err := resnet.NewFrom(arch, weights, &resnet.Options{Height: 32, Width: 32})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+	fmt.Println(m.Classes(), "classes")
+
+	delete(weights, "layer4.2.conv3.weight")
+	_, err = resnet.ArchFromShapes(weights)
+	fmt.Println(err)
+	// Output:
+	// resnext50_32x4d width=16 classes=10 [3 4 6 3] 32 4
+	// 10 classes
+	// resnet: invalid architecture: the weights fit no known ResNet (the closest is resnext50_32x4d width=16 classes=10): resnet: bad weights: missing layer4.2.conv3.weight
+}

@@ -101,22 +101,6 @@ var (
 	ErrClosed = errors.New("resnet: model closed")
 )
 
-// New compiles arch with weights (see the package overview for names and
-// shapes). It checks every tensor first and names the key of the first
-// one that is missing, unexpected or of the wrong shape. weights is not
-// retained. opt may be nil.
-func New(arch Arch, weights Weights, opt *Options) (*Model, error) {
-	if err := arch.Validate(); err != nil {
-		return nil, err
-	}
-	n := arch.build()
-	specs := n.specs()
-	if err := n.checkKeys(weights, specs); err != nil {
-		return nil, err
-	}
-	return compile(n, weights, opt)
-}
-
 // NewRandom compiles arch with the weights [Random] would give for seed,
 // making them one layer at a time, so the full set is never held: the
 // model's memory is the packed weights and little more.

@@ -79,23 +79,42 @@ func (g *generator) tensor(s *spec, buf []float32) Tensor {
 	return Tensor{Shape: append([]int(nil), s.shape...), Data: d}
 }
 
-// get implements source: every key but conv biases exists. A convolution
-// or fc weight lives in a buffer that the next such call reuses (the model
-// builder finishes with one before it asks for the next), so building a
-// model this way makes little garbage; other tensors are new slices.
-func (g *generator) get(key string) (Tensor, bool) {
+// Keys, Shape and Float32s make the generator a WeightSource for
+// [NewRandom]: every key but conv biases exists. A convolution or fc weight
+// lives in a buffer that the next such call reuses (the model builder
+// finishes with one before it asks for the next), so building a model this
+// way makes little garbage; other tensors are new slices.
+func (g *generator) Keys() []string {
+	keys := make([]string, 0, len(g.specs))
+	for k, s := range g.specs {
+		if s.kind != convBias {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func (g *generator) Shape(key string) ([]int, bool) {
 	s, ok := g.specs[key]
 	if !ok || s.kind == convBias {
-		return Tensor{}, false
+		return nil, false
+	}
+	return s.shape, true
+}
+
+func (g *generator) Float32s(key string) ([]float32, error) {
+	s, ok := g.specs[key]
+	if !ok || s.kind == convBias {
+		return nil, weightsErr("missing %s", key)
 	}
 	if s.kind != convWeight && s.kind != fcWeight {
-		return g.tensor(s, nil), true
+		return g.tensor(s, nil).Data, nil
 	}
 	t := g.tensor(s, g.buf)
 	if cap(t.Data) > cap(g.buf) {
 		g.buf = t.Data
 	}
-	return t, true
+	return t.Data, nil
 }
 
 func newGenerator(n *netDef, seed uint64) *generator {

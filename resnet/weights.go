@@ -3,8 +3,6 @@ package resnet
 import (
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 )
 
 // Tensor is a dense float32 array in row-major order: Data holds
@@ -103,80 +101,4 @@ func (n *netDef) specs() []spec {
 		spec{key: "fc.weight", kind: fcWeight, shape: []int{n.classes, n.features}, fanIn: n.features, trainable: true},
 		spec{key: "fc.bias", kind: fcBias, shape: []int{n.classes}, trainable: true})
 	return out
-}
-
-// source supplies weights by key: a Weights map, or the generator behind
-// [NewRandom].
-type source interface {
-	get(key string) (Tensor, bool)
-}
-
-func (w Weights) get(key string) (Tensor, bool) {
-	t, ok := w[key]
-	return t, ok
-}
-
-// checkTensor verifies a tensor's shape and length against its spec.
-func checkTensor(s *spec, t Tensor) error {
-	if !slices.Equal(t.Shape, s.shape) {
-		return weightsErr("%s has shape %v, want %v", s.key, t.Shape, s.shape)
-	}
-	if len(t.Data) != s.size() {
-		return weightsErr("%s has %d values, its shape %v needs %d", s.key, len(t.Data), t.Shape, s.size())
-	}
-	return nil
-}
-
-// checkKeys verifies that w has no key the network does not use (apart from
-// PyTorch's num_batches_tracked counters), that every BN is complete or
-// absent, and that a convolution whose BN is absent has a bias.
-func (n *netDef) checkKeys(w Weights, specs []spec) error {
-	known := make(map[string]bool, len(specs))
-	for _, s := range specs {
-		known[s.key] = true
-	}
-	var unknown []string
-	for k := range w {
-		if !known[k] && !strings.HasSuffix(k, ".num_batches_tracked") {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		if len(unknown) > 3 {
-			unknown = append(unknown[:3], "...")
-		}
-		return weightsErr("unexpected keys for %v: %s", n.arch, strings.Join(unknown, ", "))
-	}
-	return nil
-}
-
-// hasBN reports whether the BN called name is present in src: all four of
-// its tensors, or none (an error names the first missing one).
-func hasBN(src source, name string) (bool, error) {
-	present := 0
-	missing := ""
-	for _, suf := range bnSuffixes {
-		if _, ok := src.get(name + suf); ok {
-			present++
-		} else if missing == "" {
-			missing = name + suf
-		}
-	}
-	switch present {
-	case 0:
-		return false, nil
-	case len(bnSuffixes):
-		return true, nil
-	}
-	return false, weightsErr("missing %s", missing)
-}
-
-// tensor fetches a required tensor and checks its shape.
-func tensor(src source, s *spec) (Tensor, error) {
-	t, ok := src.get(s.key)
-	if !ok {
-		return Tensor{}, weightsErr("missing %s", s.key)
-	}
-	return t, checkTensor(s, t)
 }
