@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Job is work split into independent tasks, numbered from 0, that a [Pool]
@@ -15,17 +16,28 @@ type Job interface {
 }
 
 // Pool is a fixed set of worker goroutines that run [Job]s. Idle workers
-// block on a channel: they never spin, so an idle pool costs no CPU. A pool
-// may be shared by any number of goroutines: each [Pool.Run] takes the
-// workers that are idle at that moment and runs the rest of its tasks on the
-// calling goroutine, so concurrent callers never wait for each other's work.
+// block on a channel, so an idle pool costs no CPU; between [Pool.Hold] and
+// [Pool.Release] (around one network inference, say) they poll for the next
+// run for up to [HotSpin] after their last task instead, which takes the
+// wake-up latency of the operating system out of every layer. A pool may be
+// shared by any number of goroutines: each [Pool.Run] takes the workers that
+// are idle at that moment and runs the rest of its tasks on the calling
+// goroutine, so concurrent callers never wait for each other's work.
 // The zero Pool and a nil *Pool run everything on the caller.
 type Pool struct {
 	threads int
-	wake    chan *run
+	wake    chan *run    // buffered: one slot per worker
+	idle    atomic.Int32 // workers waiting for a run and not yet reserved
+	hot     atomic.Int32 // Holds not yet Released
 	closed  atomic.Bool
 	once    sync.Once
 }
+
+// HotSpin is how long an idle worker of a held pool (see [Pool.Hold]) polls
+// for work after its last task before it blocks. It bounds the CPU a
+// forgotten Hold can waste, and is far longer than the gap between two
+// layers of a network.
+const HotSpin = 2 * time.Millisecond
 
 type run struct {
 	job    Job
@@ -44,7 +56,7 @@ func NewPool(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{threads: threads, wake: make(chan *run)}
+	p := &Pool{threads: threads, wake: make(chan *run, threads)}
 	for range threads - 1 {
 		go p.work()
 	}
@@ -59,6 +71,26 @@ func (p *Pool) Threads() int {
 	return p.threads
 }
 
+// Hold asks the pool's idle workers to poll for work rather than block, for
+// up to [HotSpin] after each task, until the matching [Pool.Release]. Use it
+// around a burst of Runs that follow each other closely, such as the layers
+// of one inference: a blocked worker takes tens to hundreds of microseconds
+// to wake, a polling one well under one. Holds nest and may come from any
+// number of goroutines; each needs its own Release. A nil pool ignores it.
+func (p *Pool) Hold() {
+	if p != nil && p.threads > 1 {
+		p.hot.Add(1)
+	}
+}
+
+// Release ends one [Pool.Hold]. Once every Hold is released, idle workers
+// block again.
+func (p *Pool) Release() {
+	if p != nil && p.threads > 1 {
+		p.hot.Add(-1)
+	}
+}
+
 // Close stops the workers once they finish what they are running. Runs
 // started after Close execute on the caller alone.
 func (p *Pool) Close() {
@@ -71,11 +103,46 @@ func (p *Pool) Close() {
 	})
 }
 
+// work is a worker's loop. A worker counts itself idle before it waits, and
+// a run is sent only after reserving an idle worker (see recruit), so every
+// run sent is taken by a worker that was free for it.
 func (p *Pool) work() {
-	for r := range p.wake {
+	for {
+		p.idle.Add(1)
+		r, ok := p.await()
+		if !ok {
+			return
+		}
 		r.drain()
 		r.done.Done()
 	}
+}
+
+// await returns the next run, polling while the pool is held and blocking
+// otherwise; ok is false once the pool is closed.
+func (p *Pool) await() (r *run, ok bool) {
+	if p.hot.Load() > 0 {
+		start := time.Now()
+		for spin := 1; p.hot.Load() > 0; spin++ {
+			// len reads the count without the channel's lock, which the
+			// sender needs: poll that, and receive once something is there
+			if len(p.wake) > 0 || p.closed.Load() {
+				select {
+				case r, ok = <-p.wake:
+					return r, ok
+				default:
+				}
+			}
+			if spin%256 == 0 {
+				if time.Since(start) > HotSpin {
+					break
+				}
+				runtime.Gosched()
+			}
+		}
+	}
+	r, ok = <-p.wake
+	return r, ok
 }
 
 // Run calls job.Do for every task in [0, tasks), using at most threads
@@ -106,13 +173,31 @@ func (p *Pool) Run(tasks, threads int, job Job) {
 	runs.Put(r)
 }
 
-// recruit hands r to up to n workers that are idle right now.
+// recruit hands r to up to n workers that are idle right now, reserving
+// each one before sending so that the run never waits in the channel for a
+// worker busy with another caller's run.
 func (p *Pool) recruit(r *run, n int) {
 	for range n {
+		if !p.reserve() {
+			return
+		}
 		r.done.Add(1)
 		if !p.send(r) {
 			r.done.Done()
 			return
+		}
+	}
+}
+
+// reserve claims one idle worker, if there is one.
+func (p *Pool) reserve() bool {
+	for {
+		n := p.idle.Load()
+		if n <= 0 {
+			return false
+		}
+		if p.idle.CompareAndSwap(n, n-1) {
+			return true
 		}
 	}
 }

@@ -92,6 +92,11 @@ func (m *Model) check(ws *Workspace, dst, src []float32, batch int) error {
 // pass runs the plan once on n <= maxBatch images. If prof is not nil, it
 // receives each step's duration.
 func (m *Model) pass(ctx context.Context, ws *Workspace, dst, src []float32, n int, prof func(i int, run func() error) error) error {
+	if m.threads > 1 {
+		// the workers poll between layers, for this pass only
+		m.pool.Hold()
+		defer m.pool.Release()
+	}
 	for i := range m.steps {
 		if err := ctx.Err(); err != nil {
 			return err
