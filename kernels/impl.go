@@ -55,7 +55,8 @@ type Impl struct {
 	available bool
 	mr, nr    int
 	kernel    microKernel
-	strip     stripKernel // what the driver calls; kernel is its one-tile form
+	strip     stripKernel  // what the driver calls; kernel is its one-tile form
+	ew        *elemKernels // pooling and elementwise kernels; nil: generic
 }
 
 // Name is the level's short name: "avx512", "avx2", "neon" or "generic".
@@ -81,6 +82,7 @@ func (im *Impl) String() string { return fmt.Sprintf("%s (%dx%d)", im.name, im.m
 var generic = &Impl{
 	name: "generic", requires: "none", available: true,
 	mr: genericMR, nr: genericNR, kernel: genericKernel, strip: genericStrip,
+	ew: &genericElem,
 }
 
 // registry lists every level compiled in, best first; the dispatch files
