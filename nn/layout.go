@@ -4,27 +4,11 @@ package nn
 // channel-first (NCHW) order in src to channels-last (NHWC) order in dst.
 // dst and src must not overlap.
 func NCHWToNHWC(dst, src []float32, n, c, h, w int) error {
-	size, err := tensorSize(n, c, h, w)
-	if err != nil {
+	if err := checkLayout(dst, src, n, c, h, w, "NCHW", "NHWC"); err != nil {
 		return err
 	}
-	if err := checkLen("NCHW src", src, size); err != nil {
-		return err
-	}
-	if err := checkLen("NHWC dst", dst, size); err != nil {
-		return err
-	}
-	hw := h * w
-	for i := 0; i < n; i++ {
-		s := src[i*c*hw : (i+1)*c*hw]
-		d := dst[i*c*hw : (i+1)*c*hw]
-		for ch := 0; ch < c; ch++ {
-			plane := s[ch*hw : (ch+1)*hw]
-			for p, v := range plane {
-				d[p*c+ch] = v
-			}
-		}
-	}
+	// Channel ch of pixel p: src[ch*h*w + p] -> dst[p*c + ch].
+	relayout(dst, src, n, c, h*w, h*w, 1, 1, c)
 	return nil
 }
 
@@ -32,26 +16,43 @@ func NCHWToNHWC(dst, src []float32, n, c, h, w int) error {
 // channels-last (NHWC) order in src to channel-first (NCHW) order in dst.
 // dst and src must not overlap.
 func NHWCToNCHW(dst, src []float32, n, c, h, w int) error {
+	if err := checkLayout(dst, src, n, c, h, w, "NHWC", "NCHW"); err != nil {
+		return err
+	}
+	// Channel ch of pixel p: src[p*c + ch] -> dst[ch*h*w + p].
+	relayout(dst, src, n, c, h*w, 1, c, h*w, 1)
+	return nil
+}
+
+// checkLayout checks the shape and that src (in layout from) and dst (in
+// layout to) each hold n*c*h*w values.
+func checkLayout(dst, src []float32, n, c, h, w int, from, to string) error {
 	size, err := tensorSize(n, c, h, w)
 	if err != nil {
 		return err
 	}
-	if err := checkLen("NHWC src", src, size); err != nil {
+	if err := checkLen(from+" src", src, size); err != nil {
 		return err
 	}
-	if err := checkLen("NCHW dst", dst, size); err != nil {
-		return err
-	}
-	hw := h * w
+	return checkLen(to+" dst", dst, size)
+}
+
+// relayout copies n images of c channels of hw pixels each. Within an image,
+// the value of channel ch at pixel p moves from src[ch*sc + p*sp] to
+// dst[ch*dc + p*dp]. The loops run channel by channel, so one side is
+// always read or written in order.
+func relayout(dst, src []float32, n, c, hw, sc, sp, dc, dp int) {
+	size := c * hw
 	for i := 0; i < n; i++ {
-		s := src[i*c*hw : (i+1)*c*hw]
-		d := dst[i*c*hw : (i+1)*c*hw]
+		s := src[i*size : (i+1)*size]
+		d := dst[i*size : (i+1)*size]
 		for ch := 0; ch < c; ch++ {
-			plane := d[ch*hw : (ch+1)*hw]
-			for p := range plane {
-				plane[p] = s[p*c+ch]
+			si, di := ch*sc, ch*dc
+			for p := 0; p < hw; p++ {
+				d[di] = s[si]
+				si += sp
+				di += dp
 			}
 		}
 	}
-	return nil
 }
