@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/gorn-ml/gorn/resnet"
@@ -157,24 +158,19 @@ func (r *recognizer) eps() (float64, error) {
 	return strconv.ParseFloat(strconv.FormatFloat(float64(bns[0].eps), 'g', -1, 32), 64)
 }
 
-// weights maps the recognised layers to torchvision state-dict names.
-func (r *recognizer) weights(a resnet.Arch) (resnet.Weights, error) {
-	w := resnet.Weights{}
-	var err error
+// weights maps the recognised layers to torchvision state-dict names, as
+// a source that decodes each tensor when it is asked for.
+func (r *recognizer) weights(a resnet.Arch) *weightSource {
+	w := &weightSource{m: r.m, entries: map[string]srcEntry{}}
 	put := func(key string, t *Tensor) {
-		if err != nil || t == nil {
+		if t == nil {
 			return
 		}
-		var data []float32
-		if data, err = t.Float32s(); err != nil {
-			return
-		}
-		r.m.release(t)
 		shape := make([]int, len(t.Dims))
 		for i, d := range t.Dims {
 			shape[i] = int(d)
 		}
-		w[key] = resnet.Tensor{Shape: shape, Data: data}
+		w.entries[key] = srcEntry{t: t, shape: shape}
 	}
 	bn := func(name string, b *bnLayer) {
 		put(name+".weight", b.scale)
@@ -191,7 +187,7 @@ func (r *recognizer) weights(a resnet.Arch) (resnet.Weights, error) {
 		case c.bn != nil:
 			bn(bnName, c.bn)
 		case c.b == nil && bnName != "":
-			w[name+".bias"] = resnet.Tensor{Shape: []int{c.cout}, Data: make([]float32, c.cout)}
+			w.entries[name+".bias"] = srcEntry{shape: []int{c.cout}, data: make([]float32, c.cout)}
 		}
 	}
 	v2 := a.Version == resnet.V2
@@ -208,12 +204,61 @@ func (r *recognizer) weights(a resnet.Arch) (resnet.Weights, error) {
 	if r.final != nil {
 		bn("bn_final", r.final)
 	}
-	if err != nil {
-		return nil, err
+	w.entries["fc.weight"] = srcEntry{shape: []int{r.head.classes, r.head.features}, data: r.head.weight}
+	w.entries["fc.bias"] = srcEntry{shape: []int{r.head.classes}, data: r.head.bias}
+	return w
+}
+
+// weightSource is a resnet.WeightSource over a recognised graph: an
+// initializer is decoded to float32 when resnet asks for it, and the
+// mapped file pages behind it are dropped, so compiling a model holds one
+// layer's decoded weights at a time. It reads the model's files: it is
+// valid until the Model is closed.
+type weightSource struct {
+	m       *Model
+	entries map[string]srcEntry
+}
+
+// srcEntry is one tensor: an initializer, or values already in memory (a
+// zero bias, the fully connected layer).
+type srcEntry struct {
+	t     *Tensor
+	shape []int
+	data  []float32
+}
+
+// Keys lists the state-dict names, sorted.
+func (w *weightSource) Keys() []string {
+	keys := make([]string, 0, len(w.entries))
+	for k := range w.entries {
+		keys = append(keys, k)
 	}
-	w["fc.weight"] = resnet.Tensor{Shape: []int{r.head.classes, r.head.features}, Data: r.head.weight}
-	w["fc.bias"] = resnet.Tensor{Shape: []int{r.head.classes}, Data: r.head.bias}
-	return w, nil
+	slices.Sort(keys)
+	return keys
+}
+
+// Shape returns the shape of the tensor called key.
+func (w *weightSource) Shape(key string) ([]int, bool) {
+	e, ok := w.entries[key]
+	return e.shape, ok
+}
+
+// Float32s decodes the tensor called key into a new slice and drops the
+// file pages it was read from.
+func (w *weightSource) Float32s(key string) ([]float32, error) {
+	e, ok := w.entries[key]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("onnx: no tensor for %s", key)
+	case e.t == nil:
+		return e.data, nil
+	}
+	data, err := e.t.Float32s()
+	if err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
+	}
+	w.m.release(e.t)
+	return data, nil
 }
 
 func (r *recognizer) blockWeights(name string, b *blockLayer, v2 bool,

@@ -12,15 +12,41 @@ import (
 // convolutions comes back as convolution biases; BatchNorm kept as
 // BatchNormalization nodes comes back as bnX.weight, bias, running_mean
 // and running_var. The weights are copies: they stay valid after Close.
+// (ResNetSource gives the same tensors without decoding them all at once.)
 //
 // A graph it cannot place gives an error wrapping ErrUnsupported that
 // names the node and operator.
 func (m *Model) ResNet() (resnet.Arch, resnet.Weights, error) {
-	a, w, _, err := m.resnet()
-	return a, w, err
+	a, src, _, err := m.resnet()
+	if err != nil {
+		return resnet.Arch{}, nil, err
+	}
+	w := resnet.Weights{}
+	for _, k := range src.Keys() {
+		shape, _ := src.Shape(k)
+		data, err := src.Float32s(k)
+		if err != nil {
+			return resnet.Arch{}, nil, err
+		}
+		w[k] = resnet.Tensor{Shape: shape, Data: data}
+	}
+	return a, w, nil
 }
 
-func (m *Model) resnet() (resnet.Arch, resnet.Weights, *recognizer, error) {
+// ResNetSource is ResNet with the weights as a resnet.WeightSource for
+// resnet.NewFrom: it decodes each tensor from the model's (mapped) file
+// only when asked for it, and drops the file pages it read, so that
+// compiling never holds every weight decoded at once. The source reads the
+// Model's files: use it before Close.
+func (m *Model) ResNetSource() (resnet.Arch, resnet.WeightSource, error) {
+	a, src, _, err := m.resnet()
+	if err != nil {
+		return resnet.Arch{}, nil, err
+	}
+	return a, src, nil
+}
+
+func (m *Model) resnet() (resnet.Arch, *weightSource, *recognizer, error) {
 	r, err := m.recognize()
 	if err != nil {
 		return resnet.Arch{}, nil, nil, err
@@ -32,11 +58,7 @@ func (m *Model) resnet() (resnet.Arch, resnet.Weights, *recognizer, error) {
 	if err := r.checkInput(a); err != nil {
 		return resnet.Arch{}, nil, nil, err
 	}
-	w, err := r.weights(a)
-	if err != nil {
-		return resnet.Arch{}, nil, nil, err
-	}
-	return a, w, r, nil
+	return a, r.weights(a), r, nil
 }
 
 // Info describes a recognised model, for listing (gorn info).
@@ -192,7 +214,8 @@ func (in *Info) String() string {
 }
 
 // LoadResNet loads the ONNX model at path, recognises it and compiles it
-// with resnet.New. Where opts leaves Height and Width zero and the model's
+// with resnet.NewFrom, decoding one layer's weights at a time from the
+// memory-mapped file. Where opts leaves Height and Width zero and the model's
 // input has a fixed size, that size is used (otherwise resnet's default,
 // 224x224); likewise a fixed batch size sets a zero MaxBatch. The file is
 // closed before LoadResNet returns: the model holds only packed weights.
@@ -206,7 +229,7 @@ func LoadResNet(path string, opts *resnet.Options) (*resnet.Model, error) {
 }
 
 // Compile recognises the model (see ResNet) and compiles it with
-// resnet.New, taking the input size and batch from the graph where opts
+// resnet.NewFrom from its ResNetSource, taking the input size and batch from the graph where opts
 // leaves them zero (see LoadResNet).
 func (m *Model) Compile(opts *resnet.Options) (*resnet.Model, error) {
 	a, w, r, err := m.resnet()
@@ -225,7 +248,7 @@ func (m *Model) Compile(opts *resnet.Options) (*resnet.Model, error) {
 			o.MaxBatch = int(s[0].Value)
 		}
 	}
-	return resnet.New(a, w, &o)
+	return resnet.NewFrom(a, w, &o)
 }
 
 // maxAutoBatch caps the batch size Compile takes from a graph.

@@ -37,6 +37,16 @@
 // written. [Tensor.Float32s] and [Tensor.Float64s] return fresh slices,
 // converting from F32, F16, BF16 and F64.
 //
+// # ResNet state dicts
+//
+// A *File is a weight source for gorn's resnet package (its Keys, Shape
+// and Float32s methods make it a resnet.WeightSource): resnet.ArchFromShapes
+// reads the architecture of a torchvision or timm ResNet state dict from
+// the file's shapes, and resnet.NewFrom compiles it, decoding one layer's
+// tensors at a time from the mapped file ([File.Float32s] then drops the
+// pages it read), so the process never holds all the weights decoded. The
+// file may be closed once the model is compiled.
+//
 // # Writing
 //
 // [Encode] and [Write] produce files that other safetensors readers accept:
