@@ -14,6 +14,8 @@ var benchShapes = [][3]int{
 	{12544, 64, 147}, {3136, 64, 64}, {3136, 64, 576}, {3136, 256, 64},
 	{784, 128, 1152}, {784, 512, 128}, {196, 256, 2304}, {196, 1024, 256},
 	{49, 512, 4608}, {49, 2048, 512}, {1, 1000, 2048},
+	// the 1x1 reductions of blocks 2 on (lda = Cin)
+	{3136, 64, 256}, {784, 128, 512}, {196, 256, 1024}, {49, 512, 2048},
 }
 
 // BenchmarkSgemm runs SgemmPacked with a bias+ReLU epilogue on every level

@@ -1,6 +1,8 @@
 package kernels
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -87,6 +89,57 @@ func TestSgemmZeroSizes(t *testing.T) {
 			{m: 5, n: 7, k: 0}, {m: 5, n: 7, k: 0, accumulate: true, bias: true, relu: true},
 		} {
 			runCase(t, im, r, gc, nil)
+		}
+	})
+}
+
+// TestSgemmCopiedA runs GEMMs with A's blocks copied to scratch (forced on,
+// and through the automatic rule with lda a multiple of 512) and checks
+// them against the reference: several K blocks, partial panels and tiles,
+// accumulation, several row blocks and two threads. The copy must give the
+// same bits as reading A in place.
+func TestSgemmCopiedA(t *testing.T) {
+	pool := NewPool(2)
+	defer pool.Close()
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		r := rand.New(rand.NewPCG(7, uint64(im.nr)))
+		kc := kcFor(im)
+		cases := []gemmCase{
+			{m: 2*im.mr + 1, n: 3*im.nr - 1, k: 2*kc + 3, lda: 5, accumulate: true, bias: true, relu: true},
+			{m: im.mr - 1, n: im.nr + 1, k: kc - 1, lda: 1, threads: 2, bias: true},
+			{m: 37, n: 2 * im.nr, k: 1024, lda: 0, threads: 2, relu: true}, // lda = 1024: copied by the rule
+			{m: mcFor(im, kc) + im.mr + 1, n: im.nr + 3, k: 64, lda: 512 - 64, accumulate: true},
+		}
+		for _, force := range []int{1, 0} {
+			for _, gc := range cases {
+				t.Run(fmt.Sprintf("force=%d/%v", force, gc), func(t *testing.T) {
+					packAOverride = force
+					defer func() { packAOverride = 0 }()
+					runCase(t, im, r, gc, pool)
+				})
+			}
+		}
+		// bitwise equal to the in-place path
+		m, n, k := 31, 3*im.nr+2, kc+7
+		a := randSlice(r, m*1024)
+		b := randSlice(r, k*n)
+		pb, err := im.PackB(k, n, b, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [2][]float32
+		for i, force := range []int{-1, 1} {
+			packAOverride = force
+			got[i] = make([]float32, m*n)
+			if err := SgemmPacked(m, a, 1024, pb, got[i], n, Epilogue{}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		packAOverride = 0
+		for i := range got[0] {
+			if math.Float32bits(got[0][i]) != math.Float32bits(got[1][i]) {
+				t.Fatalf("element %d: in place %v, copied %v", i, got[0][i], got[1][i])
+			}
 		}
 	})
 }

@@ -31,19 +31,24 @@ type shape struct{ m, n, k, count int }
 
 // resnet50 counts each benchmarked shape over the network: the stem, the
 // 3x3 convolutions of the four stages (3, 4, 6, 3 blocks), the 1x1
-// expansions (plus stage 1's projection, which has the same shape), and the
-// fc. The other 1x1 reductions and projections are not benchmarked.
+// expansions (plus stage 1's projection, which has the same shape), the 1x1
+// reductions of every block but the first of a stage, and the fc. The first
+// blocks' reductions and the strided projections are not benchmarked.
 var resnet50 = []shape{
 	{12544, 64, 147, 1},
 	{3136, 64, 64, 1},   // stage 1, block 1 conv1
 	{3136, 64, 576, 3},  // stage 1 conv2
 	{3136, 256, 64, 4},  // stage 1 conv3 x3 + projection
+	{3136, 64, 256, 2},  // stage 1 conv1, blocks 2-3
 	{784, 128, 1152, 4}, // stage 2 conv2
 	{784, 512, 128, 4},  // stage 2 conv3
+	{784, 128, 512, 3},  // stage 2 conv1, blocks 2-4
 	{196, 256, 2304, 6}, // stage 3 conv2
+	{196, 256, 1024, 5}, // stage 3 conv1, blocks 2-6
 	{196, 1024, 256, 6}, // stage 3 conv3
 	{49, 512, 4608, 3},  // stage 4 conv2
 	{49, 2048, 512, 3},  // stage 4 conv3
+	{49, 512, 2048, 2},  // stage 4 conv1, blocks 2-3
 	{1, 1000, 2048, 1},  // fc
 }
 
