@@ -37,36 +37,20 @@ func (d *decoder) model(b []byte, m *Model) error {
 		case 5:
 			m.ModelVersion, err = f.int64v()
 		case 7:
-			var g []byte
-			if g, err = f.bytesv(); err == nil {
-				err = d.graph(g, &m.Graph)
-			}
-			if err != nil {
+			if err = f.message(func(b []byte) error { return d.graph(b, &m.Graph) }); err != nil {
 				err = fmt.Errorf("graph: %w", err)
 			}
-		case 14:
-			if err = d.entry(); err != nil {
-				return err
-			}
-			var k, v string
-			var b []byte
-			if b, err = f.bytesv(); err == nil {
-				k, v, err = keyValue(b)
-			}
-			if m.Metadata == nil {
-				m.Metadata = map[string]string{}
-			}
-			m.Metadata[k] = v
 		case 8:
-			if err = d.entry(); err != nil {
+			err = appendMessage(d, f, &m.Opsets, "opset_import", opsetID)
+		case 14:
+			err = d.counted(f, func(b []byte) error {
+				k, v, err := keyValue(b)
+				if m.Metadata == nil {
+					m.Metadata = map[string]string{}
+				}
+				m.Metadata[k] = v
 				return err
-			}
-			var o OpsetID
-			var b []byte
-			if b, err = f.bytesv(); err == nil {
-				err = opsetID(b, &o)
-			}
-			m.Opsets = append(m.Opsets, o)
+			})
 		}
 		return err
 	})
@@ -86,41 +70,19 @@ func opsetID(b []byte, o *OpsetID) error {
 
 func (d *decoder) graph(b []byte, g *Graph) error {
 	return eachField(b, func(f field) (err error) {
-		var sub []byte
-		if f.num == 1 || f.num == 5 || f.num >= 11 && f.num <= 13 {
-			if sub, err = f.bytesv(); err != nil {
-				return err
-			}
-			if err = d.entry(); err != nil {
-				return err
-			}
-		}
 		switch f.num {
 		case 1:
-			g.Nodes = append(g.Nodes, Node{})
-			if err = d.node(sub, &g.Nodes[len(g.Nodes)-1]); err != nil {
-				err = fmt.Errorf("node[%d]: %w", len(g.Nodes)-1, err)
-			}
+			err = appendMessage(d, f, &g.Nodes, "node", d.node)
 		case 2:
 			g.Name, err = f.str()
 		case 5:
-			g.Initializers = append(g.Initializers, Tensor{})
-			if err = d.tensor(sub, &g.Initializers[len(g.Initializers)-1]); err != nil {
-				err = fmt.Errorf("initializer[%d]: %w", len(g.Initializers)-1, err)
-			}
-		case 11, 12, 13:
-			var v ValueInfo
-			if err = d.valueInfo(sub, &v); err != nil {
-				return fmt.Errorf("value info %d: %w", f.num, err)
-			}
-			switch f.num {
-			case 11:
-				g.Inputs = append(g.Inputs, v)
-			case 12:
-				g.Outputs = append(g.Outputs, v)
-			default:
-				g.ValueInfo = append(g.ValueInfo, v)
-			}
+			err = appendMessage(d, f, &g.Initializers, "initializer", d.tensor)
+		case 11:
+			err = appendMessage(d, f, &g.Inputs, "input", d.valueInfo)
+		case 12:
+			err = appendMessage(d, f, &g.Outputs, "output", d.valueInfo)
+		case 13:
+			err = appendMessage(d, f, &g.ValueInfo, "value_info", d.valueInfo)
 		case 15:
 			g.SparseInitializers++
 		}
@@ -130,21 +92,11 @@ func (d *decoder) graph(b []byte, g *Graph) error {
 
 func (d *decoder) node(b []byte, n *Node) error {
 	err := eachField(b, func(f field) (err error) {
-		var s string
-		if f.num == 1 || f.num == 2 || f.num == 5 {
-			if err = d.entry(); err != nil {
-				return err
-			}
-		}
 		switch f.num {
 		case 1:
-			if s, err = f.str(); err == nil {
-				n.Inputs = append(n.Inputs, s)
-			}
+			err = d.appendString(f, &n.Inputs)
 		case 2:
-			if s, err = f.str(); err == nil {
-				n.Outputs = append(n.Outputs, s)
-			}
+			err = d.appendString(f, &n.Outputs)
 		case 3:
 			n.Name, err = f.str()
 		case 4:
@@ -152,15 +104,14 @@ func (d *decoder) node(b []byte, n *Node) error {
 		case 7:
 			n.Domain, err = f.str()
 		case 5:
-			var sub []byte
-			if sub, err = f.bytesv(); err != nil {
-				return err
-			}
-			n.Attrs = append(n.Attrs, Attribute{})
-			a := &n.Attrs[len(n.Attrs)-1]
-			if err = d.attribute(sub, a); err != nil {
-				err = fmt.Errorf("attribute %q: %w", a.Name, err)
-			}
+			err = d.counted(f, func(b []byte) error {
+				n.Attrs = append(n.Attrs, Attribute{})
+				a := &n.Attrs[len(n.Attrs)-1]
+				if err := d.attribute(b, a); err != nil {
+					return fmt.Errorf("attribute %q: %w", a.Name, err)
+				}
+				return nil
+			})
 		}
 		return err
 	})
@@ -189,14 +140,8 @@ func (d *decoder) attribute(b []byte, a *Attribute) error {
 		case 4:
 			a.S, err = f.str()
 		case 5:
-			var sub []byte
-			if err = d.entry(); err != nil {
-				return err
-			}
-			if sub, err = f.bytesv(); err == nil {
-				a.T = new(Tensor)
-				err = d.tensor(sub, a.T)
-			}
+			a.T = new(Tensor)
+			err = d.counted(f, func(b []byte) error { return d.tensor(b, a.T) })
 		case 6, 11:
 			a.HasGraph = true
 		case 7:
@@ -204,22 +149,9 @@ func (d *decoder) attribute(b []byte, a *Attribute) error {
 		case 8:
 			a.Ints, err = appendInt64s(a.Ints, f, lim)
 		case 9:
-			var s string
-			if err = d.entry(); err != nil {
-				return err
-			}
-			if s, err = f.str(); err == nil {
-				a.Strings = append(a.Strings, s)
-			}
+			err = d.appendString(f, &a.Strings)
 		case 10:
-			var sub []byte
-			if err = d.entry(); err != nil {
-				return err
-			}
-			if sub, err = f.bytesv(); err == nil {
-				a.Tensors = append(a.Tensors, Tensor{})
-				err = d.tensor(sub, &a.Tensors[len(a.Tensors)-1])
-			}
+			err = appendMessage(d, f, &a.Tensors, "tensors", d.tensor)
 		case 21:
 			a.RefAttrName, err = f.str()
 		}
@@ -233,10 +165,7 @@ func (d *decoder) valueInfo(b []byte, v *ValueInfo) error {
 		case 1:
 			v.Name, err = f.str()
 		case 2:
-			var sub []byte
-			if sub, err = f.bytesv(); err == nil {
-				err = d.typeProto(sub, v)
-			}
+			err = f.message(func(b []byte) error { return d.typeProto(b, v) })
 		}
 		return err
 	})
@@ -244,26 +173,16 @@ func (d *decoder) valueInfo(b []byte, v *ValueInfo) error {
 
 // typeProto decodes TypeProto.tensor_type; other kinds leave v untyped.
 func (d *decoder) typeProto(b []byte, v *ValueInfo) error {
-	return eachField(b, func(f field) error {
-		if f.num != 1 {
-			return nil
-		}
-		sub, err := f.bytesv()
-		if err != nil {
-			return err
-		}
-		return eachField(sub, func(f field) (err error) {
+	return eachMessage(b, 1, func(b []byte) error {
+		return eachField(b, func(f field) (err error) {
 			switch f.num {
 			case 1:
 				var t int32
 				t, err = f.int32v()
 				v.ElemType = DataType(t)
 			case 2:
-				var shape []byte
-				if shape, err = f.bytesv(); err == nil {
-					v.HasShape = true
-					err = d.shapeProto(shape, v)
-				}
+				v.HasShape = true
+				err = f.message(func(b []byte) error { return d.shapeProto(b, v) })
 			}
 			return err
 		})
@@ -271,22 +190,16 @@ func (d *decoder) typeProto(b []byte, v *ValueInfo) error {
 }
 
 func (d *decoder) shapeProto(b []byte, v *ValueInfo) error {
-	return eachField(b, func(f field) error {
-		if f.num != 1 {
-			return nil
-		}
-		sub, err := f.bytesv()
-		if err != nil {
-			return err
-		}
+	return eachMessage(b, 1, func(b []byte) error {
 		if err := d.entry(); err != nil {
 			return err
 		}
 		if len(v.Shape) >= maxDims {
 			return fmt.Errorf("shape has more than %d dimensions", maxDims)
 		}
-		var dim Dim
-		err = eachField(sub, func(f field) (err error) {
+		v.Shape = append(v.Shape, Dim{})
+		dim := &v.Shape[len(v.Shape)-1]
+		return eachField(b, func(f field) (err error) {
 			switch f.num {
 			case 1:
 				dim.Value, err = f.int64v()
@@ -295,8 +208,63 @@ func (d *decoder) shapeProto(b []byte, v *ValueInfo) error {
 			}
 			return err
 		})
-		v.Shape = append(v.Shape, dim)
+	})
+}
+
+// message decodes the length-delimited field f with fn.
+func (f field) message(fn func(b []byte) error) error {
+	b, err := f.bytesv()
+	if err != nil {
 		return err
+	}
+	return fn(b)
+}
+
+// counted is message for the elements of repeated fields: each counts
+// against MaxEntries before it is decoded.
+func (d *decoder) counted(f field, fn func(b []byte) error) error {
+	if err := d.entry(); err != nil {
+		return err
+	}
+	return f.message(fn)
+}
+
+// appendMessage decodes the length-delimited field f into a new last
+// element of *list, counting it against MaxEntries. Errors name the element
+// as what[index].
+func appendMessage[T any](d *decoder, f field, list *[]T, what string, decode func([]byte, *T) error) error {
+	return d.counted(f, func(b []byte) error {
+		var zero T
+		*list = append(*list, zero)
+		i := len(*list) - 1
+		if err := decode(b, &(*list)[i]); err != nil {
+			return fmt.Errorf("%s[%d]: %w", what, i, err)
+		}
+		return nil
+	})
+}
+
+// appendString appends the string field f to *list, counting it against
+// MaxEntries.
+func (d *decoder) appendString(f field, list *[]string) error {
+	if err := d.entry(); err != nil {
+		return err
+	}
+	s, err := f.str()
+	if err == nil {
+		*list = append(*list, s)
+	}
+	return err
+}
+
+// eachMessage calls fn with the payload of every field number num of msg,
+// which must be length-delimited, and skips the other fields.
+func eachMessage(msg []byte, num protowire.Number, fn func(b []byte) error) error {
+	return eachField(msg, func(f field) error {
+		if f.num != num {
+			return nil
+		}
+		return f.message(fn)
 	})
 }
 
