@@ -94,3 +94,40 @@ fmt:
 bench-resnet:
 	cd bench && $(GO) test -run '^$$' -bench '^BenchmarkResNet$$' -benchtime 10x -count 3 .
 	sh scripts/peer.sh --model resnet50,resnet18 --threads 1,2
+
+.PHONY: fixtures fixtures-check peer verify-onnx help
+
+PYTHON ?= /usr/bin/python3
+
+## fixtures: regenerate testdata/ with scripts/ (deterministic): the PyTorch reference fixtures
+## (gen_fixtures.py), their ONNX exports (export_onnx.py) and the digits model (train_digits.py).
+## Needs /usr/bin/python3 (or PYTHON=...) with Debian's python3-torch, python3-torchvision, python3-onnx, python3-sklearn
+fixtures:
+	$(PYTHON) scripts/gen_fixtures.py
+	$(PYTHON) scripts/export_onnx.py
+	$(PYTHON) scripts/train_digits.py
+
+## fixtures-check: regenerate testdata/ into temporary directories (the scripts' check modes)
+## and fail if any file differs from the committed one
+fixtures-check:
+	$(PYTHON) scripts/gen_fixtures.py --check
+	$(PYTHON) scripts/export_onnx.py --check
+	$(PYTHON) scripts/train_digits.py -check
+
+## peer: ONNX Runtime's latency on this machine (scripts/peer.sh: installs bench/ort from npm and
+## exports the models when missing); arguments in PEER_ARGS, e.g. PEER_ARGS='--model resnet50 --threads 1'
+PEER_ARGS ?=
+peer:
+	sh scripts/peer.sh $(PEER_ARGS)
+
+## verify-onnx: run every ONNX fixture (testdata/onnx/, and testdata/large/ when present) in
+## ONNX Runtime and compare with PyTorch's float64 logits (bench/ort/verify.js; needs node, npm)
+verify-onnx: bench/ort/node_modules/onnxruntime-node
+	node bench/ort/verify.js
+
+bench/ort/node_modules/onnxruntime-node: bench/ort/package-lock.json
+	cd bench/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+
+## help: list the targets and what they do
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
