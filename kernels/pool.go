@@ -44,10 +44,13 @@ type run struct {
 	tasks  int64
 	next   atomic.Int64
 	worker atomic.Int32
-	done   sync.WaitGroup
+	// left counts the caller and the workers sent the run that have not
+	// finished; whoever of the workers brings it to zero signals fin.
+	left atomic.Int32
+	fin  chan struct{}
 }
 
-var runs = sync.Pool{New: func() any { return new(run) }}
+var runs = sync.Pool{New: func() any { return &run{fin: make(chan struct{}, 1)} }}
 
 // NewPool starts a pool of threads threads (the caller's goroutine counts as
 // one, so threads-1 goroutines are started). threads <= 0 means
@@ -114,7 +117,9 @@ func (p *Pool) work() {
 			return
 		}
 		r.drain()
-		r.done.Done()
+		if r.left.Add(-1) == 0 {
+			r.fin <- struct{}{}
+		}
 	}
 }
 
@@ -166,11 +171,28 @@ func (p *Pool) Run(tasks, threads int, job Job) {
 	r.job, r.tasks = job, int64(tasks)
 	r.next.Store(0)
 	r.worker.Store(0)
+	r.left.Store(1)
 	p.recruit(r, threads-1)
 	r.drain()
-	r.done.Wait()
+	if r.left.Add(-1) != 0 {
+		p.finish(r)
+	}
 	r.job = nil
 	runs.Put(r)
+}
+
+// finish waits for the workers still running r. A held pool's caller polls
+// (a worker that wakes a parked caller hands it to its own processor, where
+// it waits for the worker to stop polling); otherwise it blocks.
+func (p *Pool) finish(r *run) {
+	if p.hot.Load() > 0 {
+		for spin := 1; len(r.fin) == 0; spin++ {
+			if spin%256 == 0 {
+				runtime.Gosched()
+			}
+		}
+	}
+	<-r.fin
 }
 
 // recruit hands r to up to n workers that are idle right now, reserving
@@ -181,9 +203,9 @@ func (p *Pool) recruit(r *run, n int) {
 		if !p.reserve() {
 			return
 		}
-		r.done.Add(1)
+		r.left.Add(1)
 		if !p.send(r) {
-			r.done.Done()
+			r.left.Add(-1)
 			return
 		}
 	}
