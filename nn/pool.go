@@ -66,6 +66,9 @@ type poolCall struct {
 	oh, ow   int
 	p        PoolParams
 	avg      bool
+	im       *kernels.Impl
+	mu       sync.Mutex
+	err      error // the first kernel error (none is expected: shapes were checked)
 }
 
 var poolCalls = sync.Pool{New: func() any { return new(poolCall) }}
@@ -109,7 +112,8 @@ func pool(dst, src []float32, n, h, w, c int, p PoolParams, avg bool, opt *kerne
 		return err
 	}
 	x := poolCalls.Get().(*poolCall)
-	*x = poolCall{dst: dst, src: src, h: h, w: w, c: c, oh: oh, ow: ow, p: p, avg: avg}
+	x.dst, x.src, x.h, x.w, x.c, x.oh, x.ow, x.p, x.avg = dst, src, h, w, c, oh, ow, p, avg
+	x.im, x.err = kernels.Active(), nil
 	rows := n * oh
 	if threads := threadsOf(opt); threads > 1 && rows > 1 {
 		opt.Pool.Run(rows, threads, x)
@@ -118,92 +122,75 @@ func pool(dst, src []float32, n, h, w, c int, p PoolParams, avg bool, opt *kerne
 			x.Do(r, 0)
 		}
 	}
-	*x = poolCall{}
+	err = x.err
+	x.dst, x.src, x.im, x.err = nil, nil, nil, nil
 	poolCalls.Put(x)
-	return nil
+	return err
 }
 
-// Do computes output row task (image task/oh, row task%oh).
+// Do computes output row task (image task/oh, row task%oh): the windows
+// whose columns lie inside the input in one kernel call, those that reach
+// into the left or right padding one by one.
 func (x *poolCall) Do(task, _ int) {
 	img, oy := task/x.oh, task%x.oh
-	c := x.c
-	y0 := oy*x.p.StrideH - x.p.PadT
-	y1 := min(y0+x.p.KH, x.h+x.p.PadB) // window end in the padded input
+	p := &x.p
+	y0 := oy*p.StrideH - p.PadT
+	y1 := min(y0+p.KH, x.h+p.PadB) // window end in the padded input
 	ys, ye := max(y0, 0), min(y1, x.h)
-	src := x.src[img*x.h*x.w*c : (img+1)*x.h*x.w*c]
-	out := x.dst[(img*x.oh+oy)*x.ow*c:][:x.ow*c]
-	intMax := !x.avg && signFree(src[ys*x.w*c:ye*x.w*c])
-	for ox := 0; ox < x.ow; ox++ {
-		x0 := ox*x.p.StrideW - x.p.PadL
-		x1 := min(x0+x.p.KW, x.w+x.p.PadR)
-		xs, xe := max(x0, 0), min(x1, x.w)
-		d := out[ox*c : (ox+1)*c]
-		if intMax {
-			maxWindowBits(d, src, x.w, c, ys, ye, xs, xe)
-			continue
-		}
+	// Columns [oxa, oxb) start at or after the left edge and end at or
+	// before the right one.
+	oxa := min((p.PadL+p.StrideW-1)/p.StrideW, x.ow)
+	oxb := oxa
+	if last := x.w - p.KW + p.PadL; last >= 0 {
+		oxb = min(max(last/p.StrideW+1, oxa), x.ow)
+	}
+	for ox := 0; ox < oxa; ox++ {
+		x.windows(img, oy, ox, 1, ys, ye, y1-y0)
+	}
+	if oxb > oxa {
+		x.windows(img, oy, oxa, oxb-oxa, ys, ye, y1-y0)
+	}
+	for ox := oxb; ox < x.ow; ox++ {
+		x.windows(img, oy, ox, 1, ys, ye, y1-y0)
+	}
+}
+
+// windows computes n windows of output row oy from column ox, all with the
+// same clipping: input rows [ys, ye), padded height ph.
+func (x *poolCall) windows(img, oy, ox, n, ys, ye, ph int) {
+	p, c := &x.p, x.c
+	x0 := ox*p.StrideW - p.PadL
+	x1 := min(x0+p.KW, x.w+p.PadR)
+	xs, xe := max(x0, 0), min(x1, x.w)
+	d := x.dst[((img*x.oh+oy)*x.ow+ox)*c:][:n*c]
+	if ye <= ys || xe <= xs { // only padding (ceil mode)
+		v := float32(0)
 		if !x.avg {
-			maxWindow(d, src, x.w, c, ys, ye, xs, xe)
-			continue
+			v = float32(math.Inf(-1))
 		}
-		area := (y1 - y0) * (x1 - x0)
-		if !x.p.CountIncludePad {
+		for i := range d {
+			d[i] = v
+		}
+		return
+	}
+	g := kernels.Windows{C: c, N: n, Step: p.StrideW * c, KH: ye - ys, KW: xe - xs, LDH: x.w * c, LDW: c}
+	s := x.src[((img*x.h+ys)*x.w+xs)*c:]
+	var err error
+	if x.avg {
+		area := ph * (x1 - x0)
+		if !p.CountIncludePad {
 			area = (ye - ys) * (xe - xs)
 		}
-		sumWindow(d, src, x.w, c, ys, ye, xs, xe)
-		if area == 0 {
-			area = 1
-		}
-		div := float32(area)
-		for i := range d {
-			d[i] /= div
-		}
+		err = x.im.AvgWindows(d, s, g, float32(area))
+	} else {
+		err = x.im.MaxWindows(d, s, g)
 	}
-}
-
-// maxWindow writes to d the channel-wise maximum of pixels [ys, ye) x
-// [xs, xe) of src (w pixels per row, c channels).
-func maxWindow(d, src []float32, w, c, ys, ye, xs, xe int) {
-	first := true
-	for y := ys; y < ye; y++ {
-		for xx := xs; xx < xe; xx++ {
-			s := src[(y*w+xx)*c:][:len(d)]
-			if first {
-				copy(d, s)
-				first = false
-				continue
-			}
-			maxInto(d, s)
+	if err != nil {
+		x.mu.Lock()
+		if x.err == nil {
+			x.err = err
 		}
-	}
-	if first { // an empty window: only padding
-		for i := range d {
-			d[i] = float32(math.Inf(-1))
-		}
-	}
-}
-
-// maxInto sets d[i] = max(d[i], s[i]), NaN winning. The builtin max
-// compiles to branch-free code; a compare-and-branch mispredicts on
-// unordered data and was 1.6x slower.
-func maxInto(d, s []float32) {
-	s = s[:len(d)]
-	for i, v := range s {
-		d[i] = max(d[i], v)
-	}
-}
-
-// sumWindow writes to d the channel-wise sum of pixels [ys, ye) x [xs, xe)
-// of src, in row-major window order.
-func sumWindow(d, src []float32, w, c, ys, ye, xs, xe int) {
-	clear(d)
-	for y := ys; y < ye; y++ {
-		for xx := xs; xx < xe; xx++ {
-			s := src[(y*w+xx)*c:][:len(d)]
-			for i, v := range s {
-				d[i] += v
-			}
-		}
+		x.mu.Unlock()
 	}
 }
 
@@ -224,12 +211,11 @@ func GlobalAvgPool(dst, src []float32, n, h, w, c int) error {
 	if err := checkLen("global pool dst", dst, n*c); err != nil {
 		return err
 	}
-	div := float32(h * w)
+	im := kernels.Active()
+	g := kernels.Windows{C: c, N: 1, KH: 1, KW: h * w, LDW: c}
 	for i := 0; i < n; i++ {
-		d := dst[i*c : (i+1)*c]
-		sumWindow(d, src[i*h*w*c:], w, c, 0, h, 0, w)
-		for j := range d {
-			d[j] /= div
+		if err := im.AvgWindows(dst[i*c:(i+1)*c], src[i*h*w*c:(i+1)*h*w*c], g, float32(h*w)); err != nil {
+			return err
 		}
 	}
 	return nil
