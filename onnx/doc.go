@@ -8,8 +8,22 @@
 //
 // or step by step: Load parses the file, Model.Info describes the network
 // (architecture, parameters, MACs, opset, input shape), Model.ResNet returns
-// the resnet.Arch and the weights under torchvision state-dict names, and
-// Model.Compile hands them to resnet.New.
+// the resnet.Arch and the weights under torchvision state-dict names,
+// Model.ResNetSource the same weights as a resnet.WeightSource that decodes
+// each tensor from the mapped file only when asked, and Model.Compile hands
+// that source to resnet.NewFrom, which reads it one layer at a time, so
+// that loading ResNet-50 peaks at about the packed weights' memory.
+//
+// # Metadata
+//
+// Model carries the file's descriptive fields: producer name and version,
+// domain, model version, doc string, the imported operator sets (Opset is
+// the default domain's) and metadata_props (Model.Metadata); Model.Info
+// repeats them next to the recognised architecture. Model.Preprocessing
+// reads the image preprocessing a model expects from the metadata keys
+// gorn.preprocess.resize, .crop, .mean, .std and .filter (MetaResize and
+// the others document their values), which exporters can set with
+// onnx.helper.set_model_props; `gorn classify` uses them as its defaults.
 //
 // # Graphs
 //

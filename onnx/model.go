@@ -4,13 +4,25 @@ import "fmt"
 
 // Model is a parsed ONNX ModelProto. Tensor data stays in the loaded file
 // (memory-mapped where the OS allows); call Close when done with it.
+//
+// The descriptive fields come straight from the file: who wrote it
+// (ProducerName and ProducerVersion, e.g. "pytorch" "2.1.0"), the model's
+// Domain, ModelVersion and DocString, the operator sets it imports (Opsets;
+// Opset gives the default domain's) and its metadata_props (Metadata).
 type Model struct {
 	IRVersion       int64
 	ProducerName    string
 	ProducerVersion string
-	ModelVersion    int64
-	// Metadata holds metadata_props (e.g. preprocessing hints a model's
-	// author stored); nil when there are none.
+	// Domain is the model's reverse-DNS namespace, e.g. "org.example";
+	// often empty.
+	Domain       string
+	ModelVersion int64
+	// DocString is the model's human-readable description (doc_string),
+	// often empty.
+	DocString string
+	// Metadata holds metadata_props: free-form key/value pairs a model's
+	// author stored, e.g. the preprocessing keys that Preprocessing reads
+	// (MetaResize and the others); nil when there are none.
 	Metadata map[string]string
 	// Opsets lists the operator sets the model imports (opset_import).
 	Opsets []OpsetID
@@ -30,7 +42,9 @@ type OpsetID struct {
 // weights), and the graph's declared inputs, outputs and intermediate
 // value types.
 type Graph struct {
-	Name         string
+	Name string
+	// DocString is the graph's doc_string, often empty.
+	DocString    string
 	Nodes        []Node
 	Initializers []Tensor
 	Inputs       []ValueInfo

@@ -34,8 +34,12 @@ func (d *decoder) model(b []byte, m *Model) error {
 			m.ProducerName, err = f.str()
 		case 3:
 			m.ProducerVersion, err = f.str()
+		case 4:
+			m.Domain, err = f.str()
 		case 5:
 			m.ModelVersion, err = f.int64v()
+		case 6:
+			m.DocString, err = f.str()
 		case 7:
 			if err = f.message(func(b []byte) error { return d.graph(b, &m.Graph) }); err != nil {
 				err = fmt.Errorf("graph: %w", err)
@@ -75,6 +79,8 @@ func (d *decoder) graph(b []byte, g *Graph) error {
 			err = appendMessage(d, f, &g.Nodes, "node", d.node)
 		case 2:
 			g.Name, err = f.str()
+		case 10:
+			g.DocString, err = f.str()
 		case 5:
 			err = appendMessage(d, f, &g.Initializers, "initializer", d.tensor)
 		case 11:

@@ -70,6 +70,12 @@ type Info struct {
 	Opset     int64
 	IRVersion int64
 	Producer  string // producer name and version
+	// Domain, ModelVersion, DocString and Metadata are the model's (see
+	// Model); Metadata is shared with it.
+	Domain       string
+	ModelVersion int64
+	DocString    string
+	Metadata     map[string]string
 	// Input is the graph input's name. Batch, Height and Width are its
 	// fixed sizes, 0 where dynamic; BatchParam names a symbolic batch.
 	Input         string
@@ -106,7 +112,8 @@ func (m *Model) Info() (*Info, error) {
 		return nil, err
 	}
 	in := &Info{Arch: a, Name: a.String(), Opset: m.Opset(), IRVersion: m.IRVersion,
-		Producer: m.ProducerName, Input: r.input.Name,
+		Producer: m.ProducerName, Domain: m.Domain, ModelVersion: m.ModelVersion, DocString: m.DocString,
+		Metadata: m.Metadata, Input: r.input.Name,
 		Nodes: len(m.Graph.Nodes), Initializers: len(m.Graph.Initializers)}
 	if m.ProducerVersion != "" {
 		in.Producer += " " + m.ProducerVersion
