@@ -19,6 +19,14 @@
 //
 //	C[i][j] = relu?( (accumulate ? C[i][j] : 0) + sum_p A[i][p]*B[p][j] + bias[j] )
 //
+// # Pooling and elementwise kernels
+//
+// [Impl.MaxWindows] and [Impl.AvgWindows] reduce a row of NHWC pooling
+// windows ([Windows]) channel by channel, one call per output row;
+// [Impl.ScaleShift] applies a per-channel affine map and [Impl.Add] adds two
+// vectors, each with an optional ReLU. They give the same bits on every
+// level (maxima up to the sign of a zero and the payload of a NaN).
+//
 // # Implementations
 //
 // Each CPU level is an [Impl]: AVX-512, AVX2+FMA (amd64), NEON (arm64) and a

@@ -10,6 +10,11 @@
 //   - SgemmStripAVX512 (AVX-512F): the same with ZMM registers and 32-wide
 //     panels. It has not yet run on AVX-512 hardware; package kernels uses
 //     it only when GORN_AVX512=1.
+//   - MaxWindowsAVX2, AvgWindowsAVX2 (AVX2): the channel-wise maximum (NaN
+//     propagating) or average of a row of NHWC pooling windows, 32 channels
+//     per pass over a window.
+//   - ScaleShiftAVX2, AddAVX2 (AVX2): per-channel scale+shift and the sum
+//     of two vectors, each with an optional ReLU.
 //   - FMAPeakAVX2: an FMA-only loop that measures the CPU's peak for
 //     benchmarks.
 package amd64

@@ -31,6 +31,10 @@
 //	Vd[l] = Vn[l] * Vm[l]
 #define FMUL_4S(d, n, m) WORD $(0x6e20dc00|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))
 
+// FDIV_4S: fdiv vd.4s, vn.4s, vm.4s (ASIMD)
+//	Vd[l] = Vn[l] / Vm[l]
+#define FDIV_4S(d, n, m) WORD $(0x6e20fc00|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))
+
 // FMAX_4S: fmax vd.4s, vn.4s, vm.4s (ASIMD)
 //	Vd[l] = max(Vn[l], Vm[l]); NaN if either is NaN
 #define FMAX_4S(d, n, m) WORD $(0x4e20f400|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))

@@ -47,6 +47,11 @@ var macros = []macro{
 		doc: "Vd[l] = Vn[l] * Vm[l]",
 	},
 	{
+		name: "FDIV_4S", params: []param{regD, regN, regM},
+		gnu: "fdiv v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
+		doc: "Vd[l] = Vn[l] / Vm[l]",
+	},
+	{
 		name: "FMAX_4S", params: []param{regD, regN, regM},
 		gnu: "fmax v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
 		doc: "Vd[l] = max(Vn[l], Vm[l]); NaN if either is NaN",

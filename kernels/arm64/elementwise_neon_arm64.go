@@ -1,0 +1,29 @@
+//go:build !purego
+
+package arm64
+
+// ScaleShiftNEON applies a per-channel affine map to rows of c floats, then
+// ReLU if flags&2 != 0. Its reference loop:
+//
+//	for r := 0; r < rows; r++ {
+//		for ch := 0; ch < c; ch++ {
+//			v := float32(src[r*c+ch]*scale[ch]) + shift[ch] // not fused
+//			if flags&2 != 0 && !(v > 0) {
+//				v = 0
+//			}
+//			dst[r*c+ch] = v
+//		}
+//	}
+//
+// src and dst point at rows*c floats (dst may be src), scale and shift at
+// c floats; c >= 1; rows <= 0 does nothing. The CPU must have ASIMD.
+//
+//go:noescape
+func ScaleShiftNEON(dst, src, scale, shift *float32, c, rows, flags int)
+
+// AddNEON sets dst[i] = a[i] + b[i] for i < n, then ReLU (NaN and -0 to +0)
+// if flags&2 != 0. dst, a and b point at n floats; dst may be a or b.
+// n <= 0 does nothing. The CPU must have ASIMD.
+//
+//go:noescape
+func AddNEON(dst, a, b *float32, n, flags int)
