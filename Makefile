@@ -8,8 +8,9 @@ SHORT   ?=
 
 all: vet test
 
-## test: the full CI suite (every dispatch level, purego, race, arm64 under qemu)
-test: vet lint-asm test-go test-purego test-levels test-race test-arm64 cross
+## test: the full CI suite (every dispatch level, purego, race, arm64 under qemu,
+## the generated NEON header up to date)
+test: vet lint-asm check-gen test-go test-purego test-levels test-race test-arm64 cross
 
 ## test-go: tests at the best level this CPU has
 test-go:
