@@ -19,10 +19,15 @@ var avx2Elem = elemKernels{
 
 // The avx2 and avx512 levels run the AVX2 kernels (there are no AVX-512
 // ones: these kernels are bound by memory, not by vector width). With
-// GODEBUG=cpu.avx2=off both fall back to the generic ones.
+// GODEBUG=cpu.avx2=off both fall back to the generic ones. Only the avx2
+// level (AVX2 and FMA, 16-wide panels) has the matrix-vector kernel.
 func init() {
 	if cpu.X86.HasAVX2 {
+		avx512Elem := avx2Elem
+		avx512.ew = &avx512Elem
+		if avx2.available {
+			avx2Elem.gemv4 = amd64.SgemvPanels4AVX2
+		}
 		avx2.ew = &avx2Elem
-		avx512.ew = &avx2Elem
 	}
 }

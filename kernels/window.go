@@ -31,8 +31,8 @@ const maxCallFloats = 1 << 16
 // starting from +0, divided by div. The sizes are checked by the caller.
 type windowKernel func(dst, src *float32, c, n, step, kh, kw, ldh, ldw int, div float32)
 
-// elemKernels are a level's pooling and elementwise kernels. Levels whose
-// CPU lacks a vector form use the generic functions.
+// elemKernels are a level's pooling, elementwise and matrix-vector kernels.
+// Levels whose CPU lacks a vector form use the generic functions.
 type elemKernels struct {
 	maxWindows windowKernel // div unused
 	avgWindows windowKernel
@@ -41,6 +41,9 @@ type elemKernels struct {
 	scaleShift func(dst, src, scale, shift *float32, c, rows, flags int)
 	// add: dst[i] = relu?(a[i] + b[i]) for i < n; relu when flags&flagReLU != 0.
 	add func(dst, a, b *float32, n, flags int)
+	// gemv4, if not nil, serves SgemvPacked (gemv.go); it must match the
+	// level's strip kernel bit for bit.
+	gemv4 gemvKernel
 }
 
 // genericElem is the pure-Go set, used by the generic level and by levels
