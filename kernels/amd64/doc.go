@@ -15,6 +15,8 @@
 //     per pass over a window.
 //   - ScaleShiftAVX2, AddAVX2 (AVX2): per-channel scale+shift and the sum
 //     of two vectors, each with an optional ReLU.
+//   - SgemvPanels4AVX2 (AVX2+FMA): one row of A against four packed B
+//     panels, the same bits as SgemmStripAVX2 on one row.
 //   - FMAPeakAVX2: an FMA-only loop that measures the CPU's peak for
 //     benchmarks.
 package amd64

@@ -9,6 +9,8 @@
 //     per pass over a window.
 //   - ScaleShiftNEON, AddNEON: per-channel scale+shift and the sum of two
 //     vectors, each with an optional ReLU.
+//   - SgemvPanels4NEON: one row of A against four packed B panels, the same
+//     bits as SgemmStripNEON on one row.
 //   - FMAPeakNEON: an FMLA-only loop that measures the CPU's peak for
 //     benchmarks.
 //
