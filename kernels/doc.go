@@ -13,6 +13,9 @@
 // B (the weights) is packed once with [PackB] into zero-padded panels of the
 // micro-kernel's width and reused for every call; A is read in place.
 //
+// [SgemvPacked] is the one-row case (a fully connected layer on one image):
+// the same bits as [SgemmPacked] with m = 1, several panels at a time.
+//
 // # Epilogue
 //
 // [Epilogue] is applied while C is stored, with no second pass over C:
