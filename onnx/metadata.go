@@ -37,7 +37,29 @@ const (
 	// MetaFilter is the resampling kernel: "bilinear" (torchvision's
 	// default) or "bicubic".
 	MetaFilter = "gorn.preprocess.filter"
+	// MetaLabels names the classes in index order, separated by newlines,
+	// or by commas when there is no newline: "cat,dog" (see Model.Labels).
+	MetaLabels = "gorn.labels"
 )
+
+// Labels returns the class names the metadata key MetaLabels lists, or nil
+// when there is no such key. Names are trimmed of surrounding space.
+func (m *Model) Labels() []string {
+	v, ok := m.Metadata[MetaLabels]
+	if !ok {
+		return nil
+	}
+	sep := ","
+	if strings.Contains(v, "\n") {
+		sep = "\n"
+		v = strings.TrimRight(strings.ReplaceAll(v, "\r\n", "\n"), "\n")
+	}
+	labels := strings.Split(v, sep)
+	for i, l := range labels {
+		labels[i] = strings.TrimSpace(l)
+	}
+	return labels
+}
 
 // maxPixels bounds a resize or crop read from metadata, as preprocess does.
 const maxPixels = 1 << 14

@@ -98,3 +98,20 @@ func FuzzPreprocessing(f *testing.F) {
 		}
 	})
 }
+
+func TestLabels(t *testing.T) {
+	for _, c := range []struct {
+		meta map[string]string
+		want []string
+	}{
+		{nil, nil},
+		{map[string]string{MetaLabels: "0,1, 2"}, []string{"0", "1", "2"}},
+		{map[string]string{MetaLabels: "tench\r\ngoldfish, Carassius auratus\n"}, []string{"tench", "goldfish, Carassius auratus"}},
+		{map[string]string{MetaLabels: ""}, []string{""}},
+	} {
+		m := &Model{Metadata: c.meta}
+		if got := m.Labels(); !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
+			t.Errorf("%q: labels %q, want %q", c.meta, got, c.want)
+		}
+	}
+}

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/gorn-ml/gorn"
 	"github.com/gorn-ml/gorn/preprocess"
 )
 
@@ -28,11 +29,18 @@ torchvision's Resize on PIL images), centre-crop
 -crop x -crop, scale to [0,1], subtract -mean and divide by -std per RGB
 channel (greyscale images are replicated to three channels). A model
 trained with other preprocessing needs the same settings here: the digits
-demo model in testdata/digits takes -resize 32 -crop 32.
+demo model in testdata/digits takes -resize 32 -crop 32 (which its
+metadata says, see below).
 
-Labels: with -labels imagenet (the default for models with 1000 classes)
-the ImageNet-1k class names are printed; with -labels FILE, the lines of
-FILE name the classes in index order; -labels none prints indices only.
+An ONNX model may name its preprocessing in its metadata_props (keys
+gorn.preprocess.resize, .crop, .mean, .std and .filter, with values as the
+flags take them; the crop may be "height,width" there): those values
+replace the defaults of the flags not given. 'gorn info' lists them.
+
+Labels: by default, the class names an ONNX model lists in its metadata
+(gorn.labels), else for models with 1000 classes the ImageNet-1k names;
+-labels imagenet prints the ImageNet-1k names, -labels FILE the lines of
+FILE (one name per class, in index order), -labels none indices only.
 Stops at the first image it cannot read or decode.
 ` + modelHelp
 
@@ -73,12 +81,20 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	case c.topk < 1:
 		return usageErrorf("-topk must be at least 1")
 	}
-	m, err := c.mf.open(c.crop, c.crop, 1)
+	f, err := c.mf.loadFile()
+	if err != nil {
+		return err
+	}
+	if err := fromMetadata(opts, f, setFlags(fs)); err != nil {
+		f.discard()
+		return err
+	}
+	m, err := c.mf.compile(f, opts.CropHeight, opts.CropWidth, 1)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	labels, err := c.loadLabels(m.Classes())
+	labels, err := c.loadLabels(m.Classes(), f.labels)
 	if err != nil {
 		return err
 	}
@@ -95,10 +111,45 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		fmt.Fprintln(e.stdout, path)
-		for _, p := range topK(logits, c.topk) {
-			line := fmt.Sprintf("  %7.3f%%  %4d  %s", 100*p.prob, p.index, label(labels, p.index))
+		for _, p := range gorn.TopK(logits, c.topk, labels) {
+			line := fmt.Sprintf("  %7.3f%%  %4d  %s", 100*p.Probability, p.Index, p.Label)
 			fmt.Fprintln(e.stdout, strings.TrimRight(line, " "))
 		}
+	}
+	return nil
+}
+
+// setFlags returns the names of the flags given on the command line.
+func setFlags(fs *flagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// fromMetadata replaces the preprocessing settings whose flags were not
+// given (set) with those the model's metadata asks for.
+func fromMetadata(o *preprocess.Options, f *modelFile, set map[string]bool) error {
+	if f.prepErr != nil {
+		return f.prepErr
+	}
+	md := f.prep
+	if md == nil {
+		return nil
+	}
+	if !set["resize"] && md.Resize != 0 {
+		o.Resize = md.Resize
+	}
+	if !set["crop"] && md.CropWidth != 0 {
+		o.CropWidth, o.CropHeight = md.CropWidth, md.CropHeight
+	}
+	if !set["mean"] && md.Mean != nil {
+		o.Mean = md.Mean
+	}
+	if !set["std"] && md.Std != nil {
+		o.Std = md.Std
+	}
+	if !set["filter"] && md.Filter != preprocess.Bilinear {
+		o.Filter = md.Filter
 	}
 	return nil
 }
@@ -153,12 +204,20 @@ func parseTriple(s string) ([]float32, error) {
 	return v, nil
 }
 
-// loadLabels returns the class names for -labels, or nil for none.
-func (c *classifyConfig) loadLabels(classes int) ([]string, error) {
+// loadLabels returns the class names for -labels, or nil for none. The
+// default is the model's own labels (ONNX metadata), then ImageNet's for
+// 1000 classes.
+func (c *classifyConfig) loadLabels(classes int, own []string) ([]string, error) {
 	switch c.labels {
 	case "none":
 		return nil, nil
 	case "":
+		if own != nil {
+			if len(own) != classes {
+				return nil, fmt.Errorf("the model's metadata names %d labels for %d classes", len(own), classes)
+			}
+			return own, nil
+		}
 		if classes != 1000 {
 			return nil, nil
 		}
@@ -178,46 +237,4 @@ func (c *classifyConfig) loadLabels(classes int) ([]string, error) {
 		return nil, fmt.Errorf("-labels %s has %d lines, the model has %d classes", c.labels, len(labels), classes)
 	}
 	return labels, nil
-}
-
-func label(labels []string, i int) string {
-	if labels == nil {
-		return ""
-	}
-	return labels[i]
-}
-
-// scored is one class and its probability.
-type scored struct {
-	index int
-	prob  float64
-}
-
-// topK returns the k most probable classes of logits (softmax computed in
-// float64), most probable first; equal probabilities keep index order.
-func topK(logits []float32, k int) []scored {
-	mx := math.Inf(-1)
-	for _, v := range logits {
-		mx = max(mx, float64(v))
-	}
-	all := make([]scored, len(logits))
-	var sum float64
-	for i, v := range logits {
-		p := math.Exp(float64(v) - mx)
-		all[i] = scored{i, p}
-		sum += p
-	}
-	for i := range all {
-		all[i].prob /= sum
-	}
-	slices.SortStableFunc(all, func(a, b scored) int {
-		switch {
-		case a.prob > b.prob:
-			return -1
-		case a.prob < b.prob:
-			return 1
-		}
-		return 0
-	})
-	return all[:min(k, len(all))]
 }

@@ -148,7 +148,7 @@ func TestRunDigits(t *testing.T) {
 	for _, tc := range cases {
 		out := filepath.Join(dir, "out.bin")
 		shape := strings.Join([]string{itoa(tc.n), "3", itoa(s.Preprocess.Size), itoa(s.Preprocess.Size)}, ",")
-		code, stdout, stderr := gorn(t, "run", "-model", digitsModel, "-input", tc.input, "-shape", shape, "-output", out, "-threads", "2")
+		code, stdout, stderr := runGorn(t, "run", "-model", digitsModel, "-input", tc.input, "-shape", shape, "-output", out, "-threads", "2")
 		if code != 0 || stdout != "" || stderr != "" {
 			t.Fatalf("run: status %d, stdout %q, stderr %q", code, stdout, stderr)
 		}
@@ -187,7 +187,7 @@ func TestClassifyDigits(t *testing.T) {
 	if testing.Short() { // keep it quick under qemu: predictions of 24 images
 		paths = paths[:24]
 	}
-	code, stdout, stderr := gorn(t, append(args, paths...)...)
+	code, stdout, stderr := runGorn(t, append(args, paths...)...)
 	if code != 0 || stderr != "" {
 		t.Fatalf("classify: status %d, stderr %q", code, stderr)
 	}
@@ -270,18 +270,18 @@ func TestSafetensors(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "out.bin")
 	shape := fmt.Sprintf("%d,%d,%d,%d", in.Shape[0], in.Shape[1], in.Shape[2], in.Shape[3])
-	code, _, stderr := gorn(t, "run", "-model", path, "-arch", "resnet18", "-input", input, "-shape", shape, "-output", out)
+	code, _, stderr := runGorn(t, "run", "-model", path, "-arch", "resnet18", "-input", input, "-shape", shape, "-output", out)
 	if code != 0 {
 		t.Fatalf("run: status %d, %s", code, stderr)
 	}
 	if r := relL2(readFloat32s(t, out), want); !(r <= 1e-4) {
 		t.Errorf("rel L2 %.3g against PyTorch float64", r)
 	}
-	code, stdout, stderr := gorn(t, "info", "-model", path, "-arch", "resnet18")
+	code, stdout, stderr := runGorn(t, "info", "-model", path, "-arch", "resnet18")
 	if code != 0 || !strings.Contains(stdout, "resnet18 width=4 classes=10") {
 		t.Errorf("info: status %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 	}
-	code, _, stderr = gorn(t, "info", "-model", path, "-arch", "resnet34")
+	code, _, stderr = runGorn(t, "info", "-model", path, "-arch", "resnet34")
 	if code != 1 || !strings.Contains(stderr, "layer") {
 		t.Errorf("info with the wrong -arch: status %d, stderr %q", code, stderr)
 	}

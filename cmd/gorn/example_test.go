@@ -18,7 +18,7 @@ func Example_info() {
 	fmt.Println("exit status", code)
 	// Output:
 	// file          ../../testdata/digits/digits_resnet.onnx (onnx)
-	// architecture  resnet10 width=8 classes=10
+	// architecture  resnet10 width=8 classes=10 (from the graph)
 	// blocks        basic, layers [1 1 1 1], v1.5, width 8
 	// classes       10
 	// parameters    78962 (0.08 M)
@@ -27,15 +27,22 @@ func Example_info() {
 	// producer      pytorch 1.13.0
 	// input         input: batch x 3 x 32 x 32
 	// BatchNorm     fused into convolutions
+	// metadata      gorn.labels = 0,1,2,3,4,5,6,7,8,9
+	//               gorn.preprocess.crop = 32
+	//               gorn.preprocess.mean = 0.485,0.456,0.406
+	//               gorn.preprocess.resize = 32
+	//               gorn.preprocess.std = 0.229,0.224,0.225
+	// preprocess    resize 32, crop 32x32, mean [0.485 0.456 0.406], std [0.229 0.224 0.225] (from the metadata; classify's defaults)
 	// exit status 0
 }
 
 // gorn classify prints the most likely classes of each image; the digits
-// model's class index is the digit.
+// model's metadata sets its preprocessing (32x32, no -resize or -crop
+// needed) and its labels (the digits).
 func Example_classify() {
 	var out bytes.Buffer
 	run(context.Background(), []string{"classify", "-model", "../../testdata/digits/digits_resnet.onnx",
-		"-resize", "32", "-crop", "32", "-topk", "1", "../../testdata/digits/heldout/0000.png"}, &out, os.Stderr)
+		"-topk", "1", "../../testdata/digits/heldout/0000.png"}, &out, os.Stderr)
 	var prob float64
 	var class int
 	lines := strings.Split(out.String(), "\n")

@@ -3,21 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorn-ml/gorn/safetensors"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 const digitsDir = "../../testdata/digits"
 
 var digitsModel = filepath.Join(digitsDir, "digits_resnet.onnx")
 
-// gorn runs the command line in-process and returns its exit status and
+// runGorn runs the command line in-process and returns its exit status and
 // output.
-func gorn(t *testing.T, args ...string) (code int, stdout, stderr string) {
+func runGorn(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, &out, &errb)
@@ -38,6 +40,8 @@ func TestBadInput(t *testing.T) {
 	junkONNX := writeFile(t, "junk.onnx", []byte("this is not a protobuf\xff\xff\xff"))
 	emptyONNX := writeFile(t, "empty.onnx", nil)
 	junkST := writeFile(t, "junk.safetensors", []byte{1, 2, 3})
+	noResNet := writeFile(t, "conv.safetensors", encodeStateDict(t, map[string][]int{"conv1.weight": {8, 3, 5, 5}, "fc.weight": {2, 8}}))
+	badMeta := writeFile(t, "meta.onnx", withMetadata(t, digitsModel, "gorn.preprocess.crop", "a lot"))
 	short := writeFile(t, "short.bin", make([]byte, 4*3*32*32-4))
 	input := filepath.Join(digitsDir, "heldout_inputs.f32")
 	notImage := writeFile(t, "x.png", []byte("hello"))
@@ -59,7 +63,9 @@ func TestBadInput(t *testing.T) {
 		{"info empty onnx", []string{"info", "-model", emptyONNX}, 1},
 		{"info unknown extension", []string{"info", "-model", input}, 2},
 		{"info onnx with arch", []string{"info", "-model", digitsModel, "-arch", "resnet18"}, 2},
-		{"safetensors without arch", []string{"info", "-model", junkST}, 2},
+		{"junk safetensors without arch", []string{"info", "-model", junkST}, 1},
+		{"safetensors of no ResNet", []string{"info", "-model", noResNet}, 1},
+		{"classify bad metadata", []string{"classify", "-model", badMeta, notImage}, 1},
 		{"safetensors bad arch", []string{"info", "-model", junkST, "-arch", "resnet9"}, 2},
 		{"junk safetensors", []string{"info", "-model", junkST, "-arch", "resnet18"}, 1},
 		{"run without shape", []string{"run", "-model", digitsModel, "-input", input, "-output", out}, 2},
@@ -92,10 +98,10 @@ func TestBadInput(t *testing.T) {
 		{"classify not an image", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", notImage}, 1},
 		{"classify truncated image", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", truncated}, 1},
 		{"classify missing image", []string{"classify", "-model", digitsModel, "-resize", "32", "-crop", "32", "/nonexistent.png"}, 1},
-		{"classify wrong crop", []string{"classify", "-model", digitsModel, notImage}, 1},
+		{"classify wrong crop", []string{"classify", "-model", digitsModel, "-crop", "224", notImage}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := gorn(t, tc.args...)
+			code, stdout, stderr := runGorn(t, tc.args...)
 			if code != tc.code {
 				t.Errorf("exit status %d, want %d; stderr %q", code, tc.code, stderr)
 			}
@@ -120,7 +126,7 @@ func mustRead(t *testing.T, path string) []byte {
 
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"help"}} {
-		code, stdout, stderr := gorn(t, args...)
+		code, stdout, stderr := runGorn(t, args...)
 		if code != 0 || stderr != "" || !strings.Contains(stdout, "Commands:") {
 			t.Errorf("gorn %v: status %d, stderr %q, stdout %q", args, code, stderr, stdout)
 		}
@@ -132,7 +138,7 @@ func TestHelp(t *testing.T) {
 		"info":     {"-model", "-arch"},
 	}
 	for _, c := range commands {
-		code, stdout, stderr := gorn(t, c.name, "-h")
+		code, stdout, stderr := runGorn(t, c.name, "-h")
 		if code != 0 || stderr != "" {
 			t.Errorf("%s -h: status %d, stderr %q", c.name, code, stderr)
 		}
@@ -148,7 +154,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestBench(t *testing.T) {
-	code, stdout, stderr := gorn(t, "bench", "-model", digitsModel, "-n", "3", "-batch", "2", "-peak", "100", "-profile")
+	code, stdout, stderr := runGorn(t, "bench", "-model", digitsModel, "-n", "3", "-batch", "2", "-peak", "100", "-profile")
 	if code != 0 || stderr != "" {
 		t.Fatalf("bench: status %d, stderr %q", code, stderr)
 	}
@@ -160,7 +166,7 @@ func TestBench(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	code, stdout, stderr = gorn(t, "bench", "-arch", "resnet18-v2", "-size", "32", "-classes", "10", "-n", "1", "-threads", "1", "-level", "generic")
+	code, stdout, stderr = runGorn(t, "bench", "-arch", "resnet18-v2", "-size", "32", "-classes", "10", "-n", "1", "-threads", "1", "-level", "generic")
 	if code != 0 || stderr != "" || !strings.Contains(stdout, "resnet18-v2 classes=10 (synthetic weights)") ||
 		!strings.Contains(stdout, "kernels     generic") || !strings.Contains(stdout, "FMA lanes") {
 		t.Errorf("bench -arch: status %d, stderr %q, stdout:\n%s", code, stderr, stdout)
@@ -190,25 +196,94 @@ func TestStats(t *testing.T) {
 	}
 }
 
-func TestTopK(t *testing.T) {
-	got := topK([]float32{1, 3, 3, 0}, 3)
-	// softmax of (1, 3, 3, 0): e^x / (e + 2e^3 + 1)
-	sum := math.E + 2*math.Exp(3) + 1
-	want := []scored{{1, math.Exp(3) / sum}, {2, math.Exp(3) / sum}, {0, math.E / sum}}
-	for i := range want {
-		if got[i].index != want[i].index || math.Abs(got[i].prob-want[i].prob) > 1e-12 {
-			t.Errorf("topK[%d] = %+v, want %+v", i, got[i], want[i])
-		}
-	}
-	if n := len(topK([]float32{1, 2}, 5)); n != 2 {
-		t.Errorf("topK of 2 classes with k 5 has %d entries", n)
-	}
-}
-
 func TestPeak(t *testing.T) {
 	p := estimatePeak(1)
 	t.Logf("peak estimate: %v", p)
 	if p.lanes < 4 || !(p.ghz > 0) || p.cores != 1 || !(p.gflops() > 0) {
 		t.Errorf("implausible peak %+v", p)
+	}
+}
+
+// encodeStateDict encodes F32 tensors of the given shapes (zeros) as safetensors.
+func encodeStateDict(t *testing.T, shapes map[string][]int) []byte {
+	t.Helper()
+	var ts []safetensors.Tensor
+	for name, shape := range shapes {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		st, err := safetensors.FromFloat32(name, shape, make([]float32, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, st)
+	}
+	b, err := safetensors.Encode(ts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// withMetadata returns the ONNX model at path with a metadata_props entry
+// appended (a later entry for the same key replaces an earlier one).
+func withMetadata(t *testing.T, path string, kv ...string) []byte {
+	t.Helper()
+	b := mustRead(t, path)
+	for i := 0; i+1 < len(kv); i += 2 {
+		var entry []byte
+		entry = protowire.AppendTag(entry, 1, protowire.BytesType)
+		entry = protowire.AppendString(entry, kv[i])
+		entry = protowire.AppendTag(entry, 2, protowire.BytesType)
+		entry = protowire.AppendString(entry, kv[i+1])
+		b = protowire.AppendTag(b, 14, protowire.BytesType)
+		b = protowire.AppendBytes(b, entry)
+	}
+	return b
+}
+
+// A .safetensors state dict needs no -arch: info, bench and run read the
+// architecture from the shapes.
+func TestSafetensorsWithoutArch(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "preact_bottleneck_w4.safetensors")
+	code, stdout, stderr := runGorn(t, "info", "-model", path)
+	if code != 0 || !strings.Contains(stdout, "architecture  resnet14-v2 width=4 classes=5 (from the tensor shapes)") {
+		t.Errorf("info: status %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+	}
+	code, stdout, stderr = runGorn(t, "bench", "-model", path, "-n", "2", "-size", "45", "-threads", "1")
+	if code != 0 || !strings.Contains(stdout, "-v2 width=4 classes=5 ("+path+")") {
+		t.Errorf("bench: status %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+	}
+}
+
+// Preprocessing and labels come from an ONNX model's metadata unless flags
+// say otherwise.
+func TestClassifyMetadata(t *testing.T) {
+	words := "zero,one,two,three,four,five,six,seven,eight,nine"
+	model := writeFile(t, "digits.onnx", withMetadata(t, digitsModel, "gorn.labels", words))
+	img := filepath.Join(digitsDir, "heldout", "0000.png") // a 7
+	code, stdout, stderr := runGorn(t, "classify", "-model", model, "-topk", "1", img)
+	if code != 0 || !strings.HasSuffix(stdout, "     7  seven\n") {
+		t.Errorf("labels from metadata: status %d, stderr %q, stdout %q", code, stderr, stdout)
+	}
+	code, stdout, stderr = runGorn(t, "classify", "-model", model, "-topk", "1", "-labels", "none", img)
+	if code != 0 || !strings.HasSuffix(stdout, "     7\n") {
+		t.Errorf("-labels none: status %d, stderr %q, stdout %q", code, stderr, stdout)
+	}
+	// A crop of 30 from the metadata makes 30x30 inputs, which the model
+	// (fixed at 32x32) rejects; -crop 32 overrides it.
+	model = writeFile(t, "crop.onnx", withMetadata(t, digitsModel, "gorn.preprocess.crop", "30"))
+	code, _, stderr = runGorn(t, "classify", "-model", model, img)
+	if code != 1 || !strings.Contains(stderr, "takes 32x32 images, not 30x30") {
+		t.Errorf("crop from metadata: status %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr = runGorn(t, "classify", "-model", model, "-crop", "32", img); code != 0 {
+		t.Errorf("-crop over metadata: status %d, stderr %q", code, stderr)
+	}
+	model = writeFile(t, "labels.onnx", withMetadata(t, digitsModel, "gorn.labels", "a,b"))
+	code, _, stderr = runGorn(t, "classify", "-model", model, img)
+	if code != 1 || !strings.Contains(stderr, "2 labels for 10 classes") {
+		t.Errorf("too few labels: status %d, stderr %q", code, stderr)
 	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gorn-ml/gorn/onnx"
+	"github.com/gorn-ml/gorn/preprocess"
 	"github.com/gorn-ml/gorn/resnet"
 	"github.com/gorn-ml/gorn/safetensors"
 )
@@ -20,16 +22,23 @@ Models:
                            dynamic, opsets 9 to 21.
   -model FILE.safetensors  a torchvision/timm ResNet state dict (conv1.weight,
                            bn1.running_mean, layer1.0.conv1.weight, fc.weight,
-                           ...); -arch names the architecture.
+                           ...). The architecture is read from the tensor
+                           shapes (block kind, depths, widths, groups,
+                           pre-activation, stem, classes); -arch overrides it,
+                           e.g. to say resnet50-v1 (v1 and v1.5 have the same
+                           shapes; the shapes read as v1.5).
   -arch NAME               resnet18, resnet34, resnet50, resnet101, resnet152,
                            wide_resnet50_2 or resnext50_32x4d, optionally with
                            -v1 (stride on the first 1x1) or -v2 (pre-activation),
                            e.g. resnet50-v2. With a .safetensors file, the stem
                            width and kernel, input channels and class count
-                           come from the weights (conv1.weight, fc.weight).
+                           still come from the weights (conv1.weight,
+                           fc.weight).
   -threads N               threads per inference (default: all CPUs).
   -level NAME              kernels level to run on (e.g. avx2, neon, generic;
                            default: the best this CPU has).
+Model files are memory-mapped and compiled one layer at a time, so loading
+takes little more memory than the packed weights.
 `
 
 // modelFlags are the flags that choose and configure a model.
@@ -42,7 +51,11 @@ type modelFlags struct {
 
 func (mf *modelFlags) register(fs *flagSet, allowArch bool) {
 	fs.StringVar(&mf.path, "model", "", "model `file` (.onnx or .safetensors)")
-	fs.StringVar(&mf.arch, "arch", "", "architecture `name` for .safetensors"+map[bool]string{true: " or synthetic weights", false: ""}[allowArch])
+	usage := "architecture `name` of a .safetensors model (default: read from its shapes)"
+	if allowArch {
+		usage += ", or of synthetic weights without -model"
+	}
+	fs.StringVar(&mf.arch, "arch", "", usage)
 	fs.IntVar(&mf.threads, "threads", 0, "threads per inference (0: all CPUs)")
 	fs.StringVar(&mf.level, "level", "", "kernels level `name` (default: best available)")
 }
@@ -78,15 +91,33 @@ func parseArch(s string) (resnet.Arch, error) {
 	return a, nil
 }
 
-// modelFile is a model file's architecture and weights, before compiling.
+// modelFile is a model file's architecture and a source of its weights,
+// before compiling. The source reads the file, which stays open (mapped)
+// until compile or discard closes it.
 type modelFile struct {
-	arch    resnet.Arch
-	weights resnet.Weights
-	info    *onnx.Info // ONNX files only
-	format  string     // "onnx", "safetensors" or "synthetic"
+	arch     resnet.Arch
+	archFrom string // where arch came from: "graph", "tensor shapes" or "-arch"
+	src      resnet.WeightSource
+	close    func() error
+	info     *onnx.Info // ONNX files only
+	format   string     // "onnx" or "safetensors"
+	// prep is the preprocessing the ONNX metadata asks for (nil if none),
+	// prepErr why it could not be read.
+	prep    *preprocess.Options
+	prepErr error
+	labels  []string // the class names the ONNX metadata lists, or nil
 }
 
-// loadFile reads -model (and -arch for safetensors).
+// discard closes the file without compiling it.
+func (f *modelFile) discard() {
+	if f.close != nil {
+		f.close()
+		f.close = nil
+	}
+}
+
+// loadFile opens -model and recognises its architecture (for safetensors,
+// from -arch or from the tensor shapes).
 func (mf *modelFlags) loadFile() (*modelFile, error) {
 	switch strings.ToLower(filepath.Ext(mf.path)) {
 	case ".onnx":
@@ -95,12 +126,13 @@ func (mf *modelFlags) loadFile() (*modelFile, error) {
 		}
 		return loadONNX(mf.path)
 	case ".safetensors":
-		if mf.arch == "" {
-			return nil, usageErrorf("-arch is required with a .safetensors model")
-		}
-		a, err := parseArch(mf.arch)
-		if err != nil {
-			return nil, usageErrorf("-arch: %v", err)
+		var a *resnet.Arch
+		if mf.arch != "" {
+			pa, err := parseArch(mf.arch)
+			if err != nil {
+				return nil, usageErrorf("-arch: %v", err)
+			}
+			a = &pa
 		}
 		return loadSafetensors(mf.path, a)
 	}
@@ -112,54 +144,66 @@ func loadONNX(path string) (*modelFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer m.Close()
 	info, err := m.Info()
 	if err != nil {
+		m.Close()
 		return nil, err
 	}
-	a, w, err := m.ResNet()
+	a, src, err := m.ResNetSource()
 	if err != nil {
+		m.Close()
 		return nil, err
 	}
-	return &modelFile{arch: a, weights: w, info: info, format: "onnx"}, nil
+	f := &modelFile{arch: a, archFrom: "graph", src: src, close: m.Close, info: info, format: "onnx"}
+	f.prep, f.prepErr = m.Preprocessing()
+	f.labels = m.Labels()
+	return f, nil
 }
 
-// loadSafetensors reads a state dict. The architecture a fixes the block
-// kind, stage depths and version; the stem's width, kernel size (7: the
-// ImageNet stem, 3: the CIFAR one) and input channels come from
+// stateDict is a safetensors file as a state dict: names starting with
+// "__" (extra tensors such as the test fixtures' __input__, never part of a
+// state dict) are left out.
+type stateDict struct{ *safetensors.File }
+
+func (s stateDict) Keys() []string {
+	return slices.DeleteFunc(s.File.Keys(), func(k string) bool { return strings.HasPrefix(k, "__") })
+}
+
+// loadSafetensors opens a state dict. Without an architecture it is read
+// from the tensor shapes (resnet.ArchFromShapes). With one, a fixes the
+// block kind, stage depths and version; the stem's width, kernel size (7:
+// the ImageNet stem, 3: the CIFAR one) and input channels come from
 // conv1.weight, the number of classes from fc.weight. PyTorch's
-// num_batches_tracked counters and names starting with "__" (extra
-// tensors, not part of a state dict) are skipped.
-func loadSafetensors(path string, a resnet.Arch) (*modelFile, error) {
+// num_batches_tracked counters are ignored.
+func loadSafetensors(path string, a *resnet.Arch) (*modelFile, error) {
 	f, err := safetensors.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	w := make(resnet.Weights, f.Len())
-	for _, t := range f.Tensors() {
-		if strings.HasSuffix(t.Name, "num_batches_tracked") || strings.HasPrefix(t.Name, "__") {
-			continue
+	src := stateDict{f}
+	mf := &modelFile{src: src, close: f.Close, format: "safetensors", archFrom: "tensor shapes"}
+	if a == nil {
+		if mf.arch, err = resnet.ArchFromShapes(src); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		v, err := t.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", t.Name, err)
-		}
-		w[t.Name] = resnet.Tensor{Shape: append([]int(nil), t.Shape...), Data: v}
+		return mf, nil
 	}
-	if c, ok := w["conv1.weight"]; ok && len(c.Shape) == 4 {
-		a.Width, a.InChannels = c.Shape[0], c.Shape[1]
-		if c.Shape[2] == 3 {
-			a.Stem = resnet.StemCIFAR
+	mf.arch, mf.archFrom = *a, "-arch"
+	if c, ok := src.Shape("conv1.weight"); ok && len(c) == 4 {
+		mf.arch.Width, mf.arch.InChannels = c[0], c[1]
+		if c[2] == 3 {
+			mf.arch.Stem = resnet.StemCIFAR
 		}
 	}
-	if fc, ok := w["fc.weight"]; ok && len(fc.Shape) == 2 {
-		a.Classes = fc.Shape[0]
+	if fc, ok := src.Shape("fc.weight"); ok && len(fc) == 2 {
+		mf.arch.Classes = fc[0]
 	}
-	if _, ok := w["bn_final.weight"]; ok && a.Version != resnet.V2 {
+	if _, ok := src.Shape("bn_final.weight"); ok && a.Version != resnet.V2 {
+		f.Close()
 		return nil, fmt.Errorf("%s has bn_final: a pre-activation network; try -arch %s-v2", path, strings.SplitN(a.String(), " ", 2)[0])
 	}
-	return &modelFile{arch: a, weights: w, format: "safetensors"}, nil
+	return mf, nil
 }
 
 // inputSize is the model's declared input size, or 0, 0.
@@ -176,9 +220,11 @@ type compiled struct {
 	file *modelFile
 }
 
-// compile builds the model for h x w images and batches of up to maxBatch.
-// An ONNX model with a fixed input size runs only at that size.
+// compile builds the model for h x w images and batches of up to maxBatch,
+// reading the weights one layer at a time, then closes the file. An ONNX
+// model with a fixed input size runs only at that size.
 func (mf *modelFlags) compile(f *modelFile, h, w, maxBatch int) (*compiled, error) {
+	defer f.discard()
 	if dh, dw := f.inputSize(); dh > 0 && dw > 0 && (dh != h || dw != w) {
 		return nil, fmt.Errorf("the model takes %dx%d images, not %dx%d", dh, dw, h, w)
 	}
@@ -186,7 +232,7 @@ func (mf *modelFlags) compile(f *modelFile, h, w, maxBatch int) (*compiled, erro
 		return nil, fmt.Errorf("input %dx%d is smaller than 32x32", h, w)
 	}
 	opt := &resnet.Options{Threads: mf.threads, MaxBatch: maxBatch, Height: h, Width: w, Level: mf.level}
-	m, err := resnet.New(f.arch, f.weights, opt)
+	m, err := resnet.NewFrom(f.arch, f.src, opt)
 	if err != nil {
 		return nil, err
 	}
