@@ -1,0 +1,126 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gorn-ml/gorn/kernels"
+	"github.com/gorn-ml/gorn/nn"
+)
+
+// winoAlgos are the algorithms the Winograd benchmarks compare.
+var winoAlgos = []nn.ConvAlgo{nn.AlgoIm2col, nn.AlgoWinograd2, nn.AlgoWinograd4}
+
+// winoLayer is one 3x3 stride-1 ResNet-50 layer built with one algorithm.
+type winoLayer struct {
+	conv     *nn.Conv
+	src, dst []float32
+	scratch  []float32
+	h        int
+	flops    float64 // of the direct convolution: 2 * pixels * Cout * 9 * Cin
+}
+
+func newWinoLayer(b *testing.B, im *kernels.Impl, l resnet50Conv, algo nn.ConvAlgo, opt *kernels.Options) *winoLayer {
+	r := rand.New(rand.NewPCG(2, uint64(l.cin*l.cout)))
+	p := nn.SquareConv(l.cin, l.cout, l.k, l.stride, l.pad)
+	c, err := nn.NewConvAlgo(im, p, randFloats(r, l.cout*l.cin*9), randFloats(r, l.cout), algo)
+	if err != nil {
+		b.Fatal(err)
+	}
+	oh, ow, err := c.OutSize(l.h, l.h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &winoLayer{
+		conv: c, h: l.h, src: randFloats(r, l.h*l.h*l.cin), dst: make([]float32, oh*ow*l.cout),
+		scratch: make([]float32, c.ScratchSize(1, l.h, l.h, opt)),
+		flops:   2 * float64(oh*ow) * float64(l.cout) * float64(9*l.cin),
+	}
+}
+
+func (c *winoLayer) forward(b *testing.B, opt *kernels.Options) {
+	if err := c.conv.Forward(c.dst, c.src, 1, c.h, c.h, nn.Epilogue{ReLU: true}, c.scratch, opt); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// resnet50Wino are the 3x3 stride-1 convolutions of ResNet-50.
+func resnet50Wino() []resnet50Conv {
+	var ls []resnet50Conv
+	for _, l := range resnet50Convs {
+		if l.k == 3 && l.stride == 1 {
+			ls = append(ls, l)
+		}
+	}
+	return ls
+}
+
+// BenchmarkConvAlgo runs each 3x3 stride-1 layer of ResNet-50 at batch 1
+// with each algorithm, on one and two threads. GFLOP/s is the effective
+// rate: the direct convolution's FLOPs over the time taken.
+func BenchmarkConvAlgo(b *testing.B) {
+	benchLevels(b, func(b *testing.B, im *kernels.Impl, opt *kernels.Options) {
+		for _, l := range resnet50Wino() {
+			for _, algo := range winoAlgos {
+				c := newWinoLayer(b, im, l, algo, opt)
+				b.Run(fmt.Sprintf("layer=%s/algo=%v", l.name, algo), func(b *testing.B) {
+					b.ReportAllocs()
+					cpu := startCPUClock(opt)
+					for b.Loop() {
+						c.forward(b, opt)
+					}
+					b.ReportMetric(c.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					cpu.report(b, c.flops*float64(b.N))
+				})
+			}
+		}
+	})
+}
+
+// BenchmarkWinogradVsIm2col times each 3x3 stride-1 layer of ResNet-50
+// with im2col and with a Winograd algorithm alternately in one loop, one
+// thread, and reports both effective rates (direct FLOPs over time) and
+// the speedup, so that the ratio holds on a machine whose speed drifts.
+// Times come from the thread's CPU clock where there is one.
+func BenchmarkWinogradVsIm2col(b *testing.B) {
+	for _, im := range kernels.Impls() {
+		if !im.Available() || (im == kernels.Generic() && kernels.Active() != im) {
+			continue
+		}
+		for _, l := range resnet50Wino() {
+			direct := newWinoLayer(b, im, l, nn.AlgoIm2col, nil)
+			for _, algo := range winoAlgos[1:] {
+				w := newWinoLayer(b, im, l, algo, nil)
+				b.Run(fmt.Sprintf("impl=%s/layer=%s/algo=%v", im.Name(), l.name, algo), func(b *testing.B) {
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					var td, tw time.Duration
+					for b.Loop() {
+						t0 := benchNow()
+						direct.forward(b, nil)
+						t1 := benchNow()
+						w.forward(b, nil)
+						t2 := benchNow()
+						td += t1 - t0
+						tw += t2 - t1
+					}
+					b.ReportMetric(td.Seconds()/tw.Seconds(), "speedup")
+					b.ReportMetric(w.flops*float64(b.N)/tw.Seconds()/1e9, "wino-GFLOP/s")
+					b.ReportMetric(w.flops*float64(b.N)/td.Seconds()/1e9, "im2col-GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+// benchNow is the thread's CPU clock, or the wall clock where there is
+// none.
+func benchNow() time.Duration {
+	if t, ok := convThreadCPU(); ok {
+		return t
+	}
+	return time.Duration(time.Now().UnixNano())
+}

@@ -1,0 +1,74 @@
+//go:build !purego
+
+package amd64
+
+// WinoInput4AVX2 is the input transform of Winograd F(4x4, 3x3) for one
+// tile of 6x6 pixels, lanes [0, n) of each pixel's vector. Its reference
+// loop (Bᵀ as in package kernels' winograd.go; every product and sum
+// rounds separately, in the order of kernels' generic transform):
+//
+//	for c := 0; c < n; c++ {
+//		for i := 0; i < 6; i++ {
+//			for j := 0; j < 6; j++ {
+//				d[i][j] = src[i*rowStride+j*colStride+c]
+//			}
+//		}
+//		v := Bᵀ d B // rows first, then columns
+//		for p := 0; p < 36; p++ {
+//			dst[p*dstStride+c] = v[p/6][p%6]
+//		}
+//	}
+//
+// Strides count floats and are >= 0. n is a positive multiple of 8. The
+// CPU must have AVX2.
+//
+//go:noescape
+func WinoInput4AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
+
+// WinoOutput4AVX2 is the output transform of Winograd F(4x4, 3x3) for one
+// tile of 4x4 output pixels, with the epilogue, lanes [0, n). Its
+// reference loop (flags bit 1: accumulate into dst; bit 2: ReLU, NaN and
+// -0 to +0):
+//
+//	for c := 0; c < n; c++ {
+//		for i := 0; i < 6; i++ {
+//			for j := 0; j < 6; j++ {
+//				m[i][j] = src[(i*6+j)*srcStride+c]
+//			}
+//		}
+//		y := Aᵀ m A // rows first, then columns
+//		for r := 0; r < 4; r++ {
+//			for k := 0; k < 4; k++ {
+//				v := y[r][k]
+//				if bias != nil {
+//					v += bias[c]
+//				}
+//				at := r*rowStride + k*colStride + c
+//				if flags&1 != 0 {
+//					v = dst[at] + v
+//				}
+//				if flags&2 != 0 && !(v > 0) {
+//					v = 0
+//				}
+//				dst[at] = v
+//			}
+//		}
+//	}
+//
+// Strides count floats and are >= 0; bias, when not nil, points at n
+// floats. n is a positive multiple of 8. The CPU must have AVX2.
+//
+//go:noescape
+func WinoOutput4AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
+
+// WinoInput2AVX2 is WinoInput4AVX2 for Winograd F(2x2, 3x3): tiles of 4x4
+// pixels, 16 transformed vectors.
+//
+//go:noescape
+func WinoInput2AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
+
+// WinoOutput2AVX2 is WinoOutput4AVX2 for Winograd F(2x2, 3x3): 16 vectors
+// in, tiles of 2x2 output pixels.
+//
+//go:noescape
+func WinoOutput2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)

@@ -1,0 +1,179 @@
+package nn
+
+import (
+	"sync"
+
+	"github.com/gorn-ml/gorn/kernels"
+)
+
+// winoPlan is how one Winograd Forward call runs: tiles of the output, in
+// blocks of rows tiles, one task per block. A worker's scratch is the
+// block's transformed input V (t*t matrices of rows x Cin), the GEMMs'
+// products M (t*t matrices of rows x Cout) and a patch for the tiles that
+// reach past the input or the output.
+type winoPlan struct {
+	tilesH, tilesW int // tiles down and across one image
+	tiles          int // tiles of all images
+	rows           int // tiles per block
+	blocks         int
+	v, mm, patch   int // floats of V, M and patch per worker
+	scratch        int // floats of scratch space needed
+}
+
+// winoPlan plans n images of oh x ow output pixels on threads threads.
+// Blocks hold about winoBlockFloats floats of V and M (they stay in L2
+// between the transforms and the GEMMs), and at least winoMinRows tiles.
+// On several threads the blocks shrink (to winoSharedRows tiles at least)
+// until there are about four per thread.
+func (c *Conv) winoPlan(n, oh, ow, threads int) winoPlan {
+	w, mr := c.wino, c.im.MR()
+	tt := w.t * w.t
+	pl := winoPlan{tilesH: (oh + w.m - 1) / w.m, tilesW: (ow + w.m - 1) / w.m}
+	pl.tiles = n * pl.tilesH * pl.tilesW
+	rows := max(winoBlockFloats/(tt*(c.p.Cin+c.p.Cout)), winoMinRows)
+	if threads > 1 {
+		shared := max((pl.tiles+4*threads-1)/(4*threads), winoSharedRows)
+		rows = min(rows, shared)
+	}
+	rows = (rows + mr - 1) / mr * mr
+	blocks := (pl.tiles + rows - 1) / rows
+	// Even blocks: no short last block that streams all of B for a few rows.
+	rows = ((pl.tiles+blocks-1)/blocks + mr - 1) / mr * mr
+	pl.rows = min(rows, pl.tiles)
+	pl.blocks = (pl.tiles + pl.rows - 1) / pl.rows
+	pl.v, pl.mm = tt*pl.rows*c.p.Cin, tt*pl.rows*c.p.Cout
+	pl.patch = max(tt*c.p.Cin, w.m*w.m*c.p.Cout)
+	pl.scratch = min(threads, pl.blocks) * (pl.v + pl.mm + pl.patch)
+	return pl
+}
+
+// winoCall is one Winograd Forward call after its checks.
+type winoCall struct {
+	c        *Conv
+	dst, src []float32
+	scratch  []float32
+	ep       Epilogue
+	pl       winoPlan
+	h, w     int // input size
+	oh, ow   int // output size
+	mu       sync.Mutex
+	err      error
+}
+
+var winoCalls = sync.Pool{New: func() any { return new(winoCall) }}
+
+// winoForward runs a checked Forward call; scratch holds pl.scratch floats.
+func (c *Conv) winoForward(dst, src []float32, h, w, oh, ow int, ep Epilogue, scratch []float32, pl winoPlan, opt *kernels.Options) error {
+	x := winoCalls.Get().(*winoCall)
+	*x = winoCall{c: c, dst: dst, src: src, scratch: scratch, ep: ep, pl: pl, h: h, w: w, oh: oh, ow: ow}
+	threads := min(threadsOf(opt), pl.blocks)
+	if threads == 1 {
+		for b := 0; b < pl.blocks; b++ {
+			x.Do(b, 0)
+		}
+	} else {
+		opt.Pool.Run(pl.blocks, threads, x)
+	}
+	err := x.err
+	*x = winoCall{}
+	winoCalls.Put(x)
+	return err
+}
+
+// Do runs block task on worker's scratch: the input transform of its
+// tiles, one GEMM per tile position, the output transform.
+func (x *winoCall) Do(task, worker int) {
+	c, pl := x.c, &x.pl
+	cin, cout := c.p.Cin, c.p.Cout
+	ws := x.scratch[worker*(pl.v+pl.mm+pl.patch):]
+	v, mm, patch := ws[:pl.v], ws[pl.v:][:pl.mm], ws[pl.v+pl.mm:][:pl.patch]
+	t0 := task * pl.rows
+	nt := min(pl.rows, pl.tiles-t0)
+	var err error
+	for i := 0; i < nt && err == nil; i++ {
+		err = x.inputTile(v[i*cin:], nt*cin, t0+i, patch)
+	}
+	for p := 0; p < len(c.wino.packed) && err == nil; p++ {
+		err = kernels.SgemmPacked(nt, v[p*nt*cin:], cin, c.wino.packed[p], mm[p*nt*cout:], cout, kernels.Epilogue{}, nil)
+	}
+	for i := 0; i < nt && err == nil; i++ {
+		err = x.outputTile(mm[i*cout:], nt*cout, t0+i, patch)
+	}
+	if err != nil {
+		x.mu.Lock()
+		if x.err == nil {
+			x.err = err
+		}
+		x.mu.Unlock()
+	}
+}
+
+// tileOrigin returns the image of tile and the output pixel at its top
+// left corner.
+func (x *winoCall) tileOrigin(tile int) (img, oy, ox int) {
+	pl := &x.pl
+	tx := tile % pl.tilesW
+	tile /= pl.tilesW
+	return tile / pl.tilesH, tile % pl.tilesH * x.c.wino.m, tx * x.c.wino.m
+}
+
+// inputTile writes the transformed input of tile to v, position p at
+// v[p*stride:]. Pixels outside the input (padding, and beyond the bottom
+// and right edges for the last tiles) are zeros: a tile that reaches them
+// is copied into patch first.
+func (x *winoCall) inputTile(v []float32, stride, tile int, patch []float32) error {
+	c := x.c
+	cin, t := c.p.Cin, c.wino.t
+	img, oy, ox := x.tileOrigin(tile)
+	y0, x0 := oy-c.p.PadT, ox-c.p.PadL
+	if y0 >= 0 && x0 >= 0 && y0+t <= x.h && x0+t <= x.w {
+		at := ((img*x.h+y0)*x.w + x0) * cin
+		return c.im.WinogradInput(c.wino.m, v, stride, x.src[at:], x.w*cin, cin, cin)
+	}
+	for r := 0; r < t; r++ {
+		row := patch[r*t*cin:][:t*cin]
+		iy := y0 + r
+		if iy < 0 || iy >= x.h {
+			clear(row)
+			continue
+		}
+		j0, j1 := max(0, -x0), min(t, x.w-x0) // the columns inside the input
+		if j1 <= j0 {
+			clear(row)
+			continue
+		}
+		clear(row[:j0*cin])
+		copy(row[j0*cin:j1*cin], x.src[((img*x.h+iy)*x.w+x0+j0)*cin:])
+		clear(row[j1*cin:])
+	}
+	return c.im.WinogradInput(c.wino.m, v, stride, patch, t*cin, cin, cin)
+}
+
+// outputTile computes tile's output from the GEMMs' products (position p
+// at mm[p*stride:]) and stores its pixels inside the output with the bias
+// and the epilogue. A tile that reaches past the output goes through
+// patch: it takes the old values first when adding to them, and only the
+// pixels inside the output are copied back.
+func (x *winoCall) outputTile(mm []float32, stride, tile int, patch []float32) error {
+	c := x.c
+	cout, m := c.p.Cout, c.wino.m
+	img, oy, ox := x.tileOrigin(tile)
+	ep := kernels.Epilogue{Bias: c.bias, Accumulate: x.ep.Residual, ReLU: x.ep.ReLU}
+	at := ((img*x.oh+oy)*x.ow + ox) * cout
+	if oy+m <= x.oh && ox+m <= x.ow {
+		return c.im.WinogradOutput(m, x.dst[at:], x.ow*cout, cout, mm, stride, cout, ep)
+	}
+	rows, cols := min(m, x.oh-oy), min(m, x.ow-ox)
+	if x.ep.Residual {
+		for r := 0; r < rows; r++ {
+			copy(patch[r*m*cout:][:cols*cout], x.dst[at+r*x.ow*cout:])
+		}
+	}
+	if err := c.im.WinogradOutput(m, patch, m*cout, cout, mm, stride, cout, ep); err != nil {
+		return err
+	}
+	for r := 0; r < rows; r++ {
+		copy(x.dst[at+r*x.ow*cout:][:cols*cout], patch[r*m*cout:])
+	}
+	return nil
+}

@@ -1,0 +1,350 @@
+package nn
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/gorn-ml/gorn/kernels"
+)
+
+var winoAlgos = []ConvAlgo{AlgoWinograd2, AlgoWinograd4}
+
+// winoTol is the error allowed for a convolution with k = 9*Cin terms of
+// inputs and weights in [-1, 1): the float32 rounding of the sum (as for
+// im2col), plus the rounding of the transforms, which grows with the tile:
+// the largest coefficients of F(4x4, 3x3) (8 in Aᵀ, 5 in Bᵀ) multiply the
+// rounding errors of the transformed values.
+func winoTol(algo ConvAlgo, k int) float64 {
+	if algo == AlgoWinograd4 {
+		return 2e-6 * float64(k+16)
+	}
+	return 1e-6 * float64(k+4)
+}
+
+// checkWinograd runs one 3x3 stride-1 case with algorithm algo at level im
+// and compares it with refConv. It returns the largest error divided by
+// the number of terms k.
+func checkWinograd(t *testing.T, im *kernels.Impl, algo ConvAlgo, tc convCase, opt *kernels.Options, r *rand.Rand) float64 {
+	t.Helper()
+	p := tc.p.normalized()
+	srcNCHW := randSlice(r, tc.n*p.Cin*tc.h*tc.w)
+	weights := randSlice(r, p.Cout*p.Cin*9)
+	var bias []float32
+	if tc.bias {
+		bias = randSlice(r, p.Cout)
+	}
+	ref, oh, ow := refConv(p, srcNCHW, tc.n, tc.h, tc.w, weights, bias)
+	c, err := NewConvAlgo(im, tc.p, weights, bias, algo)
+	if err != nil {
+		t.Fatalf("%v: NewConvAlgo: %v", tc, err)
+	}
+	if c.Algo() != algo {
+		t.Fatalf("%v: Algo() = %v, want %v", tc, c.Algo(), algo)
+	}
+	src := newBuf(tc.n * tc.h * tc.w * p.Cin)
+	copy(src.s(), toNHWC(srcNCHW, tc.n, p.Cin, tc.h, tc.w))
+	dst := newBuf(tc.n * oh * ow * p.Cout)
+	resid := randSlice(r, dst.n)
+	if tc.ep.Residual {
+		copy(dst.s(), resid)
+	}
+	scratch := newBuf(c.ScratchSize(tc.n, tc.h, tc.w, opt))
+	if err := c.Forward(dst.s(), src.s(), tc.n, tc.h, tc.w, tc.ep, scratch.s(), opt); err != nil {
+		t.Fatalf("%v: Forward: %v", tc, err)
+	}
+	src.check(t, "src")
+	dst.check(t, "dst")
+	scratch.check(t, "scratch")
+	k := 9 * p.Cin
+	tol := winoTol(algo, k)
+	got := dst.s()
+	worst := 0.0
+	for i := 0; i < tc.n; i++ {
+		for o := 0; o < p.Cout; o++ {
+			for y := 0; y < oh; y++ {
+				for x := 0; x < ow; x++ {
+					at := ((i*oh+y)*ow+x)*p.Cout + o
+					want := ref[((i*p.Cout+o)*oh+y)*ow+x]
+					if tc.ep.Residual {
+						want += float64(resid[at])
+					}
+					if tc.ep.ReLU && want < 0 {
+						want = 0
+					}
+					e := math.Abs(float64(got[at]) - want)
+					if !(e <= tol) {
+						t.Fatalf("%v %v: out[%d][%d][%d][%d] = %v, want %v (tol %g)", algo, tc, i, y, x, o, got[at], want, tol)
+					}
+					worst = max(worst, e)
+				}
+			}
+		}
+	}
+	return worst / float64(k)
+}
+
+// randomWinoCase draws a small 3x3 stride-1 geometry: odd sizes (partial
+// tiles), paddings 0-2, channel counts that are not multiples of 8, some
+// above the transforms' chunk of 64 channels.
+func randomWinoCase(r *rand.Rand) convCase {
+	for {
+		cin := 1 + r.IntN(24)
+		if r.IntN(4) == 0 {
+			cin = 60 + r.IntN(16)
+		}
+		cout := 1 + r.IntN(40)
+		if r.IntN(4) == 0 {
+			cout = 60 + r.IntN(16)
+		}
+		p := ConvParams{Cin: cin, Cout: cout, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+			PadT: r.IntN(3), PadL: r.IntN(3), PadB: r.IntN(3), PadR: r.IntN(3)}
+		tc := convCase{p: p, n: []int{1, 3}[r.IntN(2)], h: 1 + r.IntN(13), w: 1 + r.IntN(13), bias: r.IntN(2) == 0,
+			ep: Epilogue{Residual: r.IntN(2) == 0, ReLU: r.IntN(2) == 0}}
+		if _, _, err := p.OutSize(tc.h, tc.w); err == nil {
+			return tc
+		}
+	}
+}
+
+func TestWinogradRandom(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *kernels.Impl) {
+		for _, algo := range winoAlgos {
+			t.Run("algo="+algo.String(), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(11, uint64(algo)))
+				cases := 150
+				if testing.Short() {
+					cases = 15
+				}
+				worst := 0.0
+				for range cases {
+					worst = max(worst, checkWinograd(t, im, algo, randomWinoCase(r), nil, r))
+				}
+				t.Logf("largest error / k: %.3g", worst)
+			})
+		}
+	})
+}
+
+// Small blocks on several threads: every block size and split.
+func TestWinogradBlocksThreads(t *testing.T) {
+	pool := kernels.NewPool(3)
+	defer pool.Close()
+	forEachImpl(t, func(t *testing.T, im *kernels.Impl) {
+		for _, algo := range winoAlgos {
+			t.Run("algo="+algo.String(), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(12, uint64(algo)))
+				cases := 60
+				if testing.Short() {
+					cases = 8
+				}
+				withWinoBlocks(1, func() {
+					for i := range cases {
+						opt := &kernels.Options{Pool: pool, Threads: 1 + i%3}
+						checkWinograd(t, im, algo, randomWinoCase(r), opt, r)
+					}
+				})
+			})
+		}
+	})
+}
+
+// withWinoBlocks runs f with Winograd blocks of rows tiles (at least; the
+// micro-kernel's MR rounds them up), restoring the defaults afterwards.
+func withWinoBlocks(rows int, f func()) {
+	bf, mr, sr := winoBlockFloats, winoMinRows, winoSharedRows
+	winoBlockFloats, winoMinRows, winoSharedRows = 1, rows, rows
+	defer func() { winoBlockFloats, winoMinRows, winoSharedRows = bf, mr, sr }()
+	f()
+}
+
+// ResNet-sized channel counts at reduced spatial size, through the
+// default blocks, on one and two threads.
+func TestWinogradResNetShapes(t *testing.T) {
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	cases := []convCase{
+		{p: SquareConv(64, 64, 3, 1, 1), n: 1, h: 22, w: 21, bias: true, ep: Epilogue{ReLU: true}},
+		{p: SquareConv(128, 96, 3, 1, 1), n: 2, h: 9, w: 11, bias: true, ep: Epilogue{Residual: true, ReLU: true}},
+		{p: SquareConv(256, 40, 3, 1, 0), n: 1, h: 7, w: 7, ep: Epilogue{Residual: true}},
+	}
+	if testing.Short() {
+		cases = []convCase{{p: SquareConv(72, 64, 3, 1, 1), n: 1, h: 10, w: 9, bias: true, ep: Epilogue{Residual: true, ReLU: true}}}
+	}
+	forEachImpl(t, func(t *testing.T, im *kernels.Impl) {
+		r := rand.New(rand.NewPCG(13, 14))
+		for _, algo := range winoAlgos {
+			for _, tc := range cases {
+				for _, threads := range []int{1, 2} {
+					e := checkWinograd(t, im, algo, tc, &kernels.Options{Pool: pool, Threads: threads}, r)
+					t.Logf("%v %v threads=%d: largest error / k %.3g", algo, tc, threads, e)
+				}
+			}
+		}
+	})
+}
+
+// Results are bitwise identical for any thread count and block size.
+func TestWinogradDeterministic(t *testing.T) {
+	pool := kernels.NewPool(3)
+	defer pool.Close()
+	r := rand.New(rand.NewPCG(15, 16))
+	p := SquareConv(70, 37, 3, 1, 1)
+	n, h, w := 3, 13, 10
+	weights := randSlice(r, 37*70*9)
+	bias := randSlice(r, 37)
+	src := randSlice(r, n*h*w*70)
+	for _, algo := range winoAlgos {
+		run := func(threads, rows int) []float32 {
+			var out []float32
+			withWinoBlocks(rows, func() {
+				c, err := NewConvAlgo(kernels.Active(), p, weights, bias, algo)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = make([]float32, n*h*w*37)
+				opt := &kernels.Options{Pool: pool, Threads: threads}
+				if err := c.Forward(out, src, n, h, w, Epilogue{ReLU: true}, nil, opt); err != nil {
+					t.Fatal(err)
+				}
+			})
+			return out
+		}
+		want := run(1, 1)
+		for _, threads := range []int{1, 2, 3} {
+			for _, rows := range []int{1, 7, 1000} {
+				if got := run(threads, rows); !slices.Equal(got, want) {
+					t.Fatalf("%v threads=%d rows=%d: output differs from threads=1 rows=1", algo, threads, rows)
+				}
+			}
+		}
+	}
+}
+
+func TestWinogradSelection(t *testing.T) {
+	w := make([]float32, 64*64*9)
+	for _, tc := range []struct {
+		p    ConvParams
+		algo ConvAlgo // with AlgoAuto
+	}{
+		{SquareConv(32, 32, 3, 1, 1), AlgoWinograd4},
+		{SquareConv(31, 64, 3, 1, 1), AlgoIm2col},
+		{SquareConv(64, 31, 3, 1, 1), AlgoIm2col},
+		{SquareConv(64, 64, 3, 2, 1), AlgoIm2col},
+		{SquareConv(64, 64, 1, 1, 0), AlgoIm2col},
+		{ConvParams{Cin: 64, Cout: 64, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 2, DilW: 2}, AlgoIm2col},
+		{ConvParams{Cin: 64, Cout: 64, KH: 3, KW: 3, StrideH: 1, StrideW: 1, Groups: 2}, AlgoIm2col},
+	} {
+		p := tc.p.normalized()
+		weights := make([]float32, p.Cout*p.Cin/p.Groups*p.KH*p.KW)
+		copy(weights, w)
+		c, err := NewConvAlgo(kernels.Active(), tc.p, weights, nil, AlgoAuto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Algo() != tc.algo {
+			t.Errorf("%+v: auto chose %v, want %v", tc.p, c.Algo(), tc.algo)
+		}
+		for _, algo := range winoAlgos {
+			_, err := NewConvAlgo(kernels.Active(), tc.p, weights, nil, algo)
+			if WinogradApplies(tc.p) != (err == nil) {
+				t.Errorf("%+v: %v: error %v, WinogradApplies %v", tc.p, algo, err, WinogradApplies(tc.p))
+			}
+			if err != nil && !errors.Is(err, ErrShape) {
+				t.Errorf("%+v: %v: error %v does not wrap ErrShape", tc.p, algo, err)
+			}
+		}
+	}
+	if _, err := NewConvAlgo(kernels.Active(), SquareConv(4, 4, 3, 1, 1), make([]float32, 144), nil, ConvAlgo(9)); !errors.Is(err, ErrShape) {
+		t.Errorf("unknown algorithm: error %v", err)
+	}
+}
+
+// DefaultAlgo forces an algorithm where it applies, and im2col elsewhere.
+func TestWinogradDefaultAlgo(t *testing.T) {
+	defer func(a ConvAlgo) { DefaultAlgo = a }(DefaultAlgo)
+	for _, algo := range []ConvAlgo{AlgoIm2col, AlgoWinograd2, AlgoWinograd4} {
+		DefaultAlgo = algo
+		c, err := NewConv(SquareConv(64, 64, 3, 1, 1), make([]float32, 64*64*9), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Algo() != algo {
+			t.Errorf("DefaultAlgo %v: Algo() = %v", algo, c.Algo())
+		}
+		c, err = NewConv(SquareConv(64, 64, 3, 2, 1), make([]float32, 64*64*9), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Algo() != AlgoIm2col {
+			t.Errorf("DefaultAlgo %v, stride 2: Algo() = %v", algo, c.Algo())
+		}
+	}
+}
+
+func TestWinogradAllocs(t *testing.T) {
+	if raceOn {
+		t.Skip("the race detector allocates")
+	}
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	r := rand.New(rand.NewPCG(19, 20))
+	runs := 20
+	if testing.Short() {
+		runs = 3
+	}
+	for _, algo := range winoAlgos {
+		c, err := NewConvAlgo(kernels.Active(), SquareConv(40, 40, 3, 1, 1), randSlice(r, 40*40*9), randSlice(r, 40), algo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, h, w := 1, 30, 30
+		src := randSlice(r, n*h*w*40)
+		dst := make([]float32, n*h*w*40)
+		for _, opt := range []*kernels.Options{nil, {Pool: pool}} {
+			scratch := make([]float32, c.ScratchSize(n, h, w, opt))
+			for _, s := range [][]float32{scratch, nil} {
+				// A collection during the runs empties the sync.Pools (the
+				// thread pool's and Forward's call records), and a caller
+				// that parks while a worker finishes may resume on another
+				// processor, whose sync.Pool slot is empty: either costs an
+				// allocation now and then (often under qemu). A steady
+				// allocation shows in every attempt: try up to three times.
+				allocs := math.Inf(1)
+				for try := 0; try < 3 && allocs != 0; try++ {
+					runtime.GC()
+					allocs = min(allocs, testing.AllocsPerRun(runs, func() {
+						if err := c.Forward(dst, src, n, h, w, Epilogue{Residual: true}, s, opt); err != nil {
+							t.Fatal(err)
+						}
+					}))
+				}
+				if allocs != 0 {
+					t.Errorf("%v threads=%d scratch=%v: %v allocations per Forward", algo, threadsOf(opt), s != nil, allocs)
+				}
+			}
+		}
+	}
+}
+
+// Short scratch is an error, and nothing is written.
+func TestWinogradShortScratch(t *testing.T) {
+	c, err := NewConvAlgo(kernels.Active(), SquareConv(8, 8, 3, 1, 1), make([]float32, 8*8*9), nil, AlgoWinograd4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := c.ScratchSize(1, 9, 9, nil)
+	dst := newBuf(9 * 9 * 8)
+	err = c.Forward(dst.s(), make([]float32, 9*9*8), 1, 9, 9, Epilogue{}, make([]float32, need-1), nil)
+	if !errors.Is(err, ErrShape) {
+		t.Errorf("short scratch: error %v", err)
+	}
+	for i, v := range dst.s() {
+		if v == v {
+			t.Fatalf("dst[%d] = %v was written", i, v)
+		}
+	}
+}
