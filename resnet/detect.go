@@ -47,6 +47,9 @@ func archFromShapes(src WeightSource) (Arch, error) {
 	if len(stem) != 4 || stem[2] != stem[3] || stem[2] != 7 && stem[2] != 3 {
 		return Arch{}, fmt.Errorf("conv1.weight has shape %v; want [width, channels, 7, 7] (ImageNet stem) or [width, channels, 3, 3] (CIFAR stem)", stem)
 	}
+	if min(stem[0], stem[1]) < 1 || max(stem[0], stem[1]) > maxDim {
+		return Arch{}, fmt.Errorf("conv1.weight has shape %v: not 1 to %d channels", stem, maxDim)
+	}
 	a := Arch{Block: Basic, Width: stem[0], InChannels: stem[1], Groups: 1, WidthPerGroup: 64}
 	if stem[2] == 3 {
 		a.Stem = StemCIFAR
@@ -104,6 +107,9 @@ func groupsFromShapes(src WeightSource, width, stages int) (groups, wpg int, err
 			return 0, 0, fmt.Errorf("%s is missing or not a convolution (shape %v)", key, c2)
 		}
 		inner := c1[0]
+		if inner < 1 || inner > maxDim {
+			return 0, 0, fmt.Errorf("layer%d.0.conv1.weight has shape %v: not 1 to %d channels", s+1, c1, maxDim)
+		}
 		if s == 0 {
 			groups = inner / c2[1]
 		}

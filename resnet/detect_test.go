@@ -110,6 +110,8 @@ func TestArchFromShapesErrors(t *testing.T) {
 	}{
 		{"empty", shapeSource{}, "no conv1.weight"},
 		{"5x5 stem", edit(r50, func(s shapeSource) { s["conv1.weight"] = []int{64, 3, 5, 5} }), "conv1.weight has shape [64 3 5 5]"},
+		{"huge stem", edit(r50, func(s shapeSource) { s["conv1.weight"] = []int{1 << 40, 3, 7, 7} }), "not 1 to 65536 channels"},
+		{"huge inner", edit(r50, func(s shapeSource) { s["layer2.0.conv1.weight"] = []int{1 << 40, 256, 1, 1} }), "layer2.0.conv1.weight has shape"},
 		{"no fc", edit(r50, func(s shapeSource) { delete(s, "fc.weight") }), "fc.weight is missing"},
 		{"no blocks", shapeSource{"conv1.weight": {64, 3, 7, 7}, "fc.weight": {10, 64}}, "no layer1.0.conv1.weight"},
 		{"wrong conv", edit(r50, func(s shapeSource) { s["layer3.2.conv2.weight"] = []int{256, 256, 1, 1} }),
@@ -138,4 +140,51 @@ func TestArchFromShapesErrors(t *testing.T) {
 			t.Errorf("%s: %v\nwant ErrArch and a mention of %q", c.name, err, c.want)
 		}
 	}
+}
+
+// FuzzArchFromShapes edits the shapes of a small network's state dict
+// (changing dimensions, dropping and adding tensors): ArchFromShapes must
+// return an error or an architecture whose every name and shape the source
+// has, never panic.
+func FuzzArchFromShapes(f *testing.F) {
+	bases := []Arch{ResNet18().WithWidth(8), ResNeXt50_32x4d().WithWidth(16).WithClasses(3),
+		Arch{Block: Bottleneck, Layers: []int{1, 1}, Width: 4, Version: V2, WidthPerGroup: 128}}
+	f.Add([]byte{0})
+	f.Add([]byte{1, 0, 0, 0})
+	f.Add([]byte{2, 3, 1, 200, 255, 0, 0})
+	f.Fuzz(func(t *testing.T, edits []byte) {
+		if len(edits) == 0 {
+			return
+		}
+		a := bases[int(edits[0])%len(bases)]
+		src := shapesOf(a)
+		keys := src.Keys()
+		slices.Sort(keys)
+		for e := edits[1:]; len(e) >= 3; e = e[3:] {
+			k := keys[int(e[0])%len(keys)]
+			switch shape := slices.Clone(src[k]); {
+			case e[1] == 255:
+				delete(src, k)
+			case e[1] == 254:
+				src[strings.Replace(k, "layer1", "layer"+fmt.Sprint(e[2]%8+1), 1)] = shape
+			case len(shape) > 0:
+				v := int(e[2])
+				if v >= 250 {
+					v = 1 << (v - 190) // 2^60 and up, and -2^63
+				}
+				shape[int(e[1])%len(shape)] = v - 8
+				src[k] = shape
+			}
+		}
+		got, err := ArchFromShapes(src)
+		if err != nil {
+			return
+		}
+		if err := got.Validate(); err != nil {
+			t.Fatalf("ArchFromShapes gave an invalid %+v: %v", got, err)
+		}
+		if err := got.build().check(src); err != nil {
+			t.Fatalf("ArchFromShapes gave %v, which the shapes do not fit: %v", got, err)
+		}
+	})
 }
