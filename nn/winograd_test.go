@@ -348,3 +348,63 @@ func TestWinogradShortScratch(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradLayerAccuracy measures the error of each algorithm on the
+// 3x3 stride-1 layers of ResNet-50 at full size, with inputs like a
+// ReLU's outputs (uniform in [0, 1)) and He-scaled weights (uniform with
+// the variance 2/(9*Cin)), against the float64 reference: the relative L2
+// error of the whole output and the largest error relative to the
+// output's RMS. F(4x4, 3x3) must stay within 1e-5 (rel L2); the others
+// within 2e-6.
+func TestWinogradLayerAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("float64 reference of full-size layers")
+	}
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, l := range []struct{ c, h int }{{64, 56}, {128, 28}, {256, 14}, {512, 7}} {
+		p := SquareConv(l.c, l.c, 3, 1, 1)
+		src := make([]float32, l.h*l.h*l.c)
+		for i := range src {
+			src[i] = r.Float32()
+		}
+		scale := float32(math.Sqrt(3 * 2 / float64(9*l.c))) // uniform [-s, s) has variance s²/3
+		weights := randSlice(r, l.c*l.c*9)
+		for i := range weights {
+			weights[i] *= scale
+		}
+		ref, _, _ := refConv(p, src, 1, l.h, l.h, weights, nil) // NCHW; src is NCHW too
+		nhwc := toNHWC(src, 1, l.c, l.h, l.h)
+		var rms float64
+		for _, v := range ref {
+			rms += v * v
+		}
+		rms = math.Sqrt(rms / float64(len(ref)))
+		for _, algo := range []ConvAlgo{AlgoIm2col, AlgoWinograd2, AlgoWinograd4} {
+			c, err := NewConvAlgo(kernels.Active(), p, weights, nil, algo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := make([]float32, len(ref))
+			if err := c.Forward(dst, nhwc, 1, l.h, l.h, Epilogue{}, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			var num, worst float64
+			for o := 0; o < l.c; o++ {
+				for px := 0; px < l.h*l.h; px++ {
+					e := float64(dst[px*l.c+o]) - ref[o*l.h*l.h+px]
+					num += e * e
+					worst = max(worst, math.Abs(e))
+				}
+			}
+			rel := math.Sqrt(num/float64(len(ref))) / rms
+			t.Logf("%dx%dx%d %-9v rel L2 %.2e, max %.2e x RMS", l.h, l.h, l.c, algo, rel, worst/rms)
+			bound := 2e-6
+			if algo == AlgoWinograd4 {
+				bound = 1e-5
+			}
+			if !(rel <= bound) {
+				t.Errorf("%dx%dx%d %v: rel L2 %.3g > %g", l.h, l.h, l.c, algo, rel, bound)
+			}
+		}
+	}
+}
