@@ -11,4 +11,16 @@
 //	for _, p := range top {
 //		fmt.Printf("%.3f %s\n", p.Probability, p.Label)
 //	}
+//
+// A PyTorch state dict saved as safetensors loads the same way, with the
+// architecture read from its tensor shapes:
+//
+//	f, err := safetensors.Open("resnet50.safetensors")
+//	arch, err := resnet.ArchFromShapes(f)
+//	m, err := resnet.NewFrom(arch, f, nil) // decodes one layer at a time
+//	f.Close()
+//
+// An ONNX model may carry its preprocessing and class names in its
+// metadata (onnx.Model.Preprocessing and Labels), for NewClassifier's
+// labels and opts.
 package gorn

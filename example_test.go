@@ -36,3 +36,38 @@ func ExampleClassifier_ClassifyReader() {
 	fmt.Printf("digit %s (class %d)\n", top[0].Label, top[0].Index)
 	// Output: digit 7 (class 7)
 }
+
+// A model can carry its preprocessing and class names in its ONNX metadata
+// (see onnx.MetaResize and onnx.MetaLabels); the demo model does.
+func ExampleNewClassifier_metadata() {
+	file, err := onnx.Load("testdata/digits/digits_resnet.onnx")
+	if err != nil {
+		log.Fatal(err)
+	}
+	prep, err := file.Preprocessing() // resize 32, crop 32, ImageNet mean and std
+	if err != nil {
+		log.Fatal(err)
+	}
+	labels := file.Labels() // "0".."9"
+	m, err := file.Compile(nil)
+	file.Close() // the model holds only its packed weights
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	c, err := gorn.NewClassifier(m, labels, prep)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := os.Open("testdata/digits/heldout/0001.png")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	top, err := c.ClassifyReader(context.Background(), f, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("resize %d, crop %dx%d: digit %s\n", prep.Resize, prep.CropWidth, prep.CropHeight, top[0].Label)
+	// Output: resize 32, crop 32x32: digit 6
+}
