@@ -4,7 +4,7 @@ package nn
 // channel-first (NCHW) order in src to channels-last (NHWC) order in dst.
 // dst and src must not overlap.
 func NCHWToNHWC(dst, src []float32, n, c, h, w int) error {
-	if err := checkLayout(dst, src, n, c, h, w, "NCHW", "NHWC"); err != nil {
+	if err := checkLayout(dst, src, n, c, h, w, "NCHW src", "NHWC dst"); err != nil {
 		return err
 	}
 	// Channel ch of pixel p: src[ch*h*w + p] -> dst[p*c + ch].
@@ -16,7 +16,7 @@ func NCHWToNHWC(dst, src []float32, n, c, h, w int) error {
 // channels-last (NHWC) order in src to channel-first (NCHW) order in dst.
 // dst and src must not overlap.
 func NHWCToNCHW(dst, src []float32, n, c, h, w int) error {
-	if err := checkLayout(dst, src, n, c, h, w, "NHWC", "NCHW"); err != nil {
+	if err := checkLayout(dst, src, n, c, h, w, "NHWC src", "NCHW dst"); err != nil {
 		return err
 	}
 	// Channel ch of pixel p: src[p*c + ch] -> dst[ch*h*w + p].
@@ -24,17 +24,17 @@ func NHWCToNCHW(dst, src []float32, n, c, h, w int) error {
 	return nil
 }
 
-// checkLayout checks the shape and that src (in layout from) and dst (in
-// layout to) each hold n*c*h*w values.
-func checkLayout(dst, src []float32, n, c, h, w int, from, to string) error {
+// checkLayout checks the shape and that src and dst each hold n*c*h*w
+// values; the names are constants, so a call that passes allocates nothing.
+func checkLayout(dst, src []float32, n, c, h, w int, srcName, dstName string) error {
 	size, err := tensorSize(n, c, h, w)
 	if err != nil {
 		return err
 	}
-	if err := checkLen(from+" src", src, size); err != nil {
+	if err := checkLen(srcName, src, size); err != nil {
 		return err
 	}
-	return checkLen(to+" dst", dst, size)
+	return checkLen(dstName, dst, size)
 }
 
 // relayout copies n images of c channels of hw pixels each. Within an image,
