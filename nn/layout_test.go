@@ -47,3 +47,18 @@ func TestLayoutShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestLayoutDoesNotAllocate(t *testing.T) {
+	if raceOn {
+		t.Skip("the race detector allocates")
+	}
+	n, c, h, w := 2, 3, 4, 5
+	src := make([]float32, n*c*h*w)
+	dst := make([]float32, len(src))
+	if a := testing.AllocsPerRun(20, func() {
+		_ = NCHWToNHWC(dst, src, n, c, h, w)
+		_ = NHWCToNCHW(dst, src, n, c, h, w)
+	}); a != 0 {
+		t.Errorf("%v allocations per call", a)
+	}
+}
