@@ -49,12 +49,15 @@ type builder struct {
 	garbage int // bytes of temporaries made since the last collection
 }
 
-// garbageLimit is how many bytes of temporaries (folded weights, the
-// transposed copies the packers make) a build lets pile up before it
-// collects them. Without it the collector's pacing lets a ResNet-50 build
-// take twice the packed weights' memory, or more when the caller holds the
-// source weights; with it the peak stays near source + packed weights.
-const garbageLimit = 32 << 20
+// garbageLimit is how many bytes of temporaries (decoded and folded
+// weights, the transposed copies the packers make) a build lets pile up
+// before it collects them. Without it the collector's pacing lets a
+// ResNet-50 build take twice the packed weights' memory, or more when the
+// caller holds the source weights; with it the peak stays near source +
+// packed weights. 8 MiB rather than 32 takes 13 MB off the peak RSS of a
+// ResNet-50 loaded from a file (177.7 MB against 191.3 MB) at no
+// measurable cost in build time (1.1-1.2 s either way).
+const garbageLimit = 8 << 20
 
 // temporary records n bytes of temporaries and collects them when enough
 // have piled up. The heap of a build is mostly pointer-free float slices, so
