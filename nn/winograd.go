@@ -8,9 +8,9 @@ import (
 type ConvAlgo int
 
 const (
-	// AlgoAuto picks Winograd F(4x4, 3x3) for the 3x3 stride-1
-	// convolutions on which it measured faster than im2col, and im2col with
-	// a GEMM for everything else (see [NewConvAlgo]).
+	// AlgoAuto picks Winograd for the 3x3 stride-1 convolutions on which
+	// it measured faster than im2col, and im2col with a GEMM for everything
+	// else (see [NewConvAlgo]).
 	AlgoAuto ConvAlgo = iota
 	// AlgoIm2col is one GEMM per group on the input itself (1x1 stride 1)
 	// or on patches extracted by im2col.
@@ -51,22 +51,40 @@ func WinogradApplies(p ConvParams) bool {
 		p.DilH == 1 && p.DilW == 1 && p.Groups == 1
 }
 
-// autoAlgo is the algorithm AlgoAuto chooses for p.
+// autoAlgo is the algorithm AlgoAuto chooses for p: Winograd for 3x3
+// stride-1 convolutions with at least winoMinChannels input and output
+// channels, F(4x4, 3x3) up to winoMax4 channels, F(2x2, 3x3) up to
+// winoMax2, im2col beyond. The Conv does not know its input size; the rule
+// follows ResNet-50 at 224x224 (one thread, Zen 3, per-layer time in the
+// network against im2col): 56x56x64 and 28x28x128 run 2.4-2.7x faster with
+// F4 (F2 1.6-1.9x); 14x14x256 1.7-1.8x with either (F2 keeps 2.25x fewer
+// transformed weights and a smaller error); 7x7x512 1.2x with F2, where F4
+// is slower than im2col: on small maps the GEMMs have few rows and stream
+// t*t transformed filters, 4x (F4) or 1.8x (F2) the bytes of im2col's.
 func autoAlgo(p ConvParams) ConvAlgo {
-	if WinogradApplies(p) && p.Cin >= winoMinChannels && p.Cout >= winoMinChannels {
+	if !WinogradApplies(p) || min(p.Cin, p.Cout) < winoMinChannels {
+		return AlgoIm2col
+	}
+	switch c := max(p.Cin, p.Cout); {
+	case c <= winoMax4:
 		return AlgoWinograd4
+	case c <= winoMax2:
+		return AlgoWinograd2
 	}
 	return AlgoIm2col
 }
 
-// winoMinChannels: AlgoAuto takes Winograd when Cin and Cout both reach it.
-const winoMinChannels = 32
+// The channel counts of AlgoAuto's rule (see autoAlgo).
+const (
+	winoMinChannels = 32
+	winoMax4        = 128
+	winoMax2        = 512
+)
 
 // Tuning of the Winograd tile blocks (see winoPlan).
 var (
 	winoBlockFloats = 64 << 10 // target size of a block's V and M, in floats
-	winoMinRows     = 24       // fewest tiles in a block, so B is reused enough
-	winoSharedRows  = 12       // fewest tiles in a block when threads share blocks
+	winoMinRows     = 48       // fewest tiles in a block, so B is reused enough
 )
 
 // winograd is the state of a Winograd convolution.

@@ -6,46 +6,65 @@ import (
 	"github.com/gorn-ml/gorn/kernels"
 )
 
-// winoPlan is how one Winograd Forward call runs: tiles of the output, in
-// blocks of rows tiles, one task per block. A worker's scratch is the
-// block's transformed input V (t*t matrices of rows x Cin), the GEMMs'
-// products M (t*t matrices of rows x Cout) and a patch for the tiles that
-// reach past the input or the output.
+// winoPlan is how one Winograd Forward call runs. The output is cut into
+// tiles of m x m pixels, taken in blocks of rows tiles, one task per
+// block: the input transform of the block's tiles into V (t*t matrices of
+// rows x Cin), one GEMM per position into M (t*t matrices of rows x Cout),
+// the output transform. Each block streams all t*t transformed filters,
+// so blocks stay large; when several threads would get too few of them
+// (small maps), the call runs in whole mode instead: three phases over all
+// tiles, the transforms split by tiles, the GEMMs by position. A worker
+// also has a patch, for the tiles that reach past the input or the output.
 type winoPlan struct {
-	tilesH, tilesW int // tiles down and across one image
-	tiles          int // tiles of all images
-	rows           int // tiles per block
-	blocks         int
-	v, mm, patch   int // floats of V, M and patch per worker
-	scratch        int // floats of scratch space needed
+	tilesH, tilesW int  // tiles down and across one image
+	tiles          int  // tiles of all images
+	rows           int  // tiles per block (whole mode: all)
+	blocks         int  // tasks of blocks mode (whole mode: 1)
+	whole          bool // whole mode
+	chunk          int  // tiles per transform task (whole mode)
+	workers        int  // threads that take tasks
+	v, mm, patch   int  // floats of V and M (per worker, but shared in whole mode) and of a patch
+	scratch        int  // floats of scratch space needed
 }
 
 // winoPlan plans n images of oh x ow output pixels on threads threads.
-// Blocks hold about winoBlockFloats floats of V and M (they stay in L2
-// between the transforms and the GEMMs), and at least winoMinRows tiles.
-// On several threads the blocks shrink (to winoSharedRows tiles at least)
-// until there are about four per thread.
+// Blocks hold about winoBlockFloats floats of V and M, and at least
+// winoMinRows tiles (below that the GEMMs slow down more than the caches
+// gain). Whole mode is for several threads with fewer than two such blocks
+// each.
 func (c *Conv) winoPlan(n, oh, ow, threads int) winoPlan {
 	w, mr := c.wino, c.im.MR()
 	tt := w.t * w.t
 	pl := winoPlan{tilesH: (oh + w.m - 1) / w.m, tilesW: (ow + w.m - 1) / w.m}
 	pl.tiles = n * pl.tilesH * pl.tilesW
+	pl.patch = max(tt*c.p.Cin, w.m*w.m*c.p.Cout)
 	rows := max(winoBlockFloats/(tt*(c.p.Cin+c.p.Cout)), winoMinRows)
-	if threads > 1 {
-		shared := max((pl.tiles+4*threads-1)/(4*threads), winoSharedRows)
-		rows = min(rows, shared)
+	if threads > 1 && pl.tiles < 2*threads*rows {
+		pl.whole, pl.rows, pl.blocks, pl.workers = true, pl.tiles, 1, threads
+		pl.chunk = (pl.tiles + 4*threads - 1) / (4 * threads)
+		pl.v, pl.mm = tt*pl.tiles*c.p.Cin, tt*pl.tiles*c.p.Cout
+		pl.scratch = pl.v + pl.mm + threads*pl.patch
+		return pl
 	}
 	rows = (rows + mr - 1) / mr * mr
-	blocks := (pl.tiles + rows - 1) / rows
+	blocks := max(1, (pl.tiles+rows/2)/rows) // the nearest count of such blocks
 	// Even blocks: no short last block that streams all of B for a few rows.
 	rows = ((pl.tiles+blocks-1)/blocks + mr - 1) / mr * mr
 	pl.rows = min(rows, pl.tiles)
 	pl.blocks = (pl.tiles + pl.rows - 1) / pl.rows
+	pl.workers = min(threads, pl.blocks)
 	pl.v, pl.mm = tt*pl.rows*c.p.Cin, tt*pl.rows*c.p.Cout
-	pl.patch = max(tt*c.p.Cin, w.m*w.m*c.p.Cout)
-	pl.scratch = min(threads, pl.blocks) * (pl.v + pl.mm + pl.patch)
+	pl.scratch = pl.workers * (pl.v + pl.mm + pl.patch)
 	return pl
 }
+
+// What winoCall.Do runs for a task.
+const (
+	winoBlock  = iota // blocks mode: one block
+	winoInput         // whole mode: the input transform of a chunk of tiles
+	winoGemm          // whole mode: one position's GEMM
+	winoOutput        // whole mode: the output transform of a chunk of tiles
+)
 
 // winoCall is one Winograd Forward call after its checks.
 type winoCall struct {
@@ -53,9 +72,11 @@ type winoCall struct {
 	dst, src []float32
 	scratch  []float32
 	ep       Epilogue
+	opt      *kernels.Options
 	pl       winoPlan
 	h, w     int // input size
 	oh, ow   int // output size
+	phase    int // a wino* constant
 	mu       sync.Mutex
 	err      error
 }
@@ -65,14 +86,18 @@ var winoCalls = sync.Pool{New: func() any { return new(winoCall) }}
 // winoForward runs a checked Forward call; scratch holds pl.scratch floats.
 func (c *Conv) winoForward(dst, src []float32, h, w, oh, ow int, ep Epilogue, scratch []float32, pl winoPlan, opt *kernels.Options) error {
 	x := winoCalls.Get().(*winoCall)
-	*x = winoCall{c: c, dst: dst, src: src, scratch: scratch, ep: ep, pl: pl, h: h, w: w, oh: oh, ow: ow}
-	threads := min(threadsOf(opt), pl.blocks)
-	if threads == 1 {
-		for b := 0; b < pl.blocks; b++ {
-			x.Do(b, 0)
+	*x = winoCall{c: c, dst: dst, src: src, scratch: scratch, ep: ep, opt: opt, pl: pl, h: h, w: w, oh: oh, ow: ow}
+	if pl.whole {
+		chunks := (pl.tiles + pl.chunk - 1) / pl.chunk
+		for _, ph := range [...]struct{ phase, tasks int }{{winoInput, chunks}, {winoGemm, len(c.wino.packed)}, {winoOutput, chunks}} {
+			x.phase = ph.phase
+			if x.each(ph.tasks); x.err != nil {
+				break
+			}
 		}
 	} else {
-		opt.Pool.Run(pl.blocks, threads, x)
+		x.phase = winoBlock
+		x.each(pl.blocks)
 	}
 	err := x.err
 	*x = winoCall{}
@@ -80,24 +105,53 @@ func (c *Conv) winoForward(dst, src []float32, h, w, oh, ow int, ep Epilogue, sc
 	return err
 }
 
-// Do runs block task on worker's scratch: the input transform of its
-// tiles, one GEMM per tile position, the output transform.
+// each runs tasks tasks of the current phase on the workers.
+func (x *winoCall) each(tasks int) {
+	if x.pl.workers == 1 || tasks == 1 {
+		for t := 0; t < tasks; t++ {
+			x.Do(t, 0)
+		}
+		return
+	}
+	x.opt.Pool.Run(tasks, x.pl.workers, x)
+}
+
+// Do runs one task of the current phase; worker picks its scratch.
 func (x *winoCall) Do(task, worker int) {
 	c, pl := x.c, &x.pl
 	cin, cout := c.p.Cin, c.p.Cout
-	ws := x.scratch[worker*(pl.v+pl.mm+pl.patch):]
-	v, mm, patch := ws[:pl.v], ws[pl.v:][:pl.mm], ws[pl.v+pl.mm:][:pl.patch]
-	t0 := task * pl.rows
-	nt := min(pl.rows, pl.tiles-t0)
+	var v, mm, patch []float32
+	if pl.whole {
+		v, mm = x.scratch[:pl.v], x.scratch[pl.v:][:pl.mm]
+		patch = x.scratch[pl.v+pl.mm+worker*pl.patch:][:pl.patch]
+	} else {
+		ws := x.scratch[worker*(pl.v+pl.mm+pl.patch):]
+		v, mm, patch = ws[:pl.v], ws[pl.v:][:pl.mm], ws[pl.v+pl.mm:][:pl.patch]
+	}
 	var err error
-	for i := 0; i < nt && err == nil; i++ {
-		err = x.inputTile(v[i*cin:], nt*cin, t0+i, patch)
-	}
-	for p := 0; p < len(c.wino.packed) && err == nil; p++ {
-		err = kernels.SgemmPacked(nt, v[p*nt*cin:], cin, c.wino.packed[p], mm[p*nt*cout:], cout, kernels.Epilogue{}, nil)
-	}
-	for i := 0; i < nt && err == nil; i++ {
-		err = x.outputTile(mm[i*cout:], nt*cout, t0+i, patch)
+	switch x.phase {
+	case winoBlock:
+		t0 := task * pl.rows
+		nt := min(pl.rows, pl.tiles-t0)
+		for i := 0; i < nt && err == nil; i++ {
+			err = x.inputTile(v[i*cin:], nt*cin, t0+i, patch)
+		}
+		for p := 0; p < len(c.wino.packed) && err == nil; p++ {
+			err = x.gemm(v, mm, nt, p)
+		}
+		for i := 0; i < nt && err == nil; i++ {
+			err = x.outputTile(mm[i*cout:], nt*cout, t0+i, patch)
+		}
+	case winoInput:
+		for i := task * pl.chunk; i < min((task+1)*pl.chunk, pl.tiles) && err == nil; i++ {
+			err = x.inputTile(v[i*cin:], pl.tiles*cin, i, patch)
+		}
+	case winoGemm:
+		err = x.gemm(v, mm, pl.tiles, task)
+	case winoOutput:
+		for i := task * pl.chunk; i < min((task+1)*pl.chunk, pl.tiles) && err == nil; i++ {
+			err = x.outputTile(mm[i*cout:], pl.tiles*cout, i, patch)
+		}
 	}
 	if err != nil {
 		x.mu.Lock()
@@ -106,6 +160,13 @@ func (x *winoCall) Do(task, worker int) {
 		}
 		x.mu.Unlock()
 	}
+}
+
+// gemm multiplies position p's nt x Cin matrix of V by its transformed
+// filters into its nt x Cout matrix of M.
+func (x *winoCall) gemm(v, mm []float32, nt, p int) error {
+	cin, cout := x.c.p.Cin, x.c.p.Cout
+	return kernels.SgemmPacked(nt, v[p*nt*cin:], cin, x.c.wino.packed[p], mm[p*nt*cout:], cout, kernels.Epilogue{}, nil)
 }
 
 // tileOrigin returns the image of tile and the output pixel at its top

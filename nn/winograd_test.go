@@ -155,9 +155,9 @@ func TestWinogradBlocksThreads(t *testing.T) {
 // withWinoBlocks runs f with Winograd blocks of rows tiles (at least; the
 // micro-kernel's MR rounds them up), restoring the defaults afterwards.
 func withWinoBlocks(rows int, f func()) {
-	bf, mr, sr := winoBlockFloats, winoMinRows, winoSharedRows
-	winoBlockFloats, winoMinRows, winoSharedRows = 1, rows, rows
-	defer func() { winoBlockFloats, winoMinRows, winoSharedRows = bf, mr, sr }()
+	bf, mr := winoBlockFloats, winoMinRows
+	winoBlockFloats, winoMinRows = 1, rows
+	defer func() { winoBlockFloats, winoMinRows = bf, mr }()
 	f()
 }
 
@@ -214,6 +214,15 @@ func TestWinogradDeterministic(t *testing.T) {
 			return out
 		}
 		want := run(1, 1)
+		withWinoBlocks(1000, func() { // whole mode on several threads, one block on one
+			c, _ := NewConvAlgo(kernels.Active(), p, weights, bias, algo)
+			if pl := c.winoPlan(n, h, w, 2); !pl.whole {
+				t.Errorf("%v: rows=1000 threads=2: plan %+v is not whole", algo, pl)
+			}
+			if pl := c.winoPlan(n, h, w, 1); pl.whole || pl.blocks != 1 {
+				t.Errorf("%v: rows=1000 threads=1: plan %+v is not one block", algo, pl)
+			}
+		})
 		for _, threads := range []int{1, 2, 3} {
 			for _, rows := range []int{1, 7, 1000} {
 				if got := run(threads, rows); !slices.Equal(got, want) {
@@ -225,12 +234,15 @@ func TestWinogradDeterministic(t *testing.T) {
 }
 
 func TestWinogradSelection(t *testing.T) {
-	w := make([]float32, 64*64*9)
 	for _, tc := range []struct {
 		p    ConvParams
 		algo ConvAlgo // with AlgoAuto
 	}{
 		{SquareConv(32, 32, 3, 1, 1), AlgoWinograd4},
+		{SquareConv(128, 64, 3, 1, 1), AlgoWinograd4},
+		{SquareConv(129, 64, 3, 1, 1), AlgoWinograd2},
+		{SquareConv(32, 512, 3, 1, 1), AlgoWinograd2},
+		{SquareConv(513, 32, 3, 1, 1), AlgoIm2col},
 		{SquareConv(31, 64, 3, 1, 1), AlgoIm2col},
 		{SquareConv(64, 31, 3, 1, 1), AlgoIm2col},
 		{SquareConv(64, 64, 3, 2, 1), AlgoIm2col},
@@ -240,7 +252,6 @@ func TestWinogradSelection(t *testing.T) {
 	} {
 		p := tc.p.normalized()
 		weights := make([]float32, p.Cout*p.Cin/p.Groups*p.KH*p.KW)
-		copy(weights, w)
 		c, err := NewConvAlgo(kernels.Active(), tc.p, weights, nil, AlgoAuto)
 		if err != nil {
 			t.Fatal(err)
