@@ -72,7 +72,7 @@ func (b *builder) conv(c *convDef, x actv, into int, relu bool) (actv, error) {
 	if err != nil {
 		return x, fmt.Errorf("resnet: input %dx%d is too small: %s gets %dx%d: %w", b.m.h, b.m.w, c.name, x.h, x.w, err)
 	}
-	cv, err := nn.NewConvAlgo(b.im, p, weights, bias, convAlgo(p, oh, ow))
+	cv, err := nn.NewConvFor(b.im, p, weights, bias)
 	if err != nil {
 		return x, fmt.Errorf("resnet: %s: %w", c.name, err)
 	}
@@ -96,22 +96,4 @@ func (b *builder) conv(c *convDef, x actv, into int, relu bool) (actv, error) {
 		h: x.h, w: x.w, c: x.c, oh: oh, ow: ow, ep: nn.Epilogue{Residual: into >= 0, ReLU: relu},
 		macs: int64(oh*ow*c.cout) * int64(c.cin/c.groups*c.k*c.k)})
 	return y, nil
-}
-
-// convAlgo chooses the algorithm of a convolution of geometry p with an
-// oh x ow output: nn.DefaultAlgo, except that where that would be Winograd
-// F(4x4,3x3) (nn.AlgoAuto on a 3x3 stride-1 layer of 32 channels or more)
-// on a map smaller than 14x14 (ResNet-50's last stage at 224x224) it takes
-// F(2x2,3x3). F(4x4) packs the filters for each of 36 tile positions,
-// F(2x2) for 16, im2col once (4x and 1.8x the im2col size): ResNet-50's
-// packed weights take 201 MB with F(4x4) there and 159 MB with F(2x2).
-// F(2x2) is also the faster there, its 2x2 tiles covering a 7x7 map with
-// less waste than 4x4 ones: 2.7-3.1 ms against 3.0-3.7 ms per 7x7x512
-// layer (one thread, Zen 3, shared machine; nn's own benchmark gave 1.25x
-// and 1.1x over im2col).
-func convAlgo(p nn.ConvParams, oh, ow int) nn.ConvAlgo {
-	if nn.DefaultAlgo == nn.AlgoAuto && nn.WinogradApplies(p) && p.Cin >= 32 && p.Cout >= 32 && oh*ow < 14*14 {
-		return nn.AlgoWinograd2
-	}
-	return nn.DefaultAlgo
 }

@@ -5,8 +5,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-
-	"github.com/gorn-ml/gorn/nn"
 )
 
 // countingSource is a WeightSource over Weights that counts reads and can
@@ -98,43 +96,6 @@ func TestNewFromErrors(t *testing.T) {
 		}
 		if !errors.Is(err, ErrWeights) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s%s: %v, want ErrWeights and %q", c.fail, c.short, err, c.want)
-		}
-	}
-}
-
-// Winograd F(4x4,3x3) gives way to F(2x2,3x3) on maps under 14x14, and an
-// algorithm a test sets in nn.DefaultAlgo is kept.
-func TestConvAlgo(t *testing.T) {
-	m, err := NewRandom(ResNet18().WithWidth(32).WithClasses(2), 1, &Options{Height: 64, Width: 64, Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	want := map[string]nn.ConvAlgo{
-		"conv1":                 nn.AlgoIm2col,    // 7x7
-		"layer1.0.conv1":        nn.AlgoWinograd4, // 16x16 map
-		"layer2.0.conv1":        nn.AlgoIm2col,    // stride 2
-		"layer2.0.conv2":        nn.AlgoWinograd2, // 8x8 map
-		"layer4.1.conv2":        nn.AlgoWinograd2, // 2x2 map
-		"layer3.0.downsample.0": nn.AlgoIm2col,
-	}
-	for _, st := range m.steps {
-		if a, ok := want[st.name]; ok {
-			if st.conv.Algo() != a {
-				t.Errorf("%s (%dx%d): %v, want %v", st.name, st.oh, st.ow, st.conv.Algo(), a)
-			}
-			delete(want, st.name)
-		}
-	}
-	if len(want) != 0 {
-		t.Errorf("layers not found: %v", want)
-	}
-	p := nn.SquareConv(64, 64, 3, 1, 1)
-	defer func(a nn.ConvAlgo) { nn.DefaultAlgo = a }(nn.DefaultAlgo)
-	for _, a := range []nn.ConvAlgo{nn.AlgoIm2col, nn.AlgoWinograd4} {
-		nn.DefaultAlgo = a
-		if got := convAlgo(p, 7, 7); got != a {
-			t.Errorf("DefaultAlgo %v: convAlgo gives %v", a, got)
 		}
 	}
 }
