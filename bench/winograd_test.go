@@ -47,6 +47,16 @@ func (c *winoLayer) forward(b *testing.B, opt *kernels.Options) {
 	}
 }
 
+// winoOtherConvs are 3x3 stride-1 shapes outside ResNet-50 that test the
+// selection rule: few channels on a large map, and wide_resnet50_2's
+// layers 2 and 3 (twice ResNet-50's channels at the same map sizes).
+var winoOtherConvs = []resnet50Conv{
+	{"c32_3x3_56", 32, 32, 3, 1, 1, 56, 0},
+	{"c48_3x3_28", 48, 48, 3, 1, 1, 28, 0},
+	{"wide_l2_3x3_256", 256, 256, 3, 1, 1, 28, 4},
+	{"wide_l3_3x3_512", 512, 512, 3, 1, 1, 14, 6},
+}
+
 // resnet50Wino are the 3x3 stride-1 convolutions of ResNet-50.
 func resnet50Wino() []resnet50Conv {
 	var ls []resnet50Conv
@@ -81,8 +91,8 @@ func BenchmarkConvAlgo(b *testing.B) {
 }
 
 // BenchmarkWinogradVsIm2col times each 3x3 stride-1 layer of ResNet-50
-// with im2col and with a Winograd algorithm alternately in one loop, one
-// thread, and reports both effective rates (direct FLOPs over time) and
+// (and the shapes of winoOtherConvs) with im2col and with a Winograd
+// algorithm alternately in one loop, one thread, and reports both effective rates (direct FLOPs over time) and
 // the speedup, so that the ratio holds on a machine whose speed drifts.
 // Times come from the thread's CPU clock where there is one.
 func BenchmarkWinogradVsIm2col(b *testing.B) {
@@ -90,7 +100,7 @@ func BenchmarkWinogradVsIm2col(b *testing.B) {
 		if !im.Available() || (im == kernels.Generic() && kernels.Active() != im) {
 			continue
 		}
-		for _, l := range resnet50Wino() {
+		for _, l := range append(resnet50Wino(), winoOtherConvs...) {
 			direct := newWinoLayer(b, im, l, nn.AlgoIm2col, nil)
 			for _, algo := range winoAlgos[1:] {
 				w := newWinoLayer(b, im, l, algo, nil)

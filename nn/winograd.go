@@ -51,34 +51,48 @@ func WinogradApplies(p ConvParams) bool {
 		p.DilH == 1 && p.DilW == 1 && p.Groups == 1
 }
 
-// autoAlgo is the algorithm AlgoAuto chooses for p: Winograd for 3x3
-// stride-1 convolutions with at least winoMinChannels input and output
-// channels, F(4x4, 3x3) up to winoMax4 channels, F(2x2, 3x3) up to
-// winoMax2, im2col beyond. The Conv does not know its input size; the rule
-// follows ResNet-50 at 224x224 (one thread, Zen 3, per-layer time in the
-// network against im2col): 56x56x64 and 28x28x128 run 2.4-2.7x faster with
-// F4 (F2 1.6-1.9x); 14x14x256 1.7-1.8x with either (F2 keeps 2.25x fewer
-// transformed weights and a smaller error); 7x7x512 1.2x with F2, where F4
-// is slower than im2col: on small maps the GEMMs have few rows and stream
-// t*t transformed filters, 4x (F4) or 1.8x (F2) the bytes of im2col's.
-func autoAlgo(p ConvParams) ConvAlgo {
-	if !WinogradApplies(p) || min(p.Cin, p.Cout) < winoMinChannels {
+// AutoAlgo is the algorithm AlgoAuto chooses for a convolution of
+// geometry p on h x w inputs, or, with h or w 0 (as [NewConvFor], which
+// does not know the input size), on the map size ResNet gives its channel
+// count at 224x224 (56x56 for 64 channels, 28x28 for 128, 14x14 for 256,
+// 7x7 for 512):
+//   - im2col unless Winograd applies (see [WinogradApplies]) and Cin and
+//     Cout are both within 32..512;
+//   - F(4x4, 3x3) up to 256 channels (in or out) when the output has at
+//     least 49 tiles of 4x4 (28x28 pixels or more);
+//   - F(2x2, 3x3) otherwise.
+//
+// The rule follows BenchmarkWinogradVsIm2col (bench/winograd_test.go; Zen
+// 3, one thread, speedup over im2col, F4 / F2): 56x56x64 2.3 / 1.8,
+// 28x28x128 2.3 / 1.9, 28x28x256 3.1 / 1.9, 14x14x256 1.7 / 1.8, 14x14x512
+// 2.0 / 2.0, 7x7x512 0.9 / 1.2, 56x56x32 2.3 / 1.5. On small maps the
+// GEMMs have few rows and stream all t*t transformed filters, 4 (F4) or
+// 1.8 (F2) times the bytes of im2col's, and F2 keeps im2col's rounding
+// error where F4 has about four times it.
+func AutoAlgo(p ConvParams, h, w int) ConvAlgo {
+	if !WinogradApplies(p) || min(p.Cin, p.Cout) < winoMinChannels || max(p.Cin, p.Cout) > winoMax2 {
 		return AlgoIm2col
 	}
-	switch c := max(p.Cin, p.Cout); {
-	case c <= winoMax4:
-		return AlgoWinograd4
-	case c <= winoMax2:
-		return AlgoWinograd2
+	c := max(p.Cin, p.Cout)
+	oh, ow, err := p.OutSize(h, w)
+	if err != nil { // no input size: ResNet's at 224x224, 28x28 or more up to 128 channels
+		oh, ow = 14, 14
+		if c <= 128 {
+			oh, ow = 28, 28
+		}
 	}
-	return AlgoIm2col
+	if c <= winoMax4 && (oh+3)/4*((ow+3)/4) >= winoMinTiles4 {
+		return AlgoWinograd4
+	}
+	return AlgoWinograd2
 }
 
-// The channel counts of AlgoAuto's rule (see autoAlgo).
+// The bounds of AutoAlgo's rule.
 const (
-	winoMinChannels = 32
-	winoMax4        = 128
-	winoMax2        = 512
+	winoMinChannels = 32  // fewest input and output channels for Winograd
+	winoMax4        = 256 // most channels for F(4x4, 3x3)
+	winoMax2        = 512 // most channels for Winograd
+	winoMinTiles4   = 49  // fewest 4x4 output tiles for F(4x4, 3x3)
 )
 
 // Tuning of the Winograd tile blocks (see winoPlan).

@@ -274,6 +274,29 @@ func TestWinogradSelection(t *testing.T) {
 	}
 }
 
+// AutoAlgo with an input size: F4 needs 49 tiles of 4x4 and at most 256
+// channels.
+func TestAutoAlgoSize(t *testing.T) {
+	for _, tc := range []struct {
+		c, h int
+		algo ConvAlgo
+	}{
+		{64, 56, AlgoWinograd4}, {128, 28, AlgoWinograd4}, {256, 28, AlgoWinograd4}, {256, 25, AlgoWinograd4},
+		{256, 24, AlgoWinograd2}, {256, 14, AlgoWinograd2}, {512, 28, AlgoWinograd2}, {512, 7, AlgoWinograd2},
+		{64, 7, AlgoWinograd2}, {1024, 7, AlgoIm2col}, {16, 56, AlgoIm2col},
+	} {
+		if got := AutoAlgo(SquareConv(tc.c, tc.c, 3, 1, 1), tc.h, tc.h); got != tc.algo {
+			t.Errorf("%d channels, %dx%d: %v, want %v", tc.c, tc.h, tc.h, got, tc.algo)
+		}
+	}
+	if got := AutoAlgo(SquareConv(64, 64, 3, 1, 1), 2, 2); got != AlgoWinograd2 { // 2x2 output
+		t.Errorf("64 channels, 2x2: %v", got)
+	}
+	if got := AutoAlgo(SquareConv(64, 64, 3, 1, 0), 2, 2); got != AlgoWinograd4 { // too small: as unknown
+		t.Errorf("64 channels, 2x2 without padding: %v", got)
+	}
+}
+
 // DefaultAlgo forces an algorithm where it applies, and im2col elsewhere.
 func TestWinogradDefaultAlgo(t *testing.T) {
 	defer func(a ConvAlgo) { DefaultAlgo = a }(DefaultAlgo)
