@@ -86,6 +86,7 @@ lint-asm:
 
 ## bench: kernel benchmarks (GFLOP/s); compare levels with benchstat -col /impl
 bench:
+	@mkdir -p bin
 	$(GO) test -run '^$$' -bench . -benchmem -count 10 ./kernels/ | tee bin/bench-kernels.txt
 
 fmt:
