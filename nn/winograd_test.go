@@ -223,8 +223,12 @@ func TestWinogradDeterministic(t *testing.T) {
 				t.Errorf("%v: rows=1000 threads=1: plan %+v is not one block", algo, pl)
 			}
 		})
-		for _, threads := range []int{1, 2, 3} {
-			for _, rows := range []int{1, 7, 1000} {
+		threadCounts, blockRows := []int{1, 2, 3}, []int{1, 7, 1000}
+		if testing.Short() {
+			threadCounts, blockRows = []int{2, 3}, []int{1, 1000}
+		}
+		for _, threads := range threadCounts {
+			for _, rows := range blockRows {
 				if got := run(threads, rows); !slices.Equal(got, want) {
 					t.Fatalf("%v threads=%d rows=%d: output differs from threads=1 rows=1", algo, threads, rows)
 				}
@@ -336,6 +340,9 @@ func TestWinogradAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 		n, h, w := 1, 30, 30
+		if testing.Short() {
+			h, w = 13, 14
+		}
 		src := randSlice(r, n*h*w*40)
 		dst := make([]float32, n*h*w*40)
 		for _, opt := range []*kernels.Options{nil, {Pool: pool}} {
