@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -110,8 +111,8 @@ func TestArchFromShapesErrors(t *testing.T) {
 	}{
 		{"empty", shapeSource{}, "no conv1.weight"},
 		{"5x5 stem", edit(r50, func(s shapeSource) { s["conv1.weight"] = []int{64, 3, 5, 5} }), "conv1.weight has shape [64 3 5 5]"},
-		{"huge stem", edit(r50, func(s shapeSource) { s["conv1.weight"] = []int{1 << 40, 3, 7, 7} }), "not 1 to 65536 channels"},
-		{"huge inner", edit(r50, func(s shapeSource) { s["layer2.0.conv1.weight"] = []int{1 << 40, 256, 1, 1} }), "layer2.0.conv1.weight has shape"},
+		{"huge stem", edit(r50, func(s shapeSource) { s["conv1.weight"] = []int{math.MaxInt / 2, 3, 7, 7} }), "not 1 to 65536 channels"},
+		{"huge inner", edit(r50, func(s shapeSource) { s["layer2.0.conv1.weight"] = []int{math.MaxInt / 2, 256, 1, 1} }), "layer2.0.conv1.weight has shape"},
 		{"no fc", edit(r50, func(s shapeSource) { delete(s, "fc.weight") }), "fc.weight is missing"},
 		{"no blocks", shapeSource{"conv1.weight": {64, 3, 7, 7}, "fc.weight": {10, 64}}, "no layer1.0.conv1.weight"},
 		{"wrong conv", edit(r50, func(s shapeSource) { s["layer3.2.conv2.weight"] = []int{256, 256, 1, 1} }),
