@@ -1,6 +1,6 @@
 package kernels
 
-import "sync"
+import "github.com/gorn-ml/gorn/internal/idle"
 
 // gemmJob is one GEMM split into tasks: each task is a block of rows times
 // a block of panels (NR columns each) of C, and runs every K block for them
@@ -22,7 +22,7 @@ type gemmJob struct {
 	packA              bool // copy A's blocks to scratch (see packAFor)
 }
 
-var jobs = sync.Pool{New: func() any { return new(gemmJob) }}
+var jobs idle.List[gemmJob]
 
 // stripScratchRows is how many rows of a partial panel a strip kernel
 // writes to scratch per call.
@@ -35,7 +35,7 @@ type scratch struct {
 	a    []float32 // a copy of A's block, see aBlock
 }
 
-var scratches sync.Pool
+var scratches idle.List[scratch]
 
 // lazyScratch takes a scratch from the pool the first time a task needs
 // one, so a GEMM without partial panels touches no scratch at all.
@@ -48,10 +48,7 @@ func (l *lazyScratch) get() *scratch {
 	if l.s != nil {
 		return l.s
 	}
-	s, _ := scratches.Get().(*scratch)
-	if s == nil {
-		s = new(scratch)
-	}
+	s := scratches.Get()
 	if nc := stripScratchRows * l.nr; cap(s.c) < nc {
 		s.c = make([]float32, nc)
 	}
@@ -85,7 +82,7 @@ func gemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, ep *Epi
 			threads = pool.Threads()
 		}
 	}
-	g := jobs.Get().(*gemmJob)
+	g := jobs.Get()
 	*g = gemmJob{im: b.impl, m: m, a: a, lda: lda, b: b, c: c, ldc: ldc, ep: *ep}
 	tasks := g.split(threads)
 	pool.Run(tasks, threads, g)

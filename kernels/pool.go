@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gorn-ml/gorn/internal/idle"
 )
 
 // Job is work split into independent tasks, numbered from 0, that a [Pool]
@@ -50,7 +52,7 @@ type run struct {
 	fin  chan struct{}
 }
 
-var runs = sync.Pool{New: func() any { return &run{fin: make(chan struct{}, 1)} }}
+var runs idle.List[run]
 
 // NewPool starts a pool of threads threads (the caller's goroutine counts as
 // one, so threads-1 goroutines are started). threads <= 0 means
@@ -167,7 +169,10 @@ func (p *Pool) Run(tasks, threads int, job Job) {
 		}
 		return
 	}
-	r := runs.Get().(*run)
+	r := runs.Get()
+	if r.fin == nil {
+		r.fin = make(chan struct{}, 1)
+	}
 	r.job, r.tasks = job, int64(tasks)
 	r.next.Store(0)
 	r.worker.Store(0)

@@ -1,8 +1,7 @@
 package nn
 
 import (
-	"sync"
-
+	"github.com/gorn-ml/gorn/internal/idle"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -27,13 +26,13 @@ type Conv struct {
 	cing, coutg int // channels per group
 	kg          int // GEMM K per group: KH*KW*cing
 	pointwise   bool
-	stacked     bool               // A's columns in (kw, kh, c) order, see im2col.StackedRows
-	packed      []*kernels.PackedB // one per group
-	bias        []float32          // Cout values, or nil
-	scratchPool sync.Pool          // *[]float32, for calls without scratch
-	blockRows   int                // rows of A per im2col block
-	algo        ConvAlgo           // never AlgoAuto
-	wino        *winograd          // for the Winograd algorithms, else nil
+	stacked     bool                 // A's columns in (kw, kh, c) order, see im2col.StackedRows
+	packed      []*kernels.PackedB   // one per group
+	bias        []float32            // Cout values, or nil
+	scratchPool idle.List[[]float32] // for calls without scratch
+	blockRows   int                  // rows of A per im2col block
+	algo        ConvAlgo             // never AlgoAuto
+	wino        *winograd            // for the Winograd algorithms, else nil
 }
 
 // NewConv packs weights for the active kernels level. weights is PyTorch's
@@ -229,7 +228,7 @@ func (c *Conv) Forward(dst, src []float32, n, h, w int, ep Epilogue, scratch []f
 		}
 		return err
 	}
-	x := calls.Get().(*convCall)
+	x := calls.Get()
 	x.c, x.dst, x.src, x.scratch, x.ep, x.opt, x.pl, x.err = c, dst, src, scratch, ep, opt, pl, nil
 	x.geom(n, h, w, oh, ow)
 	err = x.run()
@@ -242,10 +241,7 @@ func (c *Conv) Forward(dst, src []float32, n, h, w int, ep Epilogue, scratch []f
 }
 
 func (c *Conv) getScratch(size int) *[]float32 {
-	s, _ := c.scratchPool.Get().(*[]float32)
-	if s == nil {
-		s = new([]float32)
-	}
+	s := c.scratchPool.Get()
 	if cap(*s) < size {
 		*s = make([]float32, size)
 	}

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/gorn-ml/gorn/im2col"
+	"github.com/gorn-ml/gorn/internal/idle"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -94,7 +95,7 @@ type convCall struct {
 	err      error
 }
 
-var calls = sync.Pool{New: func() any { return new(convCall) }}
+var calls idle.List[convCall]
 
 func (x *convCall) geom(n, h, w, oh, ow int) {
 	p := &x.c.p

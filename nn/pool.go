@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/gorn-ml/gorn/internal/idle"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -71,7 +72,7 @@ type poolCall struct {
 	err      error // the first kernel error (none is expected: shapes were checked)
 }
 
-var poolCalls = sync.Pool{New: func() any { return new(poolCall) }}
+var poolCalls idle.List[poolCall]
 
 // MaxPool writes the maximum of each window of src (n x h x w x c, NHWC) to
 // dst (n x oh x ow x c, see [PoolParams.OutSize]). Padding never wins (it
@@ -111,7 +112,7 @@ func pool(dst, src []float32, n, h, w, c int, p PoolParams, avg bool, opt *kerne
 	if err := checkLen("pool dst", dst, out); err != nil {
 		return err
 	}
-	x := poolCalls.Get().(*poolCall)
+	x := poolCalls.Get()
 	x.dst, x.src, x.h, x.w, x.c, x.oh, x.ow, x.p, x.avg = dst, src, h, w, c, oh, ow, p, avg
 	x.im, x.err = kernels.Active(), nil
 	rows := n * oh

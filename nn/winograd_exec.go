@@ -3,6 +3,7 @@ package nn
 import (
 	"sync"
 
+	"github.com/gorn-ml/gorn/internal/idle"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -81,11 +82,11 @@ type winoCall struct {
 	err      error
 }
 
-var winoCalls = sync.Pool{New: func() any { return new(winoCall) }}
+var winoCalls idle.List[winoCall]
 
 // winoForward runs a checked Forward call; scratch holds pl.scratch floats.
 func (c *Conv) winoForward(dst, src []float32, h, w, oh, ow int, ep Epilogue, scratch []float32, pl winoPlan, opt *kernels.Options) error {
-	x := winoCalls.Get().(*winoCall)
+	x := winoCalls.Get()
 	*x = winoCall{c: c, dst: dst, src: src, scratch: scratch, ep: ep, opt: opt, pl: pl, h: h, w: w, oh: oh, ow: ow}
 	if pl.whole {
 		chunks := (pl.tiles + pl.chunk - 1) / pl.chunk

@@ -1,0 +1,47 @@
+// Package idle keeps objects between calls for reuse, like sync.Pool but
+// without missing one: sync.Pool keeps each processor's last object in a
+// private slot that no other processor can take, so a goroutine that has
+// moved to another processor (after waiting for a worker, say) allocates
+// anew while the object sits idle. gorn's hot paths promise zero
+// allocations in steady state, so they keep their call state here.
+package idle
+
+import "sync"
+
+// List holds up to Max idle objects (64 when Max is 0); a Put beyond that
+// drops the object, so a burst of callers does not leave memory behind.
+// The zero List is ready to use. A List must not be copied after first use.
+type List[T any] struct {
+	// Max bounds the objects kept (0: 64).
+	Max   int
+	mu    sync.Mutex
+	items []*T
+}
+
+// Get returns an idle object, or a new zero one if there is none.
+func (l *List[T]) Get() *T {
+	l.mu.Lock()
+	n := len(l.items)
+	if n == 0 {
+		l.mu.Unlock()
+		return new(T)
+	}
+	x := l.items[n-1]
+	l.items[n-1] = nil
+	l.items = l.items[:n-1]
+	l.mu.Unlock()
+	return x
+}
+
+// Put keeps x for a later Get, if fewer than Max objects are idle.
+func (l *List[T]) Put(x *T) {
+	max := l.Max
+	if max <= 0 {
+		max = 64
+	}
+	l.mu.Lock()
+	if len(l.items) < max {
+		l.items = append(l.items, x)
+	}
+	l.mu.Unlock()
+}
