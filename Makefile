@@ -8,9 +8,9 @@ SHORT   ?=
 
 all: vet test
 
-## test: the full CI suite (every dispatch level, purego, race, arm64 under qemu,
+## test: the full CI suite (every dispatch level, purego, race, arm64 and 32-bit arm under qemu,
 ## the generated NEON header up to date)
-test: vet lint-asm check-gen test-go test-purego test-levels test-race test-arm64 cross
+test: vet lint-asm check-gen test-go test-purego test-levels test-race test-arm64 test-arm cross
 
 ## test-go: tests at the best level this CPU has
 test-go:
