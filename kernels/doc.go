@@ -29,6 +29,9 @@
 // [Impl.ScaleShift] applies a per-channel affine map and [Impl.Add] adds two
 // vectors, each with an optional ReLU. They give the same bits on every
 // level (maxima up to the sign of a zero and the payload of a NaN).
+// [Impl.WinogradInput] and [Impl.WinogradOutput] are the transforms of
+// Winograd's F(2x2,3x3) and F(4x4,3x3) convolution (package nn runs the
+// GEMMs between them), also the same bits on every level.
 //
 // # Implementations
 //
@@ -41,7 +44,8 @@
 //
 // # Threads
 //
-// A [Pool] keeps worker goroutines that block when idle. Work is split over
+// A [Pool] keeps worker goroutines that block when idle ([Pool.Hold] makes
+// them poll for a burst of calls, such as the layers of one inference). Work is split over
 // output tiles only, never over K, so every output element is computed by
 // the same sequence of operations whatever the thread count: results are
 // bitwise identical for any number of threads.

@@ -4,8 +4,8 @@
 // and with the purego build tag, it is empty.
 //
 //   - SgemmStripAVX2 (AVX2+FMA): a strip of rows x 16 of C in tiles of up to
-//     6x16, twelve YMM accumulators, A read in place and prefetched a tile
-//     ahead, the next B panel prefetched, bias, accumulate and ReLU fused
+//     6x16, twelve YMM accumulators, eight k steps per loop pass, A read in
+//     place and prefetched a tile ahead, bias, accumulate and ReLU fused
 //     into the store.
 //   - SgemmStripAVX512 (AVX-512F): the same with ZMM registers and 32-wide
 //     panels. It has not yet run on AVX-512 hardware; package kernels uses
@@ -17,6 +17,10 @@
 //     of two vectors, each with an optional ReLU.
 //   - SgemvPanels4AVX2 (AVX2+FMA): one row of A against four packed B
 //     panels, the same bits as SgemmStripAVX2 on one row.
+//   - WinoInput4AVX2, WinoInput2AVX2, WinoOutput4AVX2, WinoOutput2AVX2
+//     (AVX2): the Winograd F(4x4,3x3) and F(2x2,3x3) input transform
+//     (B^T d B) and output transform (A^T m A, with bias, accumulate and
+//     ReLU), eight channels at a time.
 //   - FMAPeakAVX2: an FMA-only loop that measures the CPU's peak for
 //     benchmarks.
 package amd64
