@@ -5,8 +5,8 @@
 //
 //   - SgemmStripAVX2 (AVX2+FMA): a strip of rows x 16 of C in tiles of up to
 //     6x16, twelve YMM accumulators, eight k steps per loop pass, A read in
-//     place and prefetched a tile ahead, bias, accumulate and ReLU fused
-//     into the store.
+//     place and prefetched a tile ahead, the next B panel prefetched, bias,
+//     accumulate and ReLU fused into the store.
 //   - SgemmStripAVX512 (AVX-512F): the same with ZMM registers and 32-wide
 //     panels. It has not yet run on AVX-512 hardware; package kernels uses
 //     it only when GORN_AVX512=1.

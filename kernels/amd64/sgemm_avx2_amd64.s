@@ -30,15 +30,13 @@
 #define PF0    R8  // &A[next tile row 0][p], prefetched
 #define PF3    R9  // &A[next tile row 3][p]
 #define ABLK   R12 // &A[tile row 0][0]
+#define PFB    R13 // the next B panel's line to prefetch
 #define BIAS   AX  // bias, in the epilogue
 #define TMP    AX  // scratch between tiles
 
 // PREFETCH6 asks for the next tile's A rows at the current k offset (once
 // per eight k steps, half a line): by the time that tile starts they have
-// moved from L2, L3 or memory to L1. B's panels are read in order and left
-// to the hardware prefetcher: on Zen 3 explicit prefetches of the next panel
-// cost more issue slots than they saved (about 10 % of the weighted
-// ResNet-50 GEMM rate, BenchmarkSgemm A/B).
+// moved from L2, L3 or memory to L1.
 #define PREFETCH6 \
 	PREFETCHT0 (PF0)         \
 	PREFETCHT0 (PF0)(LDA*1)  \
@@ -46,6 +44,20 @@
 	PREFETCHT0 (PF3)         \
 	PREFETCHT0 (PF3)(LDA*1)  \
 	PREFETCHT0 (PF3)(LDA*2)
+
+// PREFETCHB asks for the next two lines of the next B panel, once each;
+// twice per eight k steps, the first two tiles of the strip bring the whole
+// panel in while the strip reuses this one, and PFB then stays on the
+// panel's last lines. It matters when the weights come from memory, as in a
+// network (ResNet-50's 100 MB do not fit in L3): without it the layer set
+// ran about 5 % slower; BenchmarkSgemm, whose B stays in cache, does not
+// show it.
+#define PREFETCHB \
+	PREFETCHT0 (PFB)            \
+	PREFETCHT0 64(PFB)          \
+	ADDQ       $128, PFB        \
+	CMPQ       PFB, pfend-8(SP) \
+	CMOVQGT    pfend-8(SP), PFB
 
 // FMA2 is one row of a k step: acc0, acc1 += A[i][p] * B[p][0:16].
 #define FMA2(src, yb, acc0, acc1) \
@@ -97,6 +109,8 @@
 	JLT    ktail                     \
 kloop:                               \
 	PREFETCH6                        \
+	PREFETCHB                        \
+	PREFETCHB                        \
 	KSTEP(0, 32, 0)                  \
 	KSTEP(64, 96, 4)                 \
 	KSTEP(128, 160, 8)               \
@@ -157,10 +171,16 @@ kdone:                               \
 
 // func SgemmStripAVX2(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)
 // Requires: AVX2, FMA
-TEXT ·SgemmStripAVX2(SB), NOSPLIT, $0-80
+TEXT ·SgemmStripAVX2(SB), NOSPLIT, $8-80
 	MOVQ  a+0(FP), ABLK
 	MOVQ  lda+8(FP), LDA
 	SHLQ  $2, LDA
+	MOVQ  kc+24(FP), PFB
+	SHLQ  $6, PFB          // the bytes of a panel
+	MOVQ  b+16(FP), TMP
+	LEAQ  -128(TMP)(PFB*2), TMP
+	MOVQ  TMP, pfend-8(SP) // the last two lines of the next panel
+	ADDQ  b+16(FP), PFB    // the next panel
 	MOVQ  c+32(FP), CP
 	MOVQ  ldc+40(FP), LDC
 	SHLQ  $2, LDC
