@@ -2,13 +2,11 @@
 # lint-asm: house rules for Go assembly files (see ARCHITECTURE.md section 6).
 #  - every .s file has a //go:build line that includes !purego;
 #  - every TEXT line has symbolic flags and a $frame-args size (so go vet checks offsets);
-#    a literal 0 is allowed: Go's "no flags", a function whose prologue checks the stack,
-#    which a frame beyond the NOSPLIT limit (spilled tiles) needs;
 #  - on amd64, a function that touches Y or Z registers runs VZEROUPPER before each RET.
 status=0
 for f in $(git ls-files '*.s'); do
 	head -5 "$f" | grep -q '^//go:build.*!purego' || { echo "$f: no //go:build !purego line"; status=1; }
-	grep -nE '^TEXT[^,]*,[[:space:]]*[0-9]+[[:space:]]*,' "$f" | grep -vE '^[0-9]+:TEXT[^,]*,[[:space:]]*0[[:space:]]*,' | sed "s|^|$f: numeric text flag: |" | grep . && status=1
+	grep -nE '^TEXT[^,]*,[[:space:]]*[0-9]+[[:space:]]*,' "$f" | sed "s|^|$f: numeric text flag: |" | grep . && status=1
 	grep -nE '^TEXT' "$f" | grep -vE '\$[0-9]+-[0-9]+' | sed "s|^|$f: TEXT without argument size: |" | grep . && status=1
 	case "$f" in
 	*_amd64.s)

@@ -2,6 +2,10 @@
 
 package amd64
 
+// WinoTableFloats is the size of the table the Winograd transforms take
+// (tbl): 36 vectors of 8 floats, the largest (F(4x4) input) of the four.
+const WinoTableFloats = 36 * 8
+
 // WinoInput4AVX2 is the input transform of Winograd F(4x4, 3x3) for one
 // tile of 6x6 pixels, lanes [0, n) of each pixel's vector. Its reference
 // loop (Bᵀ as in package kernels' winograd.go; every product and sum
@@ -19,11 +23,13 @@ package amd64
 //		}
 //	}
 //
-// Strides count floats and are >= 0. n is a positive multiple of 8. The
-// CPU must have AVX2.
+// Strides count floats and are >= 0. n is a positive multiple of 8. tbl
+// points at WinoTableFloats writable floats, the table between the row and
+// the column pass (its contents on entry do not matter). The CPU must have
+// AVX2.
 //
 //go:noescape
-func WinoInput4AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
+func WinoInput4AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
 
 // WinoOutput4AVX2 is the output transform of Winograd F(4x4, 3x3) for one
 // tile of 4x4 output pixels, with the epilogue, lanes [0, n). Its
@@ -56,19 +62,20 @@ func WinoInput4AVX2(dst *float32, dstStride int, src *float32, rowStride, colStr
 //	}
 //
 // Strides count floats and are >= 0; bias, when not nil, points at n
-// floats. n is a positive multiple of 8. The CPU must have AVX2.
+// floats. n is a positive multiple of 8. tbl is as for WinoInput4AVX2. The
+// CPU must have AVX2.
 //
 //go:noescape
-func WinoOutput4AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
+func WinoOutput4AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)
 
 // WinoInput2AVX2 is WinoInput4AVX2 for Winograd F(2x2, 3x3): tiles of 4x4
 // pixels, 16 transformed vectors.
 //
 //go:noescape
-func WinoInput2AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
+func WinoInput2AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
 
 // WinoOutput2AVX2 is WinoOutput4AVX2 for Winograd F(2x2, 3x3): 16 vectors
 // in, tiles of 2x2 output pixels.
 //
 //go:noescape
-func WinoOutput2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
+func WinoOutput2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)

@@ -5,7 +5,7 @@
 // AVX2 Winograd input transforms (see the declarations in
 // winograd_amd64.go and the matrices in package kernels' winograd.go). Each
 // call transforms one tile, 8 lanes (channels) at a time: the first pass
-// runs the 1-D transform along the tile's rows into a table on the stack,
+// runs the 1-D transform along the tile's rows into the caller's table,
 // the second along its columns, from the table to dst. Multiply and add
 // stay separate instructions (no FMA), in the generic transform's order, so
 // every level gives the same bits. The lanes past the last multiple of 8
@@ -17,8 +17,8 @@
 //	Y12       scratch
 //	Y13-Y15   constants 4, 5 and 2 (F(4x4))
 //
-// The table is at the bottom of the frame: 0(SP) is the hardware stack
-// pointer.
+// The table between the two passes is the caller's (the tbl argument, see
+// WinoTableFloats), so the functions need no frame of their own.
 
 DATA winoIn<>+0(SB)/4, $0x40000000 // 2
 DATA winoIn<>+4(SB)/4, $0x40800000 // 4
@@ -59,6 +59,7 @@ GLOBL winoIn<>(SB), RODATA|NOPTR, $12
 	VSUBPS Y3, Y1, Y7
 
 #define DST  DI  // &dst[0][c]
+#define TBL  R14 // the caller's table between the two passes
 #define DS   R8  // dstStride, bytes
 #define SRC  SI  // &src[0][0][c]
 #define RS   R9  // rowStride, bytes
@@ -81,6 +82,7 @@ GLOBL winoIn<>(SB), RODATA|NOPTR, $12
 	MOVQ colStride+32(FP), CS    \
 	SHLQ $2, CS                  \
 	MOVQ n+40(FP), N             \
+	MOVQ tbl+48(FP), TBL         \
 	LEAQ (CS)(CS*2), CS3
 
 // IN4ROW transforms the tile row at P into table row off (6 vectors) and
@@ -93,23 +95,23 @@ GLOBL winoIn<>(SB), RODATA|NOPTR, $12
 	VMOVUPS (P)(CS*4), Y4    \
 	VMOVUPS (P)(X5*1), Y5    \
 	IN4                      \
-	VMOVUPS Y6, off(SP)      \
-	VMOVUPS Y7, off+32(SP)   \
-	VMOVUPS Y8, off+64(SP)   \
-	VMOVUPS Y9, off+96(SP)   \
-	VMOVUPS Y10, off+128(SP) \
-	VMOVUPS Y11, off+160(SP) \
+	VMOVUPS Y6, off(TBL)      \
+	VMOVUPS Y7, off+32(TBL)   \
+	VMOVUPS Y8, off+64(TBL)   \
+	VMOVUPS Y9, off+96(TBL)   \
+	VMOVUPS Y10, off+128(TBL) \
+	VMOVUPS Y11, off+160(TBL) \
 	ADDQ    RS, P
 
 // IN4COL transforms table column off into dst[r*6+k] for r < 6, P
 // pointing at dst[k], and moves P to dst[k+1].
 #define IN4COL(off) \
-	VMOVUPS off(SP), Y0     \
-	VMOVUPS off+192(SP), Y1 \
-	VMOVUPS off+384(SP), Y2 \
-	VMOVUPS off+576(SP), Y3 \
-	VMOVUPS off+768(SP), Y4 \
-	VMOVUPS off+960(SP), Y5 \
+	VMOVUPS off(TBL), Y0     \
+	VMOVUPS off+192(TBL), Y1 \
+	VMOVUPS off+384(TBL), Y2 \
+	VMOVUPS off+576(TBL), Y3 \
+	VMOVUPS off+768(TBL), Y4 \
+	VMOVUPS off+960(TBL), Y5 \
 	IN4                     \
 	MOVQ    P, Q            \
 	VMOVUPS Y6, (Q)         \
@@ -124,7 +126,7 @@ GLOBL winoIn<>(SB), RODATA|NOPTR, $12
 
 // func WinoInput4AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
 // Requires: AVX, AVX2
-TEXT ·WinoInput4AVX2(SB), 0, $1152-48
+TEXT ·WinoInput4AVX2(SB), NOSPLIT, $0-56
 	LOADIN
 	LEAQ         (CS)(CS*4), X5
 	LEAQ         (DS)(DS*2), X6
@@ -167,19 +169,19 @@ in4done:
 	VMOVUPS (P)(CS*2), Y2  \
 	VMOVUPS (P)(CS3*1), Y3 \
 	IN2                    \
-	VMOVUPS Y4, off(SP)    \
-	VMOVUPS Y5, off+32(SP) \
-	VMOVUPS Y6, off+64(SP) \
-	VMOVUPS Y7, off+96(SP) \
+	VMOVUPS Y4, off(TBL)    \
+	VMOVUPS Y5, off+32(TBL) \
+	VMOVUPS Y6, off+64(TBL) \
+	VMOVUPS Y7, off+96(TBL) \
 	ADDQ    RS, P
 
 // IN2COL transforms table column off into dst[r*4+k] for r < 4, P
 // pointing at dst[k], and moves P to dst[k+1].
 #define IN2COL(off) \
-	VMOVUPS off(SP), Y0     \
-	VMOVUPS off+128(SP), Y1 \
-	VMOVUPS off+256(SP), Y2 \
-	VMOVUPS off+384(SP), Y3 \
+	VMOVUPS off(TBL), Y0     \
+	VMOVUPS off+128(TBL), Y1 \
+	VMOVUPS off+256(TBL), Y2 \
+	VMOVUPS off+384(TBL), Y3 \
 	IN2                     \
 	VMOVUPS Y4, (P)         \
 	VMOVUPS Y5, (P)(X5*1)   \
@@ -189,7 +191,7 @@ in4done:
 
 // func WinoInput2AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
 // Requires: AVX, AVX2
-TEXT ·WinoInput2AVX2(SB), 0, $512-48
+TEXT ·WinoInput2AVX2(SB), NOSPLIT, $0-56
 	LOADIN
 	MOVQ  DS, X5
 	SHLQ  $2, X5

@@ -6,7 +6,7 @@
 // in winograd_amd64.go and the matrices in package kernels' winograd.go).
 // Each call transforms one tile, 8 lanes (channels) at a time: the first
 // pass runs the 1-D transform along the rows of the t x t products into a
-// table on the stack, the second along its columns, adds the bias and the
+// caller's table, the second along its columns, adds the bias and the
 // old output (accumulate), applies ReLU and stores. Multiply and add stay
 // separate instructions (no FMA), in the generic transform's order, so
 // every level gives the same bits. The lanes past the last multiple of 8
@@ -18,8 +18,8 @@
 //	Y10-Y12   scratch; Y10 also holds the bias, then zero for ReLU
 //	Y13-Y15   constants 2, 4 and 8 (F(4x4))
 //
-// The table is at the bottom of the frame: 0(SP) is the hardware stack
-// pointer.
+// The table between the two passes is the caller's (the tbl argument, see
+// WinoTableFloats), so the functions need no frame of their own.
 
 DATA winoOut<>+0(SB)/4, $0x40000000 // 2
 DATA winoOut<>+4(SB)/4, $0x40800000 // 4
@@ -54,6 +54,7 @@ GLOBL winoOut<>(SB), RODATA|NOPTR, $12
 	VSUBPS Y3, Y5, Y5
 
 #define DST  DI  // &dst[0][0][c]
+#define TBL  R14 // the caller's table between the two passes
 #define RS   R8  // rowStride, bytes
 #define CS   R9  // colStride, bytes
 #define SRC  SI  // &src[0][c]
@@ -79,6 +80,7 @@ GLOBL winoOut<>(SB), RODATA|NOPTR, $12
 	MOVQ bias+40(FP), BIAS     \
 	MOVQ n+48(FP), N           \
 	MOVQ flags+56(FP), FL      \
+	MOVQ tbl+64(FP), TBL       \
 	LEAQ (SS)(SS*2), SS3       \
 	LEAQ (SS)(SS*4), SS5       \
 	LEAQ (RS)(RS*2), RS3
@@ -124,22 +126,22 @@ norelu:                                 \
 	VMOVUPS (P)(SS*4), Y4   \
 	VMOVUPS (P)(SS5*1), Y5  \
 	OUT4                    \
-	VMOVUPS Y6, off(SP)     \
-	VMOVUPS Y7, off+32(SP)  \
-	VMOVUPS Y8, off+64(SP)  \
-	VMOVUPS Y9, off+96(SP)  \
+	VMOVUPS Y6, off(TBL)     \
+	VMOVUPS Y7, off+32(TBL)  \
+	VMOVUPS Y8, off+64(TBL)  \
+	VMOVUPS Y9, off+96(TBL)  \
 	LEAQ    (P)(SS*4), P    \
 	LEAQ    (P)(SS*2), P
 
 // OUT4COL transforms table column off into the tile's output column,
 // whose top pixel is at P, and moves P to the next column.
 #define OUT4COL(off, nobias, noacc, norelu) \
-	VMOVUPS off(SP), Y0            \
-	VMOVUPS off+128(SP), Y1        \
-	VMOVUPS off+256(SP), Y2        \
-	VMOVUPS off+384(SP), Y3        \
-	VMOVUPS off+512(SP), Y4        \
-	VMOVUPS off+640(SP), Y5        \
+	VMOVUPS off(TBL), Y0            \
+	VMOVUPS off+128(TBL), Y1        \
+	VMOVUPS off+256(TBL), Y2        \
+	VMOVUPS off+384(TBL), Y3        \
+	VMOVUPS off+512(TBL), Y4        \
+	VMOVUPS off+640(TBL), Y5        \
 	OUT4                           \
 	EPI4(nobias, noacc, norelu)    \
 	ADDQ    CS, P
@@ -158,7 +160,7 @@ nobias:                  \
 
 // func WinoOutput4AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
 // Requires: AVX, AVX2
-TEXT ·WinoOutput4AVX2(SB), 0, $768-64
+TEXT ·WinoOutput4AVX2(SB), NOSPLIT, $0-72
 	LOADOUT
 	VBROADCASTSS winoOut<>+0(SB), Y13
 	VBROADCASTSS winoOut<>+4(SB), Y14
@@ -215,24 +217,24 @@ norelu:                                 \
 	VMOVUPS (P)(SS*2), Y2  \
 	VMOVUPS (P)(SS3*1), Y3 \
 	OUT2                   \
-	VMOVUPS Y4, off(SP)    \
-	VMOVUPS Y5, off+32(SP) \
+	VMOVUPS Y4, off(TBL)    \
+	VMOVUPS Y5, off+32(TBL) \
 	LEAQ    (P)(SS*4), P
 
 // OUT2COL transforms table column off into the tile's output column,
 // whose top pixel is at P, and moves P to the next column.
 #define OUT2COL(off, nobias, noacc, norelu) \
-	VMOVUPS off(SP), Y0            \
-	VMOVUPS off+64(SP), Y1         \
-	VMOVUPS off+128(SP), Y2        \
-	VMOVUPS off+192(SP), Y3        \
+	VMOVUPS off(TBL), Y0            \
+	VMOVUPS off+64(TBL), Y1         \
+	VMOVUPS off+128(TBL), Y2        \
+	VMOVUPS off+192(TBL), Y3        \
 	OUT2                           \
 	EPI2(nobias, noacc, norelu)    \
 	ADDQ    CS, P
 
 // func WinoOutput2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
 // Requires: AVX, AVX2
-TEXT ·WinoOutput2AVX2(SB), 0, $256-64
+TEXT ·WinoOutput2AVX2(SB), NOSPLIT, $0-72
 	LOADOUT
 	TESTQ N, N
 	JLE   out2done
