@@ -155,8 +155,8 @@ func TestConcurrentInfer(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := len(m.idle.list); n < 1 || n > m.idle.max {
-		t.Errorf("%d idle workspaces kept, want 1 to %d", n, m.idle.max)
+	if n := m.idle.Len(); n < 1 || n > m.idle.Max {
+		t.Errorf("%d idle workspaces kept, want 1 to %d", n, m.idle.Max)
 	}
 }
 

@@ -96,7 +96,7 @@ func compile(n *netDef, src WeightSource, opt *Options) (*Model, error) {
 		m.pool, m.ownPool = kernels.NewPool(o.Threads), true
 	}
 	m.kopt = kernels.Options{Pool: m.pool, Threads: m.threads}
-	m.idle.max = runtime.GOMAXPROCS(0)
+	m.idle.Max, m.idle.New = runtime.GOMAXPROCS(0), m.NewWorkspace
 	b := &builder{m: m, n: n, src: src, im: im}
 	if err := b.network(); err != nil {
 		m.Close()

@@ -39,12 +39,9 @@ func (m *Model) NewWorkspace() *Workspace {
 // with that many concurrent callers or fewer, a warm model makes no heap
 // allocations.
 func (m *Model) Infer(ctx context.Context, dst, src []float32, batch int) error {
-	ws := m.idle.get()
-	if ws == nil {
-		ws = m.NewWorkspace()
-	}
+	ws := m.idle.Get()
 	err := m.InferWith(ctx, ws, dst, src, batch)
-	m.idle.put(ws)
+	m.idle.Put(ws)
 	return err
 }
 

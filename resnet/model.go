@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
+	"github.com/gorn-ml/gorn/internal/idle"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -48,49 +48,11 @@ type Model struct {
 	impl     *kernels.Impl
 	steps    []step
 	slots    []*slot
-	slab     int      // floats of one workspace
-	inSize   int      // floats of one input image
-	weights  int      // bytes of packed weights and biases
-	idle     idleList // workspaces not in use
+	slab     int                  // floats of one workspace
+	inSize   int                  // floats of one input image
+	weights  int                  // bytes of packed weights and biases
+	idle     idle.List[Workspace] // workspaces not in use (see Infer)
 	isClosed atomic.Bool
-}
-
-// idleList keeps up to max workspaces between calls. Unlike a sync.Pool it
-// never misses one that is idle (a sync.Pool can, when the goroutine has
-// moved to another P, and then a whole workspace is allocated), and it
-// holds no more than max, so memory does not grow with a burst of callers.
-type idleList struct {
-	mu   sync.Mutex
-	max  int
-	list []*Workspace
-}
-
-func (l *idleList) get() *Workspace {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := len(l.list)
-	if n == 0 {
-		return nil
-	}
-	ws := l.list[n-1]
-	l.list[n-1] = nil
-	l.list = l.list[:n-1]
-	return ws
-}
-
-func (l *idleList) put(ws *Workspace) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.list) < l.max {
-		l.list = append(l.list, ws)
-	}
-}
-
-func (l *idleList) clear() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	clear(l.list)
-	l.list = nil
 }
 
 // Errors returned by Infer.
@@ -183,5 +145,5 @@ func (m *Model) Close() {
 	if !m.isClosed.Swap(true) && m.ownPool {
 		m.pool.Close()
 	}
-	m.idle.clear()
+	m.idle.Clear()
 }

@@ -13,17 +13,22 @@ import "sync"
 // The zero List is ready to use. A List must not be copied after first use.
 type List[T any] struct {
 	// Max bounds the objects kept (0: 64).
-	Max   int
+	Max int
+	// New makes an object when none is idle (nil: a new zero T).
+	New   func() *T
 	mu    sync.Mutex
 	items []*T
 }
 
-// Get returns an idle object, or a new zero one if there is none.
+// Get returns an idle object, or a new one if there is none.
 func (l *List[T]) Get() *T {
 	l.mu.Lock()
 	n := len(l.items)
 	if n == 0 {
 		l.mu.Unlock()
+		if l.New != nil {
+			return l.New()
+		}
 		return new(T)
 	}
 	x := l.items[n-1]
@@ -44,4 +49,19 @@ func (l *List[T]) Put(x *T) {
 		l.items = append(l.items, x)
 	}
 	l.mu.Unlock()
+}
+
+// Clear drops every idle object.
+func (l *List[T]) Clear() {
+	l.mu.Lock()
+	clear(l.items)
+	l.items = nil
+	l.mu.Unlock()
+}
+
+// Len is the number of idle objects.
+func (l *List[T]) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.items)
 }

@@ -70,3 +70,24 @@ func TestListConcurrent(t *testing.T) {
 		t.Fatalf("increments seen: %d, want 8000", total)
 	}
 }
+
+func TestListNewLenClear(t *testing.T) {
+	made := 0
+	l := List[int]{New: func() *int { made++; v := 7; return &v }}
+	x := l.Get()
+	if *x != 7 || made != 1 {
+		t.Fatalf("Get on an empty list: %d, New called %d times", *x, made)
+	}
+	l.Put(x)
+	if l.Len() != 1 || l.Get() != x || made != 1 {
+		t.Fatal("Get did not return the idle object")
+	}
+	l.Put(x)
+	l.Clear()
+	if l.Len() != 0 {
+		t.Fatalf("Len after Clear = %d", l.Len())
+	}
+	if l.Get() == x || made != 2 {
+		t.Fatal("Get after Clear returned a dropped object")
+	}
+}
