@@ -45,8 +45,19 @@ func NewConv(p ConvParams, weights, bias []float32) (*Conv, error) {
 // NewConvFor is [NewConv] for a given kernels level (see kernels.Impls),
 // which must be available on this CPU. It uses [DefaultAlgo].
 func NewConvFor(im *kernels.Impl, p ConvParams, weights, bias []float32) (*Conv, error) {
+	return NewConvForInput(im, p, weights, bias, 0, 0)
+}
+
+// NewConvForInput is [NewConvFor] for inputs of h x w pixels: with
+// [DefaultAlgo] at AlgoAuto the algorithm is AutoAlgo(p, h, w) (h, w = 0:
+// ResNet's map size for the channel count); a forced Winograd setting falls
+// back to im2col where Winograd does not apply.
+func NewConvForInput(im *kernels.Impl, p ConvParams, weights, bias []float32, h, w int) (*Conv, error) {
 	algo := DefaultAlgo
-	if (algo == AlgoWinograd2 || algo == AlgoWinograd4) && !WinogradApplies(p) {
+	switch {
+	case algo == AlgoAuto:
+		algo = AutoAlgo(p, h, w)
+	case (algo == AlgoWinograd2 || algo == AlgoWinograd4) && !WinogradApplies(p):
 		algo = AlgoIm2col
 	}
 	return NewConvAlgo(im, p, weights, bias, algo)

@@ -72,11 +72,7 @@ func (b *builder) conv(c *convDef, x actv, into int, relu bool) (actv, error) {
 	if err != nil {
 		return x, fmt.Errorf("resnet: input %dx%d is too small: %s gets %dx%d: %w", b.m.h, b.m.w, c.name, x.h, x.w, err)
 	}
-	algo := nn.DefaultAlgo
-	if algo == nn.AlgoAuto { // the rule with this layer's input size
-		algo = nn.AutoAlgo(p, x.h, x.w)
-	}
-	cv, err := nn.NewConvAlgo(b.im, p, weights, bias, algo)
+	cv, err := nn.NewConvForInput(b.im, p, weights, bias, x.h, x.w)
 	if err != nil {
 		return x, fmt.Errorf("resnet: %s: %w", c.name, err)
 	}
