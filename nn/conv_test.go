@@ -85,6 +85,28 @@ func (c convCase) String() string {
 func checkConv(t *testing.T, im *kernels.Impl, tc convCase, opt *kernels.Options, r *rand.Rand) {
 	t.Helper()
 	p := tc.p.normalized()
+	k := p.KH * p.KW * p.Cin / p.Groups
+	runConvCase(t, tc, opt, r, fmt.Sprint(tc), 1e-6*float64(k+4), func(weights, bias []float32, oh, ow int) *Conv {
+		c, err := NewConvFor(im, tc.p, weights, bias)
+		if err != nil {
+			t.Fatalf("%v: NewConv: %v", tc, err)
+		}
+		if goh, gow, err := c.OutSize(tc.h, tc.w); err != nil || goh != oh || gow != ow {
+			t.Fatalf("%v: OutSize = %d, %d, %v; want %d, %d", tc, goh, gow, err, oh, ow)
+		}
+		return c
+	})
+}
+
+// runConvCase draws tc's input, weights and bias, builds the convolution
+// with build (given the reference's output size), runs it inside guard
+// bands and compares each output with refConv (plus the residual, then
+// ReLU) within tol; label starts the failure message. It returns the
+// largest error.
+func runConvCase(t *testing.T, tc convCase, opt *kernels.Options, r *rand.Rand, label string, tol float64,
+	build func(weights, bias []float32, oh, ow int) *Conv) float64 {
+	t.Helper()
+	p := tc.p.normalized()
 	srcNCHW := randSlice(r, tc.n*p.Cin*tc.h*tc.w)
 	weights := randSlice(r, p.Cout*(p.Cin/p.Groups)*p.KH*p.KW)
 	var bias []float32
@@ -92,13 +114,7 @@ func checkConv(t *testing.T, im *kernels.Impl, tc convCase, opt *kernels.Options
 		bias = randSlice(r, p.Cout)
 	}
 	ref, oh, ow := refConv(p, srcNCHW, tc.n, tc.h, tc.w, weights, bias)
-	c, err := NewConvFor(im, tc.p, weights, bias)
-	if err != nil {
-		t.Fatalf("%v: NewConv: %v", tc, err)
-	}
-	if goh, gow, err := c.OutSize(tc.h, tc.w); err != nil || goh != oh || gow != ow {
-		t.Fatalf("%v: OutSize = %d, %d, %v; want %d, %d", tc, goh, gow, err, oh, ow)
-	}
+	c := build(weights, bias, oh, ow)
 	src := newBuf(tc.n * tc.h * tc.w * p.Cin)
 	copy(src.s(), toNHWC(srcNCHW, tc.n, p.Cin, tc.h, tc.w))
 	dst := newBuf(tc.n * oh * ow * p.Cout)
@@ -113,9 +129,8 @@ func checkConv(t *testing.T, im *kernels.Impl, tc convCase, opt *kernels.Options
 	src.check(t, "src")
 	dst.check(t, "dst")
 	scratch.check(t, "scratch")
-	k := p.KH * p.KW * p.Cin / p.Groups
-	tol := 1e-6 * float64(k+4)
 	got := dst.s()
+	worst := 0.0
 	for i := 0; i < tc.n; i++ {
 		for o := 0; o < p.Cout; o++ {
 			for y := 0; y < oh; y++ {
@@ -128,13 +143,16 @@ func checkConv(t *testing.T, im *kernels.Impl, tc convCase, opt *kernels.Options
 					if tc.ep.ReLU && want < 0 {
 						want = 0
 					}
-					if g := float64(got[at]); !(math.Abs(g-want) <= tol) {
-						t.Fatalf("%v: out[%d][%d][%d][%d] = %v, want %v (tol %g)", tc, i, y, x, o, g, want, tol)
+					e := math.Abs(float64(got[at]) - want)
+					if !(e <= tol) {
+						t.Fatalf("%s: out[%d][%d][%d][%d] = %v, want %v (tol %g)", label, i, y, x, o, got[at], want, tol)
 					}
+					worst = max(worst, e)
 				}
 			}
 		}
 	}
+	return worst
 }
 
 // randomConvCase draws a small random geometry that fits.

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -30,60 +31,17 @@ func winoTol(algo ConvAlgo, k int) float64 {
 // the number of terms k.
 func checkWinograd(t *testing.T, im *kernels.Impl, algo ConvAlgo, tc convCase, opt *kernels.Options, r *rand.Rand) float64 {
 	t.Helper()
-	p := tc.p.normalized()
-	srcNCHW := randSlice(r, tc.n*p.Cin*tc.h*tc.w)
-	weights := randSlice(r, p.Cout*p.Cin*9)
-	var bias []float32
-	if tc.bias {
-		bias = randSlice(r, p.Cout)
-	}
-	ref, oh, ow := refConv(p, srcNCHW, tc.n, tc.h, tc.w, weights, bias)
-	c, err := NewConvAlgo(im, tc.p, weights, bias, algo)
-	if err != nil {
-		t.Fatalf("%v: NewConvAlgo: %v", tc, err)
-	}
-	if c.Algo() != algo {
-		t.Fatalf("%v: Algo() = %v, want %v", tc, c.Algo(), algo)
-	}
-	src := newBuf(tc.n * tc.h * tc.w * p.Cin)
-	copy(src.s(), toNHWC(srcNCHW, tc.n, p.Cin, tc.h, tc.w))
-	dst := newBuf(tc.n * oh * ow * p.Cout)
-	resid := randSlice(r, dst.n)
-	if tc.ep.Residual {
-		copy(dst.s(), resid)
-	}
-	scratch := newBuf(c.ScratchSize(tc.n, tc.h, tc.w, opt))
-	if err := c.Forward(dst.s(), src.s(), tc.n, tc.h, tc.w, tc.ep, scratch.s(), opt); err != nil {
-		t.Fatalf("%v: Forward: %v", tc, err)
-	}
-	src.check(t, "src")
-	dst.check(t, "dst")
-	scratch.check(t, "scratch")
-	k := 9 * p.Cin
-	tol := winoTol(algo, k)
-	got := dst.s()
-	worst := 0.0
-	for i := 0; i < tc.n; i++ {
-		for o := 0; o < p.Cout; o++ {
-			for y := 0; y < oh; y++ {
-				for x := 0; x < ow; x++ {
-					at := ((i*oh+y)*ow+x)*p.Cout + o
-					want := ref[((i*p.Cout+o)*oh+y)*ow+x]
-					if tc.ep.Residual {
-						want += float64(resid[at])
-					}
-					if tc.ep.ReLU && want < 0 {
-						want = 0
-					}
-					e := math.Abs(float64(got[at]) - want)
-					if !(e <= tol) {
-						t.Fatalf("%v %v: out[%d][%d][%d][%d] = %v, want %v (tol %g)", algo, tc, i, y, x, o, got[at], want, tol)
-					}
-					worst = max(worst, e)
-				}
-			}
+	k := 9 * tc.p.normalized().Cin
+	worst := runConvCase(t, tc, opt, r, fmt.Sprint(algo, " ", tc), winoTol(algo, k), func(weights, bias []float32, _, _ int) *Conv {
+		c, err := NewConvAlgo(im, tc.p, weights, bias, algo)
+		if err != nil {
+			t.Fatalf("%v: NewConvAlgo: %v", tc, err)
 		}
-	}
+		if c.Algo() != algo {
+			t.Fatalf("%v: Algo() = %v, want %v", tc, c.Algo(), algo)
+		}
+		return c
+	})
 	return worst / float64(k)
 }
 
