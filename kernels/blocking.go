@@ -24,13 +24,19 @@ var caches = sync.OnceValue(func() (c struct{ l1d, l2 int }) {
 // MC derived from the cache sizes and the task grid taskGrid picks.
 var blockingOverride struct{ kc, mc, rows, cols int }
 
-// kcFor is the largest K block for a level: one packed B panel (kc x NR)
-// takes about half of L1, leaving room for the A rows it meets.
+// kcFor is the largest K block for a level: by default one packed B panel
+// (kc x NR) takes about half of L1, leaving room for the A rows it meets;
+// a level whose kernel streams its panel from L2 as fast as from L1 sets
+// panelsL1 to 1 and takes K blocks twice as long (fewer passes over C).
 func kcFor(im *Impl) int {
 	if blockingOverride.kc > 0 {
 		return blockingOverride.kc
 	}
-	kc := caches().l1d / 2 / (im.nr * 4)
+	panels := im.panelsL1
+	if panels <= 0 {
+		panels = 2
+	}
+	kc := caches().l1d / panels / (im.nr * 4)
 	return min(max(kc&^7, 64), 512)
 }
 

@@ -54,9 +54,12 @@ type Impl struct {
 	requires  string // CPU features, for messages
 	available bool
 	mr, nr    int
-	kernel    microKernel
-	strip     stripKernel  // what the driver calls; kernel is its one-tile form
-	ew        *elemKernels // pooling and elementwise kernels; nil: generic
+	// panelsL1 is how many packed B panels (kc x NR) of the largest K
+	// block fit in L1 (0: 2, one panel beside the A rows it meets); see kcFor.
+	panelsL1 int
+	kernel   microKernel
+	strip    stripKernel  // what the driver calls; kernel is its one-tile form
+	ew       *elemKernels // pooling and elementwise kernels; nil: generic
 }
 
 // Name is the level's short name: "avx512", "avx2", "neon" or "generic".

@@ -24,6 +24,7 @@ import (
 //	SHAPES=m/n/k,...     GEMM shapes (default: the ResNet-50 shapes)
 //	KC=128,256  MC=...   blocking overrides to compare
 //	GRID=r,c,r,c         task grids to compare (with THREADS > 1)
+//	PACKA=0,1,-1         A-block copy: as packAFor says, forced on, off
 //	THREADS=2            threads per GEMM (timed by the wall clock, or by
 //	                     process CPU time with CLOCK=process)
 //	ROUNDS=10 BATCHMS=5  rounds, and the length of one batch
@@ -81,6 +82,7 @@ func tuneGemmCases(t *testing.T) []*tuneCase {
 		t.Cleanup(opt.Pool.Close)
 	}
 	kcs, mcs, grids := tuneEnv("KC", []int{0}), tuneEnv("MC", []int{0}), tuneEnv("GRID", []int{0, 0})
+	packs := tuneEnv("PACKA", []int{0})
 	var cases []*tuneCase
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
@@ -96,19 +98,21 @@ func tuneGemmCases(t *testing.T) []*tuneCase {
 			}
 			for gi := 0; gi+1 < len(grids); gi += 2 {
 				for _, mc := range mcs {
-					o := blockingOverride
-					o.mc, o.rows, o.cols = mc, grids[gi], grids[gi+1]
-					cases = append(cases, &tuneCase{
-						name:  fmt.Sprintf("%s %d/%d/%d kc=%d mc=%d grid=%dx%d", im.Name(), m, n, k, pb.kc, mc, o.rows, o.cols),
-						setup: func() { blockingOverride = o },
-						f:     func() { _ = SgemmPacked(m, a, k, pb, c, n, ep, opt) },
-						flops: 2 * float64(m) * float64(n) * float64(k),
-					})
+					for _, pa := range packs {
+						o := blockingOverride
+						o.mc, o.rows, o.cols = mc, grids[gi], grids[gi+1]
+						cases = append(cases, &tuneCase{
+							name:  fmt.Sprintf("%s %d/%d/%d kc=%d mc=%d grid=%dx%d packA=%d", im.Name(), m, n, k, pb.kc, mc, o.rows, o.cols, pa),
+							setup: func() { blockingOverride, packAOverride = o, pa },
+							f:     func() { _ = SgemmPacked(m, a, k, pb, c, n, ep, opt) },
+							flops: 2 * float64(m) * float64(n) * float64(k),
+						})
+					}
 				}
 			}
 		}
 	}
-	t.Cleanup(func() { blockingOverride = struct{ kc, mc, rows, cols int }{} })
+	t.Cleanup(func() { blockingOverride, packAOverride = struct{ kc, mc, rows, cols int }{}, 0 })
 	return cases
 }
 
