@@ -21,11 +21,8 @@ func (g *Geometry) StackedScratch() int {
 // channels above one another; the A row of a pixel is then one contiguous
 // run of that stack, moved with a single copy instead of KH short ones.
 func StackedRows(dst []float32, ldd int, src []float32, g *Geometry, row0, rows int, t []float32) error {
-	if err := g.Validate(); err != nil {
+	if err := g.checkStacked(src, t); err != nil {
 		return err
-	}
-	if g.DilW != 1 {
-		return geomErr("stacked rows need a width dilation of 1, not %d", g.DilW)
 	}
 	k := g.K()
 	if row0 < 0 || rows < 0 || row0+rows > g.M() {
@@ -39,12 +36,6 @@ func StackedRows(dst []float32, ldd int, src []float32, g *Geometry, row0, rows 
 	}
 	if need := (rows-1)*ldd + k; len(dst) < need {
 		return geomErr("dst has %d elements, %d rows of %d with ldd %d need %d", len(dst), rows, k, ldd, need)
-	}
-	if need := g.N * g.H * g.W * g.C; len(src) < need {
-		return geomErr("src has %d elements, %dx%dx%dx%d needs %d", len(src), g.N, g.H, g.W, g.C, need)
-	}
-	if len(t) < g.StackedScratch() {
-		return geomErr("stacked scratch has %d elements, needs %d", len(t), g.StackedScratch())
 	}
 	ohw := g.OH * g.OW
 	slot := g.KH * g.C
@@ -61,6 +52,45 @@ func StackedRows(dst []float32, ldd int, src []float32, g *Geometry, row0, rows 
 			copy(dst[(r+i)*ldd:(r+i)*ldd+k], t[i*step:i*step+k])
 		}
 		r += run
+	}
+	return nil
+}
+
+// StackedRow stacks output row oy of image n, as [StackedRows] does for a
+// run of pixels, into t (of at least [Geometry.StackedScratch] floats) and
+// returns the stride of the A rows it holds: the A row of output pixel ox
+// is t[ox*lda : ox*lda+K()], in StackedRows' (kw, kh, c) order. The rows
+// overlap (lda = StrideW*KH*C, less than K() when StrideW < KW), so a GEMM
+// that reads A in place with that stride (kernels.SgemmPacked accepts lda
+// < k) multiplies the patches with no im2col copy at all: the stem's A for
+// one output row is 112 rows of 147 floats in 19 KiB instead of 64 KiB.
+func StackedRow(t, src []float32, g *Geometry, n, oy int) (lda int, err error) {
+	if err := g.checkStacked(src, t); err != nil {
+		return 0, err
+	}
+	if n < 0 || n >= g.N || oy < 0 || oy >= g.OH {
+		return 0, geomErr("output row %d of image %d outside %dx%d", oy, n, g.N, g.OH)
+	}
+	img := src[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
+	width := (g.OW-1)*g.StrideW + g.KW
+	stack(t[:width*g.KH*g.C], img, g, oy, -g.PadL, width)
+	return g.StrideW * g.KH * g.C, nil
+}
+
+// checkStacked checks what StackedRows and StackedRow share: the geometry,
+// a width dilation of 1, and the lengths of src and the scratch t.
+func (g *Geometry) checkStacked(src, t []float32) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	if g.DilW != 1 {
+		return geomErr("stacked rows need a width dilation of 1, not %d", g.DilW)
+	}
+	if need := g.N * g.H * g.W * g.C; len(src) < need {
+		return geomErr("src has %d elements, %dx%dx%dx%d needs %d", len(src), g.N, g.H, g.W, g.C, need)
+	}
+	if len(t) < g.StackedScratch() {
+		return geomErr("stacked scratch has %d elements, needs %d", len(t), g.StackedScratch())
 	}
 	return nil
 }

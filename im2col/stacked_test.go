@@ -93,3 +93,83 @@ func TestStackedRowsErrors(t *testing.T) {
 		t.Errorf("rows past the end: %v", err)
 	}
 }
+
+// StackedRow's overlapping rows, read with the stride it returns, equal the
+// direct gather exactly for every output pixel of the row, and it writes
+// nothing past its scratch.
+func TestStackedRowExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	nan := float32(math.NaN())
+	cases := 1000
+	if testing.Short() {
+		cases = 200
+	}
+	for range cases {
+		g, _, _ := randomGeometry(r)
+		g.DilW = 1
+		g.OH, g.OW = 0, 0
+		if g.Init(r.IntN(4), r.IntN(4)) != nil {
+			continue
+		}
+		src := make([]float32, g.N*g.H*g.W*g.C)
+		for i := range src {
+			src[i] = float32(i + 1)
+		}
+		k := g.K()
+		whole := make([]float32, g.StackedScratch()+16)
+		for i := range whole {
+			whole[i] = nan
+		}
+		scratch := whole[:g.StackedScratch()]
+		n, oy := r.IntN(g.N), r.IntN(g.OH)
+		lda, err := StackedRow(scratch, src, &g, n, oy)
+		if err != nil {
+			t.Fatalf("%+v: %v", g, err)
+		}
+		if lda != g.StrideW*g.KH*g.C {
+			t.Fatalf("%+v: lda = %d, want %d", g, lda, g.StrideW*g.KH*g.C)
+		}
+		for i, v := range whole[len(scratch):] {
+			if v == v {
+				t.Fatalf("%+v: element %d past the scratch written", g, i)
+			}
+		}
+		for ox := 0; ox < g.OW; ox++ {
+			row := (n*g.OH+oy)*g.OW + ox
+			for col := 0; col < k; col++ {
+				kw, rest := col/(g.KH*g.C), col%(g.KH*g.C)
+				kh, c := rest/g.C, rest%g.C
+				want := direct(src, &g, 0, g.C, row, (kh*g.KW+kw)*g.C+c)
+				if got := scratch[ox*lda+col]; got != want {
+					t.Fatalf("%+v: pixel (%d, %d, %d) kw %d kh %d c %d = %v, want %v", g, n, oy, ox, kw, kh, c, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestStackedRowErrors(t *testing.T) {
+	g := Geometry{N: 2, H: 8, W: 8, C: 3, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadT: 1, PadL: 1, DilH: 1, DilW: 1}
+	if err := g.Init(1, 1); err != nil {
+		t.Fatal(err)
+	}
+	src := make([]float32, 2*8*8*3)
+	sc := make([]float32, g.StackedScratch())
+	for name, f := range map[string]func() (int, error){
+		"short scratch":  func() (int, error) { return StackedRow(sc[:len(sc)-1], src, &g, 0, 0) },
+		"short src":      func() (int, error) { return StackedRow(sc, src[:len(src)-1], &g, 0, 0) },
+		"image past end": func() (int, error) { return StackedRow(sc, src, &g, 2, 0) },
+		"negative image": func() (int, error) { return StackedRow(sc, src, &g, -1, 0) },
+		"row past end":   func() (int, error) { return StackedRow(sc, src, &g, 0, g.OH) },
+		"negative row":   func() (int, error) { return StackedRow(sc, src, &g, 1, -1) },
+		"dilated width": func() (int, error) {
+			d := g
+			d.DilW = 2
+			return StackedRow(sc, src, &d, 0, 0)
+		},
+	} {
+		if _, err := f(); !errors.Is(err, ErrGeometry) {
+			t.Errorf("%s: %v, want ErrGeometry", name, err)
+		}
+	}
+}

@@ -38,7 +38,7 @@ func TestBadArguments(t *testing.T) {
 		"negative m":     func() error { return Sgemm(-1, 4, 5, a, 5, b, 4, c, 4, Epilogue{}, nil) },
 		"negative n":     func() error { return Sgemm(6, -4, 5, a, 5, b, 4, c, 4, Epilogue{}, nil) },
 		"negative k":     func() error { return Sgemm(6, 4, -5, a, 5, b, 4, c, 4, Epilogue{}, nil) },
-		"lda < k":        func() error { return Sgemm(6, 4, 5, a, 4, b, 4, c, 4, Epilogue{}, nil) },
+		"lda < 1":        func() error { return Sgemm(6, 4, 5, a, 0, b, 4, c, 4, Epilogue{}, nil) },
 		"ldb < n":        func() error { return Sgemm(6, 4, 5, a, 5, b, 3, c, 4, Epilogue{}, nil) },
 		"ldc < n":        func() error { return Sgemm(6, 4, 5, a, 5, b, 4, c, 3, Epilogue{}, nil) },
 		"short A":        func() error { return Sgemm(6, 4, 5, a[:29], 5, b, 4, c, 4, Epilogue{}, nil) },

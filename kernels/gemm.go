@@ -37,14 +37,23 @@ func shapeErr(format string, args ...any) error {
 
 // checkMatrix verifies that s holds rows x cols elements with row stride ld.
 func checkMatrix(name string, s []float32, rows, cols, ld int) error {
+	if rows > 0 && cols > 0 && ld < cols {
+		return shapeErr("ld%s = %d is less than its %d columns", name, ld, cols)
+	}
+	return checkRows(name, s, rows, cols, ld)
+}
+
+// checkRows verifies that s holds rows rows of cols elements, ld apart,
+// where rows may overlap (1 <= ld < cols): a matrix that is only read.
+func checkRows(name string, s []float32, rows, cols, ld int) error {
 	if rows < 0 || cols < 0 {
 		return shapeErr("%s is %dx%d", name, rows, cols)
 	}
 	if rows == 0 || cols == 0 {
 		return nil
 	}
-	if ld < cols {
-		return shapeErr("ld%s = %d is less than its %d columns", name, ld, cols)
+	if ld < 1 {
+		return shapeErr("ld%s = %d is less than 1", name, ld)
 	}
 	need := (rows-1)*ld + cols
 	if need/ld < rows-1 { // overflow
@@ -64,7 +73,9 @@ func checkEpilogue(ep *Epilogue, n int) error {
 }
 
 // Sgemm computes C = A*B with the epilogue ep, where A is m x k (row stride
-// lda), B is k x n (row stride ldb) and C is m x n (row stride ldc). It packs
+// lda), B is k x n (row stride ldb) and C is m x n (row stride ldc). A is
+// only read, so its rows may overlap (1 <= lda < k), as the patches of a
+// convolution laid out as a sliding window do. It packs
 // B on every call; when B is reused (convolution weights), pack it once with
 // [PackB] and call [SgemmPacked]. Sizes and slice lengths are checked first:
 // an inconsistent call returns an error wrapping [ErrShape] and touches no
@@ -87,8 +98,9 @@ func Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32,
 }
 
 // SgemmPacked computes C = A*B with the epilogue ep, where B was packed by
-// [PackB] (so k and n are B's), A is m x k (row stride lda) and C is m x n
-// (row stride ldc). It runs on the level B was packed for. Sizes and slice
+// [PackB] (so k and n are B's), A is m x k (row stride lda, which may be
+// less than k, as for [Sgemm]) and C is m x n (row stride ldc). It runs on
+// the level B was packed for. Sizes and slice
 // lengths are checked first: an inconsistent call returns an error wrapping
 // [ErrShape] and touches no memory. It allocates nothing.
 func SgemmPacked(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, ep Epilogue, opt *Options) error {
@@ -109,7 +121,7 @@ func checkGemm(m, n, k int, a []float32, lda int, c []float32, ldc int, ep *Epil
 	if m < 0 || n < 0 || k < 0 {
 		return shapeErr("m, n, k = %d, %d, %d", m, n, k)
 	}
-	if err := checkMatrix("A", a, m, k, lda); err != nil {
+	if err := checkRows("A", a, m, k, lda); err != nil {
 		return err
 	}
 	if err := checkMatrix("C", c, m, n, ldc); err != nil {

@@ -143,3 +143,32 @@ func TestSgemmCopiedA(t *testing.T) {
 		}
 	})
 }
+
+// TestSgemmOverlappingRows runs GEMMs whose A rows overlap (lda < k, as a
+// convolution's stacked patches are read in place), with the A copy forced
+// on, off and by the rule, and checks them against the reference: several
+// K blocks, partial panels and tiles, two threads, lda down to 1.
+func TestSgemmOverlappingRows(t *testing.T) {
+	pool := NewPool(2)
+	defer pool.Close()
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		r := rand.New(rand.NewPCG(8, uint64(im.nr)))
+		kc := kcFor(im)
+		cases := []gemmCase{
+			{m: 2*im.mr + 1, n: im.nr + 3, k: kc + 5, lda: 1 - (kc + 5), bias: true, relu: true},
+			{m: 37, n: 4 * im.nr, k: 147, lda: 42 - 147, threads: 2, bias: true, relu: true}, // the stem's stack
+			{m: 50, n: 40, k: 2*kc + 9, lda: -1, accumulate: true},
+			{m: im.mr + 1, n: 2*im.nr + 1, k: 1024, lda: 512 - 1024, threads: 2}, // lda = 512: copied by the rule
+			{m: 1, n: 5, k: 9, lda: -8},
+		}
+		for _, force := range []int{0, 1, -1} {
+			for _, gc := range cases {
+				t.Run(fmt.Sprintf("force=%d/%v", force, gc), func(t *testing.T) {
+					packAOverride = force
+					defer func() { packAOverride = 0 }()
+					runCase(t, im, r, gc, pool)
+				})
+			}
+		}
+	})
+}

@@ -123,7 +123,7 @@ func checkResult(t *testing.T, m, n, k int, c []float32, ldc int, want, mag []fl
 
 type gemmCase struct {
 	m, n, k        int
-	lda, ldb, ldc  int // extra beyond the row, added to k, n, n
+	lda, ldb, ldc  int // extra beyond the row, added to k, n, n (lda < 0: rows of A overlap)
 	ep             string
 	threads        int
 	accumulate     bool

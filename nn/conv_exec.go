@@ -13,6 +13,11 @@ import (
 // row instead of KH short ones (5x faster on the Cin = 3 stem).
 const stackedBelow = 64
 
+// minStackedRun is the fewest output pixels per row for which a stacked
+// convolution multiplies its stack in place (modeStacked) rather than
+// copying A rows out of it: shorter rows would make too many small GEMMs.
+var minStackedRun = 16
+
 // Tuning of the im2col blocks (see blockRows).
 var (
 	blockFloats   = 64 << 10 // target size of one block of A, in floats
@@ -32,9 +37,10 @@ func blockRows(im *kernels.Impl, k int) int {
 
 // Execution modes of one Forward call.
 const (
-	modeDirect = iota // A is the input itself
-	modeWhole         // im2col of all rows, then one (threaded) GEMM per group
-	modeBlocks        // tasks of one block each: im2col, then its GEMMs
+	modeDirect  = iota // A is the input itself
+	modeWhole          // im2col of all rows, then one (threaded) GEMM per group
+	modeBlocks         // tasks of one block each: im2col, then its GEMMs
+	modeStacked        // tasks of one output row each: its stack, multiplied in place
 )
 
 // convPlan is how one Forward call runs.
@@ -42,16 +48,18 @@ type convPlan struct {
 	mode    int
 	m       int // rows of A: output pixels
 	rows    int // rows per block (modeBlocks)
-	tasks   int // blocks (modeBlocks)
+	tasks   int // blocks (modeBlocks) or output rows (modeStacked)
 	stack   int // floats of stacking space per worker (stacked layout)
 	scratch int // floats of scratch space needed
 }
 
 // plan chooses the mode for m output pixels, ow per output row, on threads
-// threads. Blocks keep A in cache; when there are too few blocks to keep
-// every thread busy, the whole of A is extracted first and the threaded
-// GEMM splits the work. Each worker's scratch is its block of A followed,
-// for the stacked layout, by its stacking space.
+// threads. A stacked convolution with rows of at least minStackedRun pixels
+// multiplies each output row's stack in place, one task per row. Otherwise
+// blocks keep A in cache; when there are too few blocks to keep every
+// thread busy, the whole of A is extracted first and the threaded GEMM
+// splits the work. Each worker's scratch is its block of A followed, for
+// the stacked layout, by its stacking space.
 func (c *Conv) plan(m, ow, threads int) convPlan {
 	if c.pointwise {
 		return convPlan{mode: modeDirect, m: m}
@@ -60,6 +68,10 @@ func (c *Conv) plan(m, ow, threads int) convPlan {
 	stack := 0
 	if c.stacked {
 		stack = ((ow-1)*c.p.StrideW + c.p.KW) * c.p.KH * c.p.Cin
+		if ow >= minStackedRun {
+			rows := m / ow
+			return convPlan{mode: modeStacked, m: m, tasks: rows, stack: stack, scratch: min(threads, rows) * stack}
+		}
 	}
 	mr := c.im.MR()
 	rows := c.blockRows
@@ -111,6 +123,7 @@ const (
 	phaseBlocks  = iota // im2col of one block, then its GEMMs
 	phaseExtract        // im2col of one chunk of rows of the whole A
 	phaseGroups         // one group's GEMM on the whole A
+	phaseStacked        // one output row's stack, then its GEMM on the stack
 )
 
 // run executes the plan. x comes from the calls pool, so handing it to the
@@ -122,8 +135,11 @@ func (x *convCall) run() error {
 		return x.gemms(x.src, x.c.p.Cin, 0, x.pl.m, -1, x.opt)
 	case modeWhole:
 		return x.whole(threads)
+	case modeStacked:
+		x.phase = phaseStacked
+	default:
+		x.phase = phaseBlocks
 	}
-	x.phase = phaseBlocks
 	x.each(x.pl.tasks, threads)
 	return x.err
 }
@@ -180,6 +196,15 @@ func (x *convCall) Do(task, worker int) {
 		err = x.extract(x.scratch[r0*k:(r0+rows)*k], stack, r0, rows)
 	case phaseGroups:
 		err = x.gemms(x.scratch, k, 0, x.pl.m, task, nil)
+	case phaseStacked:
+		// task is output row oy of image n; its A rows overlap in the stack
+		ow := x.g.OW
+		var lda int
+		stack := x.scratch[worker*x.pl.stack:][:x.pl.stack]
+		lda, err = im2col.StackedRow(stack, x.src, &x.g, task/x.g.OH, task%x.g.OH)
+		if err == nil {
+			err = x.gemms(stack, lda, task*ow, ow, -1, nil)
+		}
 	}
 	if err != nil {
 		x.mu.Lock()

@@ -40,6 +40,46 @@ func TestConvRandomBlocksThreads(t *testing.T) {
 	})
 }
 
+// withStackedRun runs f with stacked convolutions multiplied in place from
+// rows of run output pixels on (1: always; 1 << 30: never), restoring the
+// default afterwards.
+func withStackedRun(run int, f func()) {
+	saved := minStackedRun
+	minStackedRun = run
+	defer func() { minStackedRun = saved }()
+	f()
+}
+
+// Stacked convolutions (short tap rows) multiplied in place on their
+// stacks, one output row per task, on one to three threads, and with the
+// in-place path off; each against the reference.
+func TestConvStackedInPlace(t *testing.T) {
+	pool := kernels.NewPool(3)
+	defer pool.Close()
+	forEachImpl(t, func(t *testing.T, im *kernels.Impl) {
+		r := rand.New(rand.NewPCG(9, 10))
+		cases := 150
+		if testing.Short() {
+			cases = 30
+		}
+		stem := convCase{p: SquareConv(3, 20, 7, 2, 3), n: 2, h: 41, w: 38, bias: true, ep: Epilogue{Residual: true, ReLU: true}}
+		for _, run := range []int{1, 1 << 30} {
+			withStackedRun(run, func() {
+				checkConv(t, im, stem, nil, r)
+				for i := range cases {
+					tc := randomConvCase(r)
+					tc.p.Groups, tc.p.DilW = 1, 1
+					tc.p.Cin = 1 + r.IntN(5)
+					if _, _, err := tc.p.OutSize(tc.h, tc.w); err != nil {
+						continue
+					}
+					checkConv(t, im, tc, &kernels.Options{Pool: pool, Threads: 1 + i%3}, r)
+				}
+			})
+		}
+	})
+}
+
 // ResNet-like shapes: wide channels, big enough for several default-size
 // blocks, through every mode.
 func TestConvResNetShapes(t *testing.T) {
