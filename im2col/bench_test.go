@@ -6,8 +6,9 @@ import (
 )
 
 // BenchmarkRows extracts the whole A of ResNet-50's convolutions that need
-// im2col, at batch 1, in blocks of 96 rows (as nn does), and reports the
-// rate at which A is written.
+// im2col, at batch 1, in blocks of 96 rows, and reports the rate at which A
+// is written; for the stem also the stacks of StackedRow, one per output
+// row, which is all nn extracts for it.
 func BenchmarkRows(b *testing.B) {
 	cases := []struct {
 		name       string
@@ -45,6 +46,19 @@ func BenchmarkRows(b *testing.B) {
 			continue
 		}
 		t := make([]float32, g.StackedScratch())
+		// the stacks alone, as a convolution that multiplies them in place
+		// reads them; GB/s counts the floats stacked
+		b.Run(fmt.Sprintf("layer=%s/stackedrow", c.name), func(b *testing.B) {
+			for b.Loop() {
+				for oy := 0; oy < g.OH; oy++ {
+					if _, err := StackedRow(t, src, &g, 0, oy); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(4*g.OH*len(t))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
+		})
 		b.Run(fmt.Sprintf("layer=%s/stacked", c.name), func(b *testing.B) {
 			for b.Loop() {
 				for r := 0; r < g.M(); r += block {
