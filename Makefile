@@ -24,10 +24,13 @@ test-purego:
 ## as a Haswell (AVX2 only) and a Nehalem (no AVX) CPU
 test-levels:
 	GODEBUG=cpu.avx512f=off $(GO) test -short $(PKGS)
-	GODEBUG=cpu.avx2=off,cpu.avx512f=off $(GO) test -short ./kernels/...
+	GODEBUG=cpu.avx2=off,cpu.avx512f=off $(GO) test -short ./kernels/... ./im2col/
 	$(GO) test -c -o bin/kernels.test ./kernels
 	qemu-x86_64 -cpu Haswell bin/kernels.test -test.short
 	qemu-x86_64 -cpu Nehalem bin/kernels.test -test.short
+	$(GO) test -c -o bin/im2col.test ./im2col
+	cd im2col && qemu-x86_64 -cpu Haswell ../bin/im2col.test -test.short
+	cd im2col && qemu-x86_64 -cpu Nehalem ../bin/im2col.test -test.short
 
 ## test-race: the race detector over the packages that run threads
 test-race:

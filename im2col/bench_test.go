@@ -8,7 +8,8 @@ import (
 // BenchmarkRows extracts the whole A of ResNet-50's convolutions that need
 // im2col, at batch 1, in blocks of 96 rows, and reports the rate at which A
 // is written; for the stem also the stacks of StackedRow, one per output
-// row, which is all nn extracts for it.
+// row, which is all nn extracts for it. Each runs with the assembly moves
+// (moves=asm, where the build has them) and the Go ones (moves=go).
 func BenchmarkRows(b *testing.B) {
 	cases := []struct {
 		name       string
@@ -22,6 +23,12 @@ func BenchmarkRows(b *testing.B) {
 		{"3x3_c512", 7, 512, 3, 1, 1},
 		{"1x1s2_c256", 56, 256, 1, 2, 0},
 	}
+	saved := movesAsm
+	defer func() { movesAsm = saved }()
+	moves := []bool{false}
+	if saved {
+		moves = []bool{true, false}
+	}
 	for _, c := range cases {
 		g := Geometry{N: 1, H: c.h, W: c.h, C: c.c, KH: c.k, KW: c.k, StrideH: c.s, StrideW: c.s,
 			PadT: c.pad, PadL: c.pad, DilH: 1, DilW: 1}
@@ -31,44 +38,49 @@ func BenchmarkRows(b *testing.B) {
 		src := make([]float32, c.h*c.h*c.c)
 		const block = 96
 		dst := make([]float32, block*g.K())
-		b.Run(fmt.Sprintf("layer=%s", c.name), func(b *testing.B) {
-			for b.Loop() {
-				for r := 0; r < g.M(); r += block {
-					if err := Rows(dst, g.K(), src, &g, r, min(block, g.M()-r)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-			b.ReportMetric(float64(4*g.M()*g.K())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
-		})
-		if g.C*g.KW >= 64 {
-			continue
-		}
 		t := make([]float32, g.StackedScratch())
-		// the stacks alone, as a convolution that multiplies them in place
-		// reads them; GB/s counts the floats stacked
-		b.Run(fmt.Sprintf("layer=%s/stackedrow", c.name), func(b *testing.B) {
-			for b.Loop() {
-				for oy := 0; oy < g.OH; oy++ {
-					if _, err := StackedRow(t, src, &g, 0, oy); err != nil {
-						b.Fatal(err)
+		for _, asm := range moves {
+			movesAsm = asm
+			mv := map[bool]string{true: "asm", false: "go"}[asm]
+			rate := func(b *testing.B, floats int) {
+				b.ReportMetric(float64(4*floats)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
+			}
+			b.Run(fmt.Sprintf("layer=%s/op=rows/moves=%s", c.name, mv), func(b *testing.B) {
+				for b.Loop() {
+					for r := 0; r < g.M(); r += block {
+						if err := Rows(dst, g.K(), src, &g, r, min(block, g.M()-r)); err != nil {
+							b.Fatal(err)
+						}
 					}
 				}
+				rate(b, g.M()*g.K())
+			})
+			if g.C*g.KW >= 64 {
+				continue
 			}
-			b.ReportMetric(float64(4*g.OH*len(t))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
-		})
-		b.Run(fmt.Sprintf("layer=%s/stacked", c.name), func(b *testing.B) {
-			for b.Loop() {
-				for r := 0; r < g.M(); r += block {
-					if err := StackedRows(dst, g.K(), src, &g, r, min(block, g.M()-r), t); err != nil {
-						b.Fatal(err)
+			// the stacks alone, as a convolution that multiplies them in
+			// place reads them; GB/s counts the floats stacked
+			b.Run(fmt.Sprintf("layer=%s/op=stackedrow/moves=%s", c.name, mv), func(b *testing.B) {
+				for b.Loop() {
+					for oy := 0; oy < g.OH; oy++ {
+						if _, err := StackedRow(t, src, &g, 0, oy); err != nil {
+							b.Fatal(err)
+						}
 					}
 				}
-			}
-			b.ReportMetric(float64(4*g.M()*g.K())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
-		})
+				rate(b, g.OH*len(t))
+			})
+			b.Run(fmt.Sprintf("layer=%s/op=stacked/moves=%s", c.name, mv), func(b *testing.B) {
+				for b.Loop() {
+					for r := 0; r < g.M(); r += block {
+						if err := StackedRows(dst, g.K(), src, &g, r, min(block, g.M()-r), t); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				rate(b, g.M()*g.K())
+			})
+		}
 	}
 }

@@ -159,11 +159,9 @@ func gatherTap(dst []float32, ldd int, img []float32, g *Geometry, c0, cn, oy, o
 	for i := 0; i < in0; i++ {
 		clipped(dst[i*ldd+col:i*ldd+col+rowLen], line, g, cn, (ox0+i)*g.StrideW-g.PadL)
 	}
-	step := g.StrideW * cn
-	x := ((ox0+in0)*g.StrideW - g.PadL) * cn
-	for i := in0; i < in1; i++ {
-		copy(dst[i*ldd+col:i*ldd+col+rowLen], line[x:x+rowLen])
-		x += step
+	if in1 > in0 {
+		x := ((ox0+in0)*g.StrideW - g.PadL) * cn
+		copyRows(dst[in0*ldd+col:], ldd, line[x:], g.StrideW*cn, rowLen, in1-in0)
 	}
 	for i := in1; i < run; i++ {
 		clipped(dst[i*ldd+col:i*ldd+col+rowLen], line, g, cn, (ox0+i)*g.StrideW-g.PadL)

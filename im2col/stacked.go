@@ -47,10 +47,7 @@ func StackedRows(dst []float32, ldd int, src []float32, g *Geometry, row0, rows 
 		img := src[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
 		width := (run-1)*g.StrideW + g.KW
 		stack(t[:width*slot], img, g, oy, ox*g.StrideW-g.PadL, width)
-		step := g.StrideW * slot
-		for i := 0; i < run; i++ {
-			copy(dst[(r+i)*ldd:(r+i)*ldd+k], t[i*step:i*step+k])
-		}
+		copyRows(dst[r*ldd:], ldd, t, g.StrideW*slot, k, run)
 		r += run
 	}
 	return nil
@@ -138,9 +135,7 @@ func scatter(t []float32, stride int, s []float32, c, count int) {
 	sp := unsafe.Pointer(unsafe.SliceData(s))
 	switch c {
 	case 3:
-		for j := 0; j < count; j++ {
-			*(*[3]float32)(unsafe.Add(tp, 4*j*stride)) = *(*[3]float32)(unsafe.Add(sp, 12*j))
-		}
+		scatter3(t, stride, s, count)
 	case 4:
 		for j := 0; j < count; j++ {
 			*(*[4]float32)(unsafe.Add(tp, 4*j*stride)) = *(*[4]float32)(unsafe.Add(sp, 16*j))

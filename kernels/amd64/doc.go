@@ -1,7 +1,7 @@
 // Package amd64 holds gorn's hand-written amd64 assembly kernels and their
-// Go declarations. It has no logic of its own: package kernels decides,
-// from the CPU's features, which of them to call. On other architectures,
-// and with the purego build tag, it is empty.
+// Go declarations. It has no logic of its own: packages kernels and im2col
+// decide, from the CPU's features, which of them to call. On other
+// architectures, and with the purego build tag, it is empty.
 //
 //   - SgemmStripAVX2 (AVX2+FMA): a strip of rows x 16 of C in tiles of up to
 //     6x16, twelve YMM accumulators, eight k steps per loop pass, A read in
@@ -21,6 +21,9 @@
 //     (AVX2): the Winograd F(4x4,3x3) and F(2x2,3x3) input transform
 //     (B^T d B) and output transform (A^T m A, with bias, accumulate and
 //     ReLU), eight channels at a time.
+//   - CopyRowsAVX2 (AVX), Scatter3: im2col's moves, a kernel row of KW*C
+//     floats into the A rows of a run of output pixels, and the stem's
+//     groups of three channels into its stacks.
 //   - FMAPeakAVX2: an FMA-only loop that measures the CPU's peak for
 //     benchmarks.
 package amd64

@@ -1,0 +1,96 @@
+package im2col
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// withMoves runs f with the assembly moves on (if this build has them)
+// and off, restoring the setting afterwards.
+func withMoves(t *testing.T, f func(t *testing.T)) {
+	saved := movesAsm
+	defer func() { movesAsm = saved }()
+	for _, on := range []bool{saved, false} {
+		movesAsm = on
+		name := "go"
+		if on {
+			name = "asm"
+		}
+		t.Run(name, f)
+		if !saved {
+			break // no assembly in this build: one run
+		}
+	}
+}
+
+// copyRows and scatter3 move exactly what they should, at every row
+// length from 1 to 80 (every tail of the 32- and 8-float loops), and write
+// nothing else: the gaps between rows and guard bands around dst stay NaN.
+func TestMoves(t *testing.T) {
+	withMoves(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 12))
+		nan := float32(math.NaN())
+		const guard = 40
+		for n := 1; n <= 80; n++ {
+			count := 1 + r.IntN(6)
+			ldd := n + r.IntN(5)
+			step := 1 + r.IntN(n+3) // source rows may overlap: they are only read
+			src := make([]float32, (count-1)*step+n)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			whole := make([]float32, 2*guard+(count-1)*ldd+n)
+			for i := range whole {
+				whole[i] = nan
+			}
+			dst := whole[guard : len(whole)-guard]
+			copyRows(dst, ldd, src, step, n, count)
+			for i, v := range whole {
+				j := i - guard
+				row, col := j/ldd, j%ldd
+				if j >= 0 && j < len(dst) && col < n {
+					if want := src[row*step+col]; v != want {
+						t.Fatalf("n=%d count=%d ldd=%d step=%d: dst[%d][%d] = %v, want %v", n, count, ldd, step, row, col, v, want)
+					}
+				} else if v == v {
+					t.Fatalf("n=%d count=%d ldd=%d step=%d: element %d outside the rows written", n, count, ldd, step, j)
+				}
+			}
+		}
+		for count := 1; count <= 40; count++ {
+			stride := 3 + r.IntN(30)
+			src := make([]float32, 3*count)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			whole := make([]float32, 2*guard+(count-1)*stride+3)
+			for i := range whole {
+				whole[i] = nan
+			}
+			dst := whole[guard : len(whole)-guard]
+			scatter3(dst, stride, src, count)
+			for i, v := range whole {
+				j := i - guard
+				g, c := j/stride, j%stride
+				if j >= 0 && j < len(dst) && c < 3 {
+					if want := src[3*g+c]; v != want {
+						t.Fatalf("count=%d stride=%d: group %d float %d = %v, want %v", count, stride, g, c, v, want)
+					}
+				} else if v == v {
+					t.Fatalf("count=%d stride=%d: element %d outside the groups written", count, stride, j)
+				}
+			}
+		}
+	})
+}
+
+// The whole extraction gives the same A with the assembly moves and the
+// Go ones.
+func TestMovesRowsExact(t *testing.T) {
+	withMoves(t, func(t *testing.T) {
+		TestGroupRowsExact(t)
+		TestStackedRowsExact(t)
+		TestStackedRowExact(t)
+	})
+}
