@@ -27,9 +27,12 @@
 //     worker with its own scratch); when there are too few blocks to share
 //     out (small feature maps), all of A is extracted, on every thread, and
 //     the GEMM itself is split;
-//   - short rows of taps (the Cin = 3 stem) are extracted in (kw, kh, c)
-//     order with im2col.StackedRows, one long copy per row of A, and the
-//     weights are packed to match;
+//   - short rows of taps (the Cin = 3 stem) are laid out in (kw, kh, c)
+//     order, and the weights packed to match: for each output row
+//     im2col.StackedRow stacks the kernel rows' input pixels, and the
+//     row's A is the stack itself, read in place with overlapping rows
+//     (one output row per task); output rows shorter than 16 pixels are
+//     copied out instead (im2col.StackedRows, one long copy per row of A);
 //   - a grouped convolution runs one GEMM per group on column slices of A
 //     and C (no transposes), the groups spread over the threads.
 //
