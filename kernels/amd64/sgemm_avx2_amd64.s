@@ -48,7 +48,7 @@
 // PREFETCHB asks for the next two lines of the next B panel, once each;
 // twice per eight k steps, the first two tiles of the strip bring the whole
 // panel in while the strip reuses this one, and PFB then stays on the
-// panel's last lines. It matters when the weights come from memory, as in a
+// panel's last lines (later tiles skip it, see TILE). It matters when the weights come from memory, as in a
 // network (ResNet-50's 100 MB do not fit in L3): without it the layer set
 // ran about 5 % slower; BenchmarkSgemm, whose B stays in cache, does not
 // show it.
@@ -124,9 +124,10 @@
 // then one at a time; it leaves r in K and jumps to the epilogue. While
 // the next B panel has lines left to ask for (the strip's first two
 // tiles), the loop is kloop, which asks for them; later tiles run kloopq,
-// which does not: in cache the B prefetches cost about 10 %
-// (BenchmarkKernel, kc=256, 8 tiles: 87-97 GFLOP/s without them, 73-86
-// with them on every tile).
+// which does not: in cache the B prefetches cost about 7 % when every
+// tile ran them (BenchmarkKernel, kc=256, 8 tiles, alternating: median
+// 81.4 GFLOP/s with them on every tile, 86.6 on the first two only, 89
+// with none).
 #define TILE(KSTEP, r, kloop, kloopq, kend, ktail, kdone) \
 	MOVQ   ABLK, A0                  \
 	LEAQ   (LDA)(LDA*2), A3          \
