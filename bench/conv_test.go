@@ -96,6 +96,36 @@ func (c *convLayer) gemm(b *testing.B, opt *kernels.Options) {
 	}
 }
 
+// timeLoop runs run as the benchmark's loop and reports GFLOP/s (flops per
+// run) by the wall clock and, on one thread, by the thread's CPU clock.
+func timeLoop(b *testing.B, opt *kernels.Options, flops float64, run func()) {
+	b.ReportAllocs()
+	cpu := startCPUClock(opt)
+	for b.Loop() {
+		run()
+	}
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	cpu.report(b, flops*float64(b.N))
+}
+
+// alternate runs first and second one after the other as the benchmark's
+// loop, on one locked thread, and returns the time each took in all, by
+// benchNow.
+func alternate(b *testing.B, first, second func()) (t1, t2 time.Duration) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for b.Loop() {
+		s0 := benchNow()
+		first()
+		s1 := benchNow()
+		second()
+		s2 := benchNow()
+		t1 += s1 - s0
+		t2 += s2 - s1
+	}
+	return t1, t2
+}
+
 // cpuClock times a single-threaded benchmark with the thread's CPU clock
 // as well as the wall clock: on a machine shared with other work, the
 // cpu-GFLOP/s metric leaves out the time spent waiting for a core.
@@ -137,15 +167,23 @@ func randFloats(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// benchLevels runs f for every available kernels level except the pure-Go
-// one (unless it is the only one), and for one and two threads.
+// benchImpls returns the kernels levels the benchmarks run: every
+// available one except the pure-Go one, unless it is the only one.
+func benchImpls() []*kernels.Impl {
+	var ims []*kernels.Impl
+	for _, im := range kernels.Impls() {
+		if im.Available() && (im != kernels.Generic() || kernels.Active() == im) {
+			ims = append(ims, im)
+		}
+	}
+	return ims
+}
+
+// benchLevels runs f for every level of benchImpls, on one and two threads.
 func benchLevels(b *testing.B, f func(b *testing.B, im *kernels.Impl, opt *kernels.Options)) {
 	pool := kernels.NewPool(2)
 	defer pool.Close()
-	for _, im := range kernels.Impls() {
-		if !im.Available() || (im == kernels.Generic() && kernels.Active() != im) {
-			continue
-		}
+	for _, im := range benchImpls() {
 		for _, threads := range []int{1, 2} {
 			opt := &kernels.Options{Pool: pool, Threads: threads}
 			b.Run(fmt.Sprintf("impl=%s/threads=%d", im.Name(), threads), func(b *testing.B) { f(b, im, opt) })
@@ -166,13 +204,7 @@ func BenchmarkConvResNet50(b *testing.B) {
 					run = c.gemm
 				}
 				b.Run(fmt.Sprintf("layer=%s/op=%s", l.name, op), func(b *testing.B) {
-					b.ReportAllocs()
-					cpu := startCPUClock(opt)
-					for b.Loop() {
-						run(b, opt)
-					}
-					b.ReportMetric(c.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-					cpu.report(b, c.flops*float64(b.N))
+					timeLoop(b, opt, c.flops, func() { run(b, opt) })
 				})
 			}
 		}
@@ -185,34 +217,14 @@ func BenchmarkConvResNet50(b *testing.B) {
 // GEMM's (pct-of-gemm), so that the ratio holds on a machine whose speed
 // drifts. Times come from the thread's CPU clock where there is one.
 func BenchmarkConvVsGemm(b *testing.B) {
-	for _, im := range kernels.Impls() {
-		if !im.Available() || (im == kernels.Generic() && kernels.Active() != im) {
-			continue
-		}
+	for _, im := range benchImpls() {
 		for _, l := range resnet50Convs {
 			if l.k == 1 && l.stride == 1 {
 				continue // the convolution is the GEMM
 			}
 			c := newConvLayer(b, im, l, nil)
 			b.Run(fmt.Sprintf("impl=%s/layer=%s", im.Name(), l.name), func(b *testing.B) {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-				now := func() time.Duration {
-					if t, ok := convThreadCPU(); ok {
-						return t
-					}
-					return time.Duration(time.Now().UnixNano())
-				}
-				var tc, tg time.Duration
-				for b.Loop() {
-					t0 := now()
-					c.forward(b, nil)
-					t1 := now()
-					c.gemm(b, nil)
-					t2 := now()
-					tc += t1 - t0
-					tg += t2 - t1
-				}
+				tc, tg := alternate(b, func() { c.forward(b, nil) }, func() { c.gemm(b, nil) })
 				b.ReportMetric(100*tg.Seconds()/tc.Seconds(), "pct-of-gemm")
 				b.ReportMetric(c.flops*float64(b.N)/tc.Seconds()/1e9, "conv-GFLOP/s")
 				b.ReportMetric(c.flops*float64(b.N)/tg.Seconds()/1e9, "gemm-GFLOP/s")

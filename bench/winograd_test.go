@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"testing"
 	"time"
 
@@ -77,13 +76,7 @@ func BenchmarkConvAlgo(b *testing.B) {
 			for _, algo := range winoAlgos {
 				c := newWinoLayer(b, im, l, algo, opt)
 				b.Run(fmt.Sprintf("layer=%s/algo=%v", l.name, algo), func(b *testing.B) {
-					b.ReportAllocs()
-					cpu := startCPUClock(opt)
-					for b.Loop() {
-						c.forward(b, opt)
-					}
-					b.ReportMetric(c.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-					cpu.report(b, c.flops*float64(b.N))
+					timeLoop(b, opt, c.flops, func() { c.forward(b, opt) })
 				})
 			}
 		}
@@ -96,27 +89,13 @@ func BenchmarkConvAlgo(b *testing.B) {
 // the speedup, so that the ratio holds on a machine whose speed drifts.
 // Times come from the thread's CPU clock where there is one.
 func BenchmarkWinogradVsIm2col(b *testing.B) {
-	for _, im := range kernels.Impls() {
-		if !im.Available() || (im == kernels.Generic() && kernels.Active() != im) {
-			continue
-		}
+	for _, im := range benchImpls() {
 		for _, l := range append(resnet50Wino(), winoOtherConvs...) {
 			direct := newWinoLayer(b, im, l, nn.AlgoIm2col, nil)
 			for _, algo := range winoAlgos[1:] {
 				w := newWinoLayer(b, im, l, algo, nil)
 				b.Run(fmt.Sprintf("impl=%s/layer=%s/algo=%v", im.Name(), l.name, algo), func(b *testing.B) {
-					runtime.LockOSThread()
-					defer runtime.UnlockOSThread()
-					var td, tw time.Duration
-					for b.Loop() {
-						t0 := benchNow()
-						direct.forward(b, nil)
-						t1 := benchNow()
-						w.forward(b, nil)
-						t2 := benchNow()
-						td += t1 - t0
-						tw += t2 - t1
-					}
+					td, tw := alternate(b, func() { direct.forward(b, nil) }, func() { w.forward(b, nil) })
 					b.ReportMetric(td.Seconds()/tw.Seconds(), "speedup")
 					b.ReportMetric(w.flops*float64(b.N)/tw.Seconds()/1e9, "wino-GFLOP/s")
 					b.ReportMetric(w.flops*float64(b.N)/td.Seconds()/1e9, "im2col-GFLOP/s")

@@ -43,31 +43,51 @@ func randomGeometry(r *rand.Rand) (Geometry, int, int) {
 	}
 }
 
+// countingInput returns an input tensor for g holding 1, 2, 3, ...:
+// distinct and nonzero, so a misplaced or missed element shows.
+func countingInput(g *Geometry) []float32 {
+	src := make([]float32, g.N*g.H*g.W*g.C)
+	for i := range src {
+		src[i] = float32(i + 1)
+	}
+	return src
+}
+
+// nans returns n NaNs: a buffer whose untouched elements stay recognisable.
+func nans(n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(math.NaN())
+	}
+	return s
+}
+
+// undilatedWidth sets g's width dilation to 1 and its output size afresh
+// (random bottom and right padding), reporting whether the kernel fits.
+func undilatedWidth(r *rand.Rand, g *Geometry) bool {
+	g.DilW = 1
+	g.OH, g.OW = 0, 0
+	return g.Init(r.IntN(4), r.IntN(4)) == nil
+}
+
 // Every row range of random geometries equals the direct gather exactly,
 // and nothing outside the rows (the row stride's gap, the guard bands) is
 // touched.
 func TestGroupRowsExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	nan := float32(math.NaN())
 	cases := 3000
 	if testing.Short() {
 		cases = 500
 	}
 	for range cases {
 		g, c0, cn := randomGeometry(r)
-		src := make([]float32, g.N*g.H*g.W*g.C)
-		for i := range src {
-			src[i] = float32(i + 1) // distinct and nonzero
-		}
+		src := countingInput(&g)
 		k := g.KH * g.KW * cn
 		row0 := r.IntN(g.M())
 		rows := 1 + r.IntN(g.M()-row0)
 		ldd := k + r.IntN(3)
 		const guard = 8
-		buf := make([]float32, guard+(rows-1)*ldd+k+guard)
-		for i := range buf {
-			buf[i] = nan
-		}
+		buf := nans(guard + (rows-1)*ldd + k + guard)
 		dst := buf[guard : len(buf)-guard]
 		if err := GroupRows(dst, ldd, src, &g, c0, cn, row0, rows); err != nil {
 			t.Fatalf("%+v c0=%d cn=%d: %v", g, c0, cn, err)
@@ -196,10 +216,7 @@ func FuzzGroupRows(f *testing.F) {
 		if g.Init(int(pt%3), int(pl%3)) != nil {
 			return
 		}
-		src := make([]float32, g.N*g.H*g.W*g.C)
-		for i := range src {
-			src[i] = float32(i + 1)
-		}
+		src := countingInput(&g)
 		k := g.KH * g.KW * max(int(cn), 1)
 		dst := make([]float32, max(int(rows), 1)*k)
 		if GroupRows(dst, k, src, &g, int(c0), int(cn), int(row0), int(rows)) != nil {

@@ -13,32 +13,12 @@ import (
 // (GODEBUG=cpu.avx2=off turns it off) and switched by the benchmarks.
 var movesAsm = cpu.X86.HasAVX2
 
-// copyRows copies count rows of n floats, src rows step floats apart, to
-// dst rows ldd floats apart.
-func copyRows(dst []float32, ldd int, src []float32, step, n, count int) {
-	if count <= 0 || n <= 0 {
-		return
-	}
-	_ = dst[(count-1)*ldd+n-1]
-	_ = src[(count-1)*step+n-1]
-	if movesAsm {
-		amd64.CopyRowsAVX2(&dst[0], ldd, &src[0], step, n, count)
-		return
-	}
-	copyRowsGo(dst, ldd, src, step, n, count)
+// copyRowsAsm and scatter3Asm are the assembly moves, called by copyRows
+// and scatter3 after their checks.
+func copyRowsAsm(dst *float32, ldd int, src *float32, step, n, count int) {
+	amd64.CopyRowsAVX2(dst, ldd, src, step, n, count)
 }
 
-// scatter3 copies count groups of three consecutive floats of s to t,
-// stride floats apart.
-func scatter3(t []float32, stride int, s []float32, count int) {
-	if count <= 0 {
-		return
-	}
-	_ = t[(count-1)*stride+2]
-	_ = s[3*count-1]
-	if movesAsm {
-		amd64.Scatter3(&t[0], stride, &s[0], count)
-		return
-	}
-	scatter3Go(t, stride, s, count)
+func scatter3Asm(dst *float32, stride int, src *float32, count int) {
+	amd64.Scatter3(dst, stride, src, count)
 }

@@ -1,7 +1,6 @@
 package im2col
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -30,7 +29,6 @@ func withMoves(t *testing.T, f func(t *testing.T)) {
 func TestMoves(t *testing.T) {
 	withMoves(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(11, 12))
-		nan := float32(math.NaN())
 		const guard = 40
 		for n := 1; n <= 80; n++ {
 			count := 1 + r.IntN(6)
@@ -40,10 +38,7 @@ func TestMoves(t *testing.T) {
 			for i := range src {
 				src[i] = float32(i + 1)
 			}
-			whole := make([]float32, 2*guard+(count-1)*ldd+n)
-			for i := range whole {
-				whole[i] = nan
-			}
+			whole := nans(2*guard + (count-1)*ldd + n)
 			dst := whole[guard : len(whole)-guard]
 			copyRows(dst, ldd, src, step, n, count)
 			for i, v := range whole {
@@ -64,10 +59,7 @@ func TestMoves(t *testing.T) {
 			for i := range src {
 				src[i] = float32(i + 1)
 			}
-			whole := make([]float32, 2*guard+(count-1)*stride+3)
-			for i := range whole {
-				whole[i] = nan
-			}
+			whole := nans(2*guard + (count-1)*stride + 3)
 			dst := whole[guard : len(whole)-guard]
 			scatter3(dst, stride, src, count)
 			for i, v := range whole {

@@ -2,7 +2,6 @@ package im2col
 
 import (
 	"errors"
-	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -11,7 +10,6 @@ import (
 // order, exactly, and writes nothing outside its rows.
 func TestStackedRowsExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	nan := float32(math.NaN())
 	cases := 2000
 	if testing.Short() {
 		cases = 400
@@ -21,25 +19,15 @@ func TestStackedRowsExact(t *testing.T) {
 		if r.IntN(4) == 0 {
 			g.C = 16 + r.IntN(10) // groups moved with copy
 		}
-		if r.IntN(3) > 0 {
-			g.DilW = 1
-			g.OH, g.OW = 0, 0
-			if g.Init(r.IntN(4), r.IntN(4)) != nil {
-				continue
-			}
+		if r.IntN(3) > 0 && !undilatedWidth(r, &g) {
+			continue
 		}
-		src := make([]float32, g.N*g.H*g.W*g.C)
-		for i := range src {
-			src[i] = float32(i + 1)
-		}
+		src := countingInput(&g)
 		k := g.K()
 		row0 := r.IntN(g.M())
 		rows := 1 + r.IntN(g.M()-row0)
 		ldd := k + r.IntN(3)
-		dst := make([]float32, (rows-1)*ldd+k)
-		for i := range dst {
-			dst[i] = nan
-		}
+		dst := nans((rows-1)*ldd + k)
 		scratch := make([]float32, g.StackedScratch())
 		err := StackedRows(dst, ldd, src, &g, row0, rows, scratch)
 		if g.DilW != 1 {
@@ -99,27 +87,18 @@ func TestStackedRowsErrors(t *testing.T) {
 // nothing past its scratch.
 func TestStackedRowExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	nan := float32(math.NaN())
 	cases := 1000
 	if testing.Short() {
 		cases = 200
 	}
 	for range cases {
 		g, _, _ := randomGeometry(r)
-		g.DilW = 1
-		g.OH, g.OW = 0, 0
-		if g.Init(r.IntN(4), r.IntN(4)) != nil {
+		if !undilatedWidth(r, &g) {
 			continue
 		}
-		src := make([]float32, g.N*g.H*g.W*g.C)
-		for i := range src {
-			src[i] = float32(i + 1)
-		}
+		src := countingInput(&g)
 		k := g.K()
-		whole := make([]float32, g.StackedScratch()+16)
-		for i := range whole {
-			whole[i] = nan
-		}
+		whole := nans(g.StackedScratch() + 16)
 		scratch := whole[:g.StackedScratch()]
 		n, oy := r.IntN(g.N), r.IntN(g.OH)
 		lda, err := StackedRow(scratch, src, &g, n, oy)

@@ -110,15 +110,7 @@ func TestSgemmCopiedA(t *testing.T) {
 			{m: 37, n: 2 * im.nr, k: 1024, lda: 0, threads: 2, relu: true}, // lda = 1024: copied by the rule
 			{m: mcFor(im, kc) + im.mr + 1, n: im.nr + 3, k: 64, lda: 512 - 64, accumulate: true},
 		}
-		for _, force := range []int{1, 0} {
-			for _, gc := range cases {
-				t.Run(fmt.Sprintf("force=%d/%v", force, gc), func(t *testing.T) {
-					packAOverride = force
-					defer func() { packAOverride = 0 }()
-					runCase(t, im, r, gc, pool)
-				})
-			}
-		}
+		runCasesCopyingA(t, im, r, cases, pool, 1, 0)
 		// bitwise equal to the in-place path
 		m, n, k := 31, 3*im.nr+2, kc+7
 		a := randSlice(r, m*1024)
@@ -161,14 +153,20 @@ func TestSgemmOverlappingRows(t *testing.T) {
 			{m: im.mr + 1, n: 2*im.nr + 1, k: 1024, lda: 512 - 1024, threads: 2}, // lda = 512: copied by the rule
 			{m: 1, n: 5, k: 9, lda: -8},
 		}
-		for _, force := range []int{0, 1, -1} {
-			for _, gc := range cases {
-				t.Run(fmt.Sprintf("force=%d/%v", force, gc), func(t *testing.T) {
-					packAOverride = force
-					defer func() { packAOverride = 0 }()
-					runCase(t, im, r, gc, pool)
-				})
-			}
-		}
+		runCasesCopyingA(t, im, r, cases, pool, 0, 1, -1)
 	})
+}
+
+// runCasesCopyingA runs each case with each packAOverride setting (1: A
+// copied, -1: read in place, 0: as packAFor says), as subtests.
+func runCasesCopyingA(t *testing.T, im *Impl, r *rand.Rand, cases []gemmCase, pool *Pool, forces ...int) {
+	for _, force := range forces {
+		for _, gc := range cases {
+			t.Run(fmt.Sprintf("force=%d/%v", force, gc), func(t *testing.T) {
+				packAOverride = force
+				defer func() { packAOverride = 0 }()
+				runCase(t, im, r, gc, pool)
+			})
+		}
+	}
 }

@@ -103,8 +103,26 @@ type convCall struct {
 	phase    int // what Do does: a phase* constant
 	chunk    int // rows per extraction task (phaseExtract)
 	g        im2col.Geometry
-	mu       sync.Mutex
-	err      error
+	firstErr
+}
+
+// firstErr keeps the first error the tasks of one call report, from
+// whichever threads run them.
+type firstErr struct {
+	mu  sync.Mutex
+	err error
+}
+
+// set records err if it is the first.
+func (f *firstErr) set(err error) {
+	if err == nil {
+		return
+	}
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
 }
 
 var calls idle.List[convCall]
@@ -206,13 +224,7 @@ func (x *convCall) Do(task, worker int) {
 			err = x.gemms(stack, lda, task*ow, ow, -1, nil)
 		}
 	}
-	if err != nil {
-		x.mu.Lock()
-		if x.err == nil {
-			x.err = err
-		}
-		x.mu.Unlock()
-	}
+	x.set(err)
 }
 
 // extract writes rows [r0, r0+rows) of A to a, group by group; stack is

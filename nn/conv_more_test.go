@@ -14,10 +14,7 @@ import (
 // withBlocks runs f with im2col blocks of rows rows (at least), restoring
 // the defaults afterwards. Convs must be built inside f.
 func withBlocks(rows int, f func()) {
-	bf, mb := blockFloats, minBlockRows
-	blockFloats, minBlockRows = 1, rows
-	defer func() { blockFloats, minBlockRows = bf, mb }()
-	f()
+	withValue(&blockFloats, 1, func() { withValue(&minBlockRows, rows, f) })
 }
 
 // Small blocks and several threads exercise the block tasks on shapes small
@@ -40,19 +37,10 @@ func TestConvRandomBlocksThreads(t *testing.T) {
 	})
 }
 
-// withStackedRun runs f with stacked convolutions multiplied in place from
-// rows of run output pixels on (1: always; 1 << 30: never), restoring the
-// default afterwards.
-func withStackedRun(run int, f func()) {
-	saved := minStackedRun
-	minStackedRun = run
-	defer func() { minStackedRun = saved }()
-	f()
-}
-
 // Stacked convolutions (short tap rows) multiplied in place on their
 // stacks, one output row per task, on one to three threads, and with the
-// in-place path off; each against the reference.
+// in-place path off (minStackedRun 1: always in place; 1 << 30: never);
+// each against the reference.
 func TestConvStackedInPlace(t *testing.T) {
 	pool := kernels.NewPool(3)
 	defer pool.Close()
@@ -64,7 +52,7 @@ func TestConvStackedInPlace(t *testing.T) {
 		}
 		stem := convCase{p: SquareConv(3, 20, 7, 2, 3), n: 2, h: 41, w: 38, bias: true, ep: Epilogue{Residual: true, ReLU: true}}
 		for _, run := range []int{1, 1 << 30} {
-			withStackedRun(run, func() {
+			withValue(&minStackedRun, run, func() {
 				checkConv(t, im, stem, nil, r)
 				for i := range cases {
 					tc := randomConvCase(r)

@@ -8,6 +8,15 @@ import (
 	"github.com/gorn-ml/gorn/kernels"
 )
 
+// withValue runs f with *p set to v, restoring the old value afterwards:
+// for the tuning variables that tests shrink to reach every mode.
+func withValue[T any](p *T, v T, f func()) {
+	saved := *p
+	*p = v
+	defer func() { *p = saved }()
+	f()
+}
+
 // forEachImpl runs f on every kernels level, skipping those this CPU lacks.
 func forEachImpl(t *testing.T, f func(t *testing.T, im *kernels.Impl)) {
 	t.Helper()

@@ -1,8 +1,6 @@
 package nn
 
 import (
-	"sync"
-
 	"github.com/gorn-ml/gorn/internal/idle"
 	"github.com/gorn-ml/gorn/kernels"
 )
@@ -78,8 +76,7 @@ type winoCall struct {
 	h, w     int // input size
 	oh, ow   int // output size
 	phase    int // a wino* constant
-	mu       sync.Mutex
-	err      error
+	firstErr
 }
 
 var winoCalls idle.List[winoCall]
@@ -154,13 +151,7 @@ func (x *winoCall) Do(task, worker int) {
 			err = x.outputTile(mm[i*cout:], pl.tiles*cout, i, patch)
 		}
 	}
-	if err != nil {
-		x.mu.Lock()
-		if x.err == nil {
-			x.err = err
-		}
-		x.mu.Unlock()
-	}
+	x.set(err)
 }
 
 // gemm multiplies position p's nt x Cin matrix of V by its transformed

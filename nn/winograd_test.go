@@ -113,10 +113,7 @@ func TestWinogradBlocksThreads(t *testing.T) {
 // withWinoBlocks runs f with Winograd blocks of rows tiles (at least; the
 // micro-kernel's MR rounds them up), restoring the defaults afterwards.
 func withWinoBlocks(rows int, f func()) {
-	bf, mr := winoBlockFloats, winoMinRows
-	winoBlockFloats, winoMinRows = 1, rows
-	defer func() { winoBlockFloats, winoMinRows = bf, mr }()
-	f()
+	withValue(&winoBlockFloats, 1, func() { withValue(&winoMinRows, rows, f) })
 }
 
 // ResNet-sized channel counts at reduced spatial size, through the
