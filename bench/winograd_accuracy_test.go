@@ -3,12 +3,12 @@ package bench
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/nn"
 	"github.com/gorn-ml/gorn/resnet"
 	"github.com/gorn-ml/gorn/safetensors"
@@ -68,7 +68,7 @@ func TestWinogradNetworkAccuracy(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := relL2(got, want)
+				e := testutil.RelL2(got, want)
 				t.Logf("%-9v rel L2 %.3g", algo, e)
 				if !(e <= 1e-4) {
 					t.Errorf("%v: rel L2 %.3g from PyTorch > 1e-4", algo, e)
@@ -120,15 +120,4 @@ func fixtureArch(t *testing.T, path string) resnet.Arch {
 		a.Version = resnet.V2
 	}
 	return a
-}
-
-// relL2 is |got - want| / |want|.
-func relL2(got []float32, want []float64) float64 {
-	var num, den float64
-	for i, w := range want {
-		d := float64(got[i]) - w
-		num += d * d
-		den += w * w
-	}
-	return math.Sqrt(num / den)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn/fold"
+	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/nn"
 )
 
@@ -61,17 +62,6 @@ func convBN(src []float32, n, h, w, cin, cout, k, pad int, weights, bias []float
 	return out
 }
 
-// relErr is the relative L2 distance of got from want.
-func relErr(got []float32, want []float64) float64 {
-	var num, den float64
-	for i, w := range want {
-		d := float64(got[i]) - w
-		num += d * d
-		den += w * w
-	}
-	return math.Sqrt(num / den)
-}
-
 // folded runs the folded layer through nn.Conv.
 func folded(t *testing.T, src []float32, n, h, w, cin, cout, k, pad int, weights, bias []float32, bn fold.BatchNorm) []float32 {
 	t.Helper()
@@ -109,7 +99,7 @@ func TestIntoConvMatchesConvThenBN(t *testing.T) {
 		bn := randomBN(r, cout)
 		want := convBN(src, n, h, w, cin, cout, k, pad, weights, bias, bn)
 		got := folded(t, src, n, h, w, cin, cout, k, pad, weights, bias, bn)
-		if e := relErr(got, want); !(e <= tol) {
+		if e := testutil.RelL2(got, want); !(e <= tol) {
 			t.Fatalf("trial %d: folded conv is %g from conv+BN (relative L2), want <= %g", trial, e, tol)
 		}
 
@@ -120,12 +110,12 @@ func TestIntoConvMatchesConvThenBN(t *testing.T) {
 			"var used as std":      {Gamma: bn.Gamma, Beta: bn.Beta, Mean: bn.Mean, Var: squares(bn.Var), Eps: bn.Eps},
 		}
 		for name, bad := range wrong {
-			if e := relErr(folded(t, src, n, h, w, cin, cout, k, pad, weights, bias, bad), want); e <= 100*tol {
+			if e := testutil.RelL2(folded(t, src, n, h, w, cin, cout, k, pad, weights, bias, bad), want); e <= 100*tol {
 				t.Fatalf("trial %d: %s is only %g from the reference: the check cannot see it", trial, name, e)
 			}
 		}
 		if bias != nil {
-			if e := relErr(folded(t, src, n, h, w, cin, cout, k, pad, weights, nil, bn), want); e <= 100*tol {
+			if e := testutil.RelL2(folded(t, src, n, h, w, cin, cout, k, pad, weights, nil, bn), want); e <= 100*tol {
 				t.Fatalf("trial %d: a dropped conv bias is only %g from the reference", trial, e)
 			}
 		}

@@ -3,13 +3,13 @@ package onnx
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/resnet"
 	"github.com/gorn-ml/gorn/safetensors"
 )
@@ -107,16 +107,6 @@ func readRef(t *testing.T, name string) *refData {
 	return r
 }
 
-func relL2(got []float32, want []float64) float64 {
-	var num, den float64
-	for i, w := range want {
-		d := float64(got[i]) - w
-		num += d * d
-		den += w * w
-	}
-	return math.Sqrt(num / den)
-}
-
 // TestFixtures runs every committed ONNX export (BN fused and kept, batch 1
 // and dynamic batch) through recognition, resnet.New and Infer, and
 // compares the logits with PyTorch's float64 ones.
@@ -161,7 +151,7 @@ func TestFixtures(t *testing.T) {
 					t.Fatal(err)
 				}
 				rm.Close()
-				if d := relL2(out, ref.expected[:n*ref.arch.Classes]); !(d <= 1e-4) {
+				if d := testutil.RelL2(out, ref.expected[:n*ref.arch.Classes]); !(d <= 1e-4) {
 					t.Errorf("threads %d: rel L2 %.3g from PyTorch > 1e-4", threads, d)
 				} else {
 					t.Logf("%d images, threads %d: rel L2 %.3g", n, threads, d)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/resnet"
 	"github.com/gorn-ml/gorn/safetensors"
 )
@@ -93,7 +94,7 @@ func checkLarge(t *testing.T, path string, input []float32, expected []float64) 
 	if err := m.Infer(context.Background(), out, input, batch); err != nil {
 		t.Fatal(err)
 	}
-	d := relL2(out, expected)
+	d := testutil.RelL2(out, expected)
 	if !(d <= 1e-4) {
 		t.Errorf("%s (%v): rel L2 %.3g from PyTorch > 1e-4", filepath.Base(path), m.Arch(), d)
 		return

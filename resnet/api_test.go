@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn/fold"
+	"github.com/gorn-ml/gorn/internal/testutil"
 )
 
 // smallNet is a fast bottleneck network for API tests.
@@ -301,7 +302,7 @@ func TestFusedBatchNorm(t *testing.T) {
 		src := randInput(2, 2, 3, 64, 64)
 		want := refForward(a, w, src, 2, 64, 64)
 		got := infer(t, mustNew(t, a, fused, &Options{Height: 64, Width: 64, MaxBatch: 2}), src, 2)
-		if e := relL2(got, want); !(e <= 1e-5) {
+		if e := testutil.RelL2(got, want); !(e <= 1e-5) {
 			t.Errorf("%v: fused weights: rel L2 %.3g", a, e)
 		}
 		// The reference applies fused biases too.

@@ -33,17 +33,6 @@ func randInput(seed uint64, n, c, h, w int) []float32 {
 	return x
 }
 
-// relL2 is ||got - want|| / ||want||.
-func relL2(got []float32, want []float64) float64 {
-	var num, den float64
-	for i, w := range want {
-		d := float64(got[i]) - w
-		num += d * d
-		den += w * w
-	}
-	return math.Sqrt(num / den)
-}
-
 // infer runs m on src and returns the logits.
 func infer(t testing.TB, m *Model, src []float32, batch int) []float32 {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/safetensors"
 )
 
@@ -126,7 +127,7 @@ func TestMatchesPyTorch(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					e := relL2(infer(t, m, fx.input, n), fx.expected)
+					e := testutil.RelL2(infer(t, m, fx.input, n), fx.expected)
 					if !(e <= 1e-4) {
 						t.Errorf("threads %d: rel L2 %.3g from PyTorch > 1e-4", threads, e)
 					}

@@ -1,6 +1,10 @@
 package resnet
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gorn-ml/gorn/internal/testutil"
+)
 
 // testNet is a small network of each architecture family.
 type testNet struct {
@@ -56,7 +60,7 @@ func TestMatchesReference(t *testing.T) {
 						t.Fatal(err)
 					}
 					got := infer(t, m, src, batch)
-					if e := relL2(got, want); !(e <= 1e-5) {
+					if e := testutil.RelL2(got, want); !(e <= 1e-5) {
 						t.Errorf("maxbatch %d: rel L2 error %.3g > 1e-5\ngot  %v\nwant %v", mb, e, got[:5], want[:5])
 					} else if mb == batch {
 						t.Logf("rel L2 %.3g, workspace %d KiB", e, m.WorkspaceBytes()>>10)

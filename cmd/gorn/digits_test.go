@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/preprocess"
 	"github.com/gorn-ml/gorn/safetensors"
 )
@@ -72,17 +73,6 @@ func readFloat32s(t *testing.T, path string) []float32 {
 	return v
 }
 
-// relL2 is |got - want| / |want| in the Euclidean norm.
-func relL2(got []float32, want []float64) float64 {
-	var d, n float64
-	for i, w := range want {
-		e := float64(got[i]) - w
-		d += e * e
-		n += w * w
-	}
-	return math.Sqrt(d / n)
-}
-
 // digitInputs builds the network input of the held-out PNGs the way
 // scripts/train_digits.py does: grey/255 replicated to three channels,
 // normalised with the mean and std of pytorch.json, in float32.
@@ -129,7 +119,7 @@ func TestRunDigits(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The PNGs are the committed inputs, up to float32 rounding.
-	if r := relL2(readFloat32s(t, committed), float64s(x[:len(readFloat32s(t, committed))])); r > 1e-6 {
+	if r := testutil.RelL2(readFloat32s(t, committed), float64s(x[:len(readFloat32s(t, committed))])); r > 1e-6 {
 		t.Errorf("inputs from the PNGs differ from %s: rel L2 %.2g", s.Inputs.File, r)
 	}
 	cases := []struct {
@@ -156,7 +146,7 @@ func TestRunDigits(t *testing.T) {
 		if len(got) != tc.n*classes {
 			t.Fatalf("%d logits, want %d", len(got), tc.n*classes)
 		}
-		r := relL2(got, logits[:tc.n*classes])
+		r := testutil.RelL2(got, logits[:tc.n*classes])
 		t.Logf("%d images: rel L2 %.3g against PyTorch float64", tc.n, r)
 		if !(r <= 1e-4) {
 			t.Errorf("%d images: rel L2 %.3g > 1e-4", tc.n, r)
@@ -274,7 +264,7 @@ func TestSafetensors(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: status %d, %s", code, stderr)
 	}
-	if r := relL2(readFloat32s(t, out), want); !(r <= 1e-4) {
+	if r := testutil.RelL2(readFloat32s(t, out), want); !(r <= 1e-4) {
 		t.Errorf("rel L2 %.3g against PyTorch float64", r)
 	}
 	code, stdout, stderr := runGorn(t, "info", "-model", path, "-arch", "resnet18")
