@@ -13,7 +13,7 @@ import (
 // winoAlgos are the algorithms the Winograd benchmarks compare.
 var winoAlgos = []nn.ConvAlgo{nn.AlgoIm2col, nn.AlgoWinograd2, nn.AlgoWinograd4}
 
-// winoLayer is one 3x3 stride-1 ResNet-50 layer built with one algorithm.
+// winoLayer is one 3x3 ResNet-50 layer built with one algorithm.
 type winoLayer struct {
 	conv     *nn.Conv
 	src, dst []float32
@@ -46,34 +46,41 @@ func (c *winoLayer) forward(b *testing.B, opt *kernels.Options) {
 	}
 }
 
-// winoOtherConvs are 3x3 stride-1 shapes outside ResNet-50 that test the
-// selection rule: few channels on a large map, and wide_resnet50_2's
-// layers 2 and 3 (twice ResNet-50's channels at the same map sizes).
+// winoOtherConvs are 3x3 shapes outside ResNet-50 that test the selection
+// rule: few channels on a large map, wide_resnet50_2's layers 2 and 3
+// (twice ResNet-50's channels at the same map sizes), and the stride-2
+// convolutions of ResNet-18 and -34.
 var winoOtherConvs = []resnet50Conv{
 	{"c32_3x3_56", 32, 32, 3, 1, 1, 56, 0},
 	{"c48_3x3_28", 48, 48, 3, 1, 1, 28, 0},
 	{"wide_l2_3x3_256", 256, 256, 3, 1, 1, 28, 4},
 	{"wide_l3_3x3_512", 512, 512, 3, 1, 1, 14, 6},
+	{"r18_l2_3x3s2_64-128", 64, 128, 3, 2, 1, 56, 1},
+	{"r18_l3_3x3s2_128-256", 128, 256, 3, 2, 1, 28, 1},
+	{"r18_l4_3x3s2_256-512", 256, 512, 3, 2, 1, 14, 1},
 }
 
-// resnet50Wino are the 3x3 stride-1 convolutions of ResNet-50.
+// resnet50Wino are the 3x3 convolutions of ResNet-50 (stride 1 and 2).
 func resnet50Wino() []resnet50Conv {
 	var ls []resnet50Conv
 	for _, l := range resnet50Convs {
-		if l.k == 3 && l.stride == 1 {
+		if l.k == 3 {
 			ls = append(ls, l)
 		}
 	}
 	return ls
 }
 
-// BenchmarkConvAlgo runs each 3x3 stride-1 layer of ResNet-50 at batch 1
+// BenchmarkConvAlgo runs each 3x3 layer of ResNet-50 at batch 1
 // with each algorithm, on one and two threads. GFLOP/s is the effective
 // rate: the direct convolution's FLOPs over the time taken.
 func BenchmarkConvAlgo(b *testing.B) {
 	benchLevels(b, func(b *testing.B, im *kernels.Impl, opt *kernels.Options) {
 		for _, l := range resnet50Wino() {
 			for _, algo := range winoAlgos {
+				if !algo.Applies(nn.SquareConv(l.cin, l.cout, l.k, l.stride, l.pad)) {
+					continue
+				}
 				c := newWinoLayer(b, im, l, algo, opt)
 				b.Run(fmt.Sprintf("layer=%s/algo=%v", l.name, algo), func(b *testing.B) {
 					timeLoop(b, opt, c.flops, func() { c.forward(b, opt) })
@@ -83,7 +90,7 @@ func BenchmarkConvAlgo(b *testing.B) {
 	})
 }
 
-// BenchmarkWinogradVsIm2col times each 3x3 stride-1 layer of ResNet-50
+// BenchmarkWinogradVsIm2col times each 3x3 layer of ResNet-50
 // (and the shapes of winoOtherConvs) with im2col and with a Winograd
 // algorithm alternately in one loop, one thread, and reports both effective rates (direct FLOPs over time) and
 // the speedup, so that the ratio holds on a machine whose speed drifts.
@@ -93,6 +100,9 @@ func BenchmarkWinogradVsIm2col(b *testing.B) {
 		for _, l := range append(resnet50Wino(), winoOtherConvs...) {
 			direct := newWinoLayer(b, im, l, nn.AlgoIm2col, nil)
 			for _, algo := range winoAlgos[1:] {
+				if !algo.Applies(nn.SquareConv(l.cin, l.cout, l.k, l.stride, l.pad)) {
+					continue
+				}
 				w := newWinoLayer(b, im, l, algo, nil)
 				b.Run(fmt.Sprintf("impl=%s/layer=%s/algo=%v", im.Name(), l.name, algo), func(b *testing.B) {
 					td, tw := alternate(b, func() { direct.forward(b, nil) }, func() { w.forward(b, nil) })

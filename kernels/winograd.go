@@ -25,15 +25,108 @@ package kernels
 //	     | 0 -1  1  0 |
 //	     | 0  1  0 -1 |
 
+// F(2x2, 3x3) at stride 2 (the "stride-2" transforms), input tiles of 5x5
+// pixels of the stride-2 convolution's input, 2x2 output pixels. Along one
+// axis the even input pixels d0, d2, d4 meet the outer taps w0, w2 (a 2-tap
+// convolution, Winograd F(2, 2) with points 0, 1 and ∞) and the odd pixels
+// d1, d3 meet the middle tap w1 alone, so each output takes 2.5 products
+// instead of 3, and a 2x2 tile 25 instead of 36; every coefficient is 0
+// or ±1, so the input transform is exact:
+//
+//	Bᵀ = | 1  0 -1  0  0 |   G = | 1  0  0 |   Aᵀ = | 1  1  0  1  0 |
+//	     | 0  0  1  0  0 |       | 1  0  1 |        | 0  1  1  0  1 |
+//	     | 0  0 -1  0  1 |       | 0  0  1 |
+//	     | 0  1  0  0  0 |       | 0  1  0 |
+//	     | 0  0  0  1  0 |       | 0  1  0 |
+//
+// Rows 3 and 4 of G are equal, so the 25 transformed filters G g Gᵀ are 16
+// different ones; the transforms store position (i, j) of the 5x5 tile at
+// index [WinogradStride2Position](i, j), which puts the positions that
+// share a filter next to each other (one GEMM serves them all).
+
 // winoKernels are a level's vector transforms, for lanes [0, n) with n a
 // positive multiple of 8 (see the declarations in kernels/amd64).
 type winoKernels struct {
-	input4, input2   func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
-	output4, output2 func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
+	input4, input2, input2s2    func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
+	output4, output2, output2s2 func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
 }
+
+// winoVariant is one of the Winograd algorithms the transforms serve.
+type winoVariant int
+
+const (
+	winoF2   winoVariant = iota // F(2x2, 3x3)
+	winoF4                      // F(4x4, 3x3)
+	winoF2S2                    // F(2x2, 3x3) at stride 2
+)
+
+// sizes returns the output tile side m and the input tile side t.
+func (v winoVariant) sizes() (m, t int) {
+	switch v {
+	case winoF4:
+		return 4, 6
+	case winoF2S2:
+		return 2, 5
+	}
+	return 2, 4
+}
+
+// variantOf returns the stride-1 variant for m, or an error.
+func variantOf(m int) (winoVariant, error) {
+	switch m {
+	case 2:
+		return winoF2, nil
+	case 4:
+		return winoF4, nil
+	}
+	return 0, shapeErr("winograd F(%dx%d, 3x3): m must be 2 or 4", m, m)
+}
+
+// input and output return the level's vector transforms of v.
+func (k *winoKernels) input(v winoVariant) func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int) {
+	return [...]func(*float32, int, *float32, int, int, int){k.input2, k.input4, k.input2s2}[v]
+}
+
+func (k *winoKernels) output(v winoVariant) func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int) {
+	return [...]func(*float32, int, int, *float32, int, *float32, int, int){k.output2, k.output4, k.output2s2}[v]
+}
+
+// WinogradStride2Position returns the index at which the stride-2
+// transforms store position (i, j) of the 5x5 transformed tile (i, j < 5):
+// first the nine positions with i, j < 3 in row-major order, then (i, 3),
+// (i, 4) for i = 0, 1, 2, then (3, j), (4, j) for j = 0, 1, 2, then (3, 3),
+// (3, 4), (4, 3), (4, 4). Positions whose transformed filters are equal
+// (the same min(i, 3) and min(j, 3)) are adjacent.
+func WinogradStride2Position(i, j int) int {
+	switch {
+	case i < 3 && j < 3:
+		return 3*i + j
+	case i < 3:
+		return 9 + 2*i + j - 3
+	case j < 3:
+		return 15 + 2*j + i - 3
+	}
+	return 21 + 2*(i-3) + j - 3
+}
+
+// winoS2Pos is WinogradStride2Position as a table.
+var winoS2Pos = func() (p [5][5]int) {
+	for i := range p {
+		for j := range p[i] {
+			p[i][j] = WinogradStride2Position(i, j)
+		}
+	}
+	return p
+}()
 
 // winoChunk is the number of lanes a generic 1-D pass handles at a time.
 const winoChunk = 16
+
+// WinogradVectorized reports whether the level runs the Winograd
+// transforms with vector instructions on this CPU (AVX2 for the avx2 and
+// avx512 levels). Without, they run as Go loops about ten times slower,
+// which costs more than F(2x2, 3x3) at stride 2 saves.
+func (im *Impl) WinogradVectorized() bool { return im.wino() != nil }
 
 // WinogradInput writes the input transform of Winograd F(m x m, 3 x 3)
 // (m = 2 or 4) of one tile of t x t pixels, t = m+2, with n channels each:
@@ -45,8 +138,32 @@ const winoChunk = 16
 // Every level gives the same bits. Bad sizes return an error wrapping
 // [ErrShape] and touch nothing.
 func (im *Impl) WinogradInput(m int, dst []float32, dstStride int, src []float32, rowStride, colStride, n int) error {
-	t := m + 2
-	if err := checkWino(m, n, rowStride, colStride, dstStride); err != nil {
+	v, err := variantOf(m)
+	if err != nil {
+		return err
+	}
+	return im.winoInput(v, dst, dstStride, src, rowStride, colStride, n)
+}
+
+// WinogradInputStride2 writes the input transform of Winograd F(2x2, 3x3)
+// at stride 2 of one tile of 5x5 pixels of the convolution's input (the
+// pixels 2*oy-pad .. 2*oy-pad+4 for an output tile at oy), with n channels
+// each:
+//
+//	V = Bᵀ d B, where d[y][x] = src[y*rowStride+x*colStride:][:n]
+//	dst[WinogradStride2Position(i, j)*dstStride:][:n] = V[i][j] for i, j < 5
+//
+// with Bᵀ as in the package comment (exact: it only adds and subtracts).
+// Strides count floats and must be >= 0; src and dst must not overlap.
+// Every level gives the same bits. Bad sizes return an error wrapping
+// [ErrShape] and touch nothing.
+func (im *Impl) WinogradInputStride2(dst []float32, dstStride int, src []float32, rowStride, colStride, n int) error {
+	return im.winoInput(winoF2S2, dst, dstStride, src, rowStride, colStride, n)
+}
+
+func (im *Impl) winoInput(v winoVariant, dst []float32, dstStride int, src []float32, rowStride, colStride, n int) error {
+	_, t := v.sizes()
+	if err := checkWino(n, rowStride, colStride, dstStride); err != nil {
 		return err
 	}
 	if err := checkSpan("winograd input src", src, n, t, rowStride, t, colStride); err != nil {
@@ -63,19 +180,15 @@ func (im *Impl) WinogradInput(m int, dst []float32, dstStride int, src []float32
 		raceSpan(dst, (t*t-1)*dstStride+n, true)
 	}
 	n8 := 0
-	if k := im.wino(); k != nil {
+	if k := im.wino(); k != nil && k.input(v) != nil {
 		n8 = n &^ 7
+		in := k.input(v)
 		for c := 0; c < n8; c += maxWinoLanes {
-			l := min(maxWinoLanes, n8-c)
-			if m == 4 {
-				k.input4(&dst[c], dstStride, &src[c], rowStride, colStride, l)
-			} else {
-				k.input2(&dst[c], dstStride, &src[c], rowStride, colStride, l)
-			}
+			in(&dst[c], dstStride, &src[c], rowStride, colStride, min(maxWinoLanes, n8-c))
 		}
 	}
 	if n8 < n {
-		genericWinoInput(m, dst[n8:], dstStride, src[n8:], rowStride, colStride, n-n8)
+		genericWinoInput(v, dst[n8:], dstStride, src[n8:], rowStride, colStride, n-n8)
 	}
 	return nil
 }
@@ -92,8 +205,23 @@ func (im *Impl) WinogradInput(m int, dst []float32, dstStride int, src []float32
 // the same bits. Bad sizes return an error wrapping [ErrShape] and touch
 // nothing.
 func (im *Impl) WinogradOutput(m int, dst []float32, rowStride, colStride int, src []float32, srcStride, n int, ep Epilogue) error {
-	t := m + 2
-	if err := checkWino(m, n, rowStride, colStride, srcStride); err != nil {
+	v, err := variantOf(m)
+	if err != nil {
+		return err
+	}
+	return im.winoOutput(v, dst, rowStride, colStride, src, srcStride, n, ep)
+}
+
+// WinogradOutputStride2 is [Impl.WinogradOutput] for Winograd F(2x2, 3x3)
+// at stride 2: M[i][j] = src[WinogradStride2Position(i, j)*srcStride:][:n]
+// for i, j < 5, Aᵀ as in the package comment, and a 2x2 output tile.
+func (im *Impl) WinogradOutputStride2(dst []float32, rowStride, colStride int, src []float32, srcStride, n int, ep Epilogue) error {
+	return im.winoOutput(winoF2S2, dst, rowStride, colStride, src, srcStride, n, ep)
+}
+
+func (im *Impl) winoOutput(v winoVariant, dst []float32, rowStride, colStride int, src []float32, srcStride, n int, ep Epilogue) error {
+	m, t := v.sizes()
+	if err := checkWino(n, rowStride, colStride, srcStride); err != nil {
 		return err
 	}
 	if err := checkSpan("winograd output src", src, n, t*t, srcStride, 1, 0); err != nil {
@@ -123,19 +251,15 @@ func (im *Impl) WinogradOutput(m int, dst []float32, rowStride, colStride int, s
 		flags |= flagReLU
 	}
 	n8 := 0
-	if k := im.wino(); k != nil {
+	if k := im.wino(); k != nil && k.output(v) != nil {
 		n8 = n &^ 7
+		out := k.output(v)
 		for c := 0; c < n8; c += maxWinoLanes {
-			l := min(maxWinoLanes, n8-c)
 			var bias *float32
 			if ep.Bias != nil {
 				bias = &ep.Bias[c]
 			}
-			if m == 4 {
-				k.output4(&dst[c], rowStride, colStride, &src[c], srcStride, bias, l, flags)
-			} else {
-				k.output2(&dst[c], rowStride, colStride, &src[c], srcStride, bias, l, flags)
-			}
+			out(&dst[c], rowStride, colStride, &src[c], srcStride, bias, min(maxWinoLanes, n8-c), flags)
 		}
 	}
 	if n8 < n {
@@ -143,7 +267,7 @@ func (im *Impl) WinogradOutput(m int, dst []float32, rowStride, colStride int, s
 		if ep.Bias != nil {
 			bias = ep.Bias[n8:n]
 		}
-		genericWinoOutput(m, dst[n8:], rowStride, colStride, src[n8:], srcStride, n-n8, bias, flags)
+		genericWinoOutput(v, dst[n8:], rowStride, colStride, src[n8:], srcStride, n-n8, bias, flags)
 	}
 	return nil
 }
@@ -152,11 +276,8 @@ func (im *Impl) WinogradOutput(m int, dst []float32, rowStride, colStride int, s
 // 6x6 tile): assembly is not preemptible.
 const maxWinoLanes = 8 << 10
 
-// checkWino checks the tile size, lane count and strides.
-func checkWino(m, n int, strides ...int) error {
-	if m != 2 && m != 4 {
-		return shapeErr("winograd F(%dx%d, 3x3): m must be 2 or 4", m, m)
-	}
+// checkWino checks the lane count and strides.
+func checkWino(n int, strides ...int) error {
 	if n < 0 {
 		return shapeErr("winograd: %d lanes", n)
 	}
@@ -183,9 +304,18 @@ func checkSpan(name string, s []float32, n, n1, stride1, n2, stride2 int) error 
 	return nil
 }
 
-// genericWinoInput is WinogradInput in Go, n >= 1, sizes checked.
-func genericWinoInput(m int, dst []float32, dstStride int, src []float32, rowStride, colStride, n int) {
-	t := m + 2
+// pos returns the index of position (i, j) of v's transformed tile.
+func (v winoVariant) pos(i, j int) int {
+	if v == winoF2S2 {
+		return winoS2Pos[i][j]
+	}
+	_, t := v.sizes()
+	return i*t + j
+}
+
+// genericWinoInput is the input transform in Go, n >= 1, sizes checked.
+func genericWinoInput(v winoVariant, dst []float32, dstStride int, src []float32, rowStride, colStride, n int) {
+	_, t := v.sizes()
 	var tmp [36 * winoChunk]float32
 	var s, o [6][]float32
 	for c0 := 0; c0 < n; c0 += winoChunk {
@@ -195,23 +325,23 @@ func genericWinoInput(m int, dst []float32, dstStride int, src []float32, rowStr
 				s[j] = src[r*rowStride+j*colStride+c0:][:nc]
 				o[j] = tmp[(r*t+j)*nc:][:nc]
 			}
-			winoIn(m, &o, &s)
+			winoIn(v, &o, &s)
 		}
 		for k := 0; k < t; k++ { // columns: V[r][k] = (Bᵀ tmp)[r][k]
 			for r := 0; r < t; r++ {
 				s[r] = tmp[(r*t+k)*nc:][:nc]
-				o[r] = dst[(r*t+k)*dstStride+c0:][:nc]
+				o[r] = dst[v.pos(r, k)*dstStride+c0:][:nc]
 			}
-			winoIn(m, &o, &s)
+			winoIn(v, &o, &s)
 		}
 	}
 }
 
-// genericWinoOutput is WinogradOutput in Go, n >= 1, sizes checked; bias
-// is nil or n long.
-func genericWinoOutput(m int, dst []float32, rowStride, colStride int, src []float32, srcStride, n int, bias []float32, flags int) {
-	t := m + 2
-	var tmp [28 * winoChunk]float32 // 6x4 table, then 4 outputs
+// genericWinoOutput is the output transform in Go, n >= 1, sizes checked;
+// bias is nil or n long.
+func genericWinoOutput(v winoVariant, dst []float32, rowStride, colStride int, src []float32, srcStride, n int, bias []float32, flags int) {
+	m, t := v.sizes()
+	var tmp [28 * winoChunk]float32 // t x m table, then m outputs
 	var s [6][]float32
 	var o [4][]float32
 	for c0 := 0; c0 < n; c0 += winoChunk {
@@ -222,12 +352,12 @@ func genericWinoOutput(m int, dst []float32, rowStride, colStride int, src []flo
 		}
 		for r := 0; r < t; r++ { // rows: tmp[r][k] = (M A)[r][k]
 			for j := 0; j < t; j++ {
-				s[j] = src[(r*t+j)*srcStride+c0:][:nc]
+				s[j] = src[v.pos(r, j)*srcStride+c0:][:nc]
 			}
 			for k := 0; k < m; k++ {
 				o[k] = tmp[(r*m+k)*nc:][:nc]
 			}
-			winoOut(m, &o, &s)
+			winoOut(v, &o, &s)
 		}
 		y := tmp[t*m*nc:]
 		for k := 0; k < m; k++ { // columns: Y[r][k] = (Aᵀ tmp)[r][k]
@@ -237,7 +367,7 @@ func genericWinoOutput(m int, dst []float32, rowStride, colStride int, src []flo
 			for r := 0; r < m; r++ {
 				o[r] = y[r*nc:][:nc]
 			}
-			winoOut(m, &o, &s)
+			winoOut(v, &o, &s)
 			for r := 0; r < m; r++ {
 				winoStore(dst[r*rowStride+k*colStride+c0:][:nc], o[r], b, flags)
 			}
@@ -245,22 +375,28 @@ func genericWinoOutput(m int, dst []float32, rowStride, colStride int, src []flo
 	}
 }
 
-// winoIn runs the 1-D input transform of F(m x m, 3 x 3).
-func winoIn(m int, o, s *[6][]float32) {
-	if m == 4 {
+// winoIn runs v's 1-D input transform.
+func winoIn(v winoVariant, o, s *[6][]float32) {
+	switch v {
+	case winoF4:
 		in4(o, s)
-		return
+	case winoF2S2:
+		in2s2((*[5][]float32)(o[:5]), (*[5][]float32)(s[:5]))
+	default:
+		in2((*[4][]float32)(o[:4]), (*[4][]float32)(s[:4]))
 	}
-	in2((*[4][]float32)(o[:4]), (*[4][]float32)(s[:4]))
 }
 
-// winoOut runs the 1-D output transform of F(m x m, 3 x 3).
-func winoOut(m int, o *[4][]float32, s *[6][]float32) {
-	if m == 4 {
+// winoOut runs v's 1-D output transform.
+func winoOut(v winoVariant, o *[4][]float32, s *[6][]float32) {
+	switch v {
+	case winoF4:
 		out4(o, s)
-		return
+	case winoF2S2:
+		out2s2((*[2][]float32)(o[:2]), (*[5][]float32)(s[:5]))
+	default:
+		out2((*[2][]float32)(o[:2]), (*[4][]float32)(s[:4]))
 	}
-	out2((*[2][]float32)(o[:2]), (*[4][]float32)(s[:4]))
 }
 
 // in4 is the 1-D input transform of F(4x4, 3x3), o = Bᵀ s, lane by lane.
@@ -327,6 +463,36 @@ func out2(o *[2][]float32, s *[4][]float32) {
 		m1, m2 := s1[c], s2[c]
 		o0[c] = s0[c] + m1 + m2
 		o1[c] = m1 - m2 - s3[c]
+	}
+}
+
+// in2s2 is the 1-D input transform of F(2x2, 3x3) at stride 2, o = Bᵀ s.
+func in2s2(o, s *[5][]float32) {
+	o0 := o[0]
+	n := len(o0)
+	o1, o2, o3, o4 := o[1][:n], o[2][:n], o[3][:n], o[4][:n]
+	s0, s1, s2, s3, s4 := s[0][:n], s[1][:n], s[2][:n], s[3][:n], s[4][:n]
+	for c := range o0 {
+		d2 := s2[c]
+		o0[c] = s0[c] - d2
+		o1[c] = d2
+		o2[c] = s4[c] - d2
+		o3[c] = s1[c]
+		o4[c] = s3[c]
+	}
+}
+
+// out2s2 is the 1-D output transform of F(2x2, 3x3) at stride 2, o = Aᵀ s:
+// o0 = (s0 + s1) + s3, o1 = (s1 + s2) + s4.
+func out2s2(o *[2][]float32, s *[5][]float32) {
+	o0 := o[0]
+	n := len(o0)
+	o1 := o[1][:n]
+	s0, s1, s2, s3, s4 := s[0][:n], s[1][:n], s[2][:n], s[3][:n], s[4][:n]
+	for c := range o0 {
+		m1 := s1[c]
+		o0[c] = s0[c] + m1 + s3[c]
+		o1[c] = m1 + s2[c] + s4[c]
 	}
 }
 

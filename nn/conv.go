@@ -56,21 +56,21 @@ func NewConvForInput(im *kernels.Impl, p ConvParams, weights, bias []float32, h,
 	algo := DefaultAlgo
 	switch {
 	case algo == AlgoAuto:
-		algo = AutoAlgo(p, h, w)
-	case (algo == AlgoWinograd2 || algo == AlgoWinograd4) && !WinogradApplies(p):
+		algo = autoAlgo(im, p, h, w)
+	case !algo.Applies(p):
 		algo = AlgoIm2col
 	}
 	return NewConvAlgo(im, p, weights, bias, algo)
 }
 
 // NewConvAlgo is [NewConvFor] with the algorithm algo. AlgoAuto is
-// [AutoAlgo] for ResNet's map sizes: for 3x3 stride-1 convolutions (no
-// dilation, one group) with 32 to 512 input and output channels, Winograd
-// F(4x4, 3x3) up to 128 channels and F(2x2, 3x3) above, where they
-// measured 1.2 to 2.3 times faster than im2col on ResNet-50's layers;
-// im2col otherwise. To choose for a known input size, pass
-// AutoAlgo(p, h, w). The Winograd algorithms return an error for
-// geometries [WinogradApplies] rejects.
+// [AutoAlgo] for ResNet's map sizes: for 3x3 convolutions (no dilation,
+// one group) with 32 to 512 input and output channels, Winograd F(4x4,
+// 3x3) or F(2x2, 3x3) at stride 1 and F(2x2, 3x3) at stride 2 where they
+// measured faster than im2col on ResNet's layers (1.2 to 2.3 times); im2col
+// otherwise. To choose for a known input size, pass AutoAlgo(p, h, w). A
+// Winograd algorithm returns an error for geometries it does not apply to
+// (see [ConvAlgo.Applies]).
 func NewConvAlgo(im *kernels.Impl, p ConvParams, weights, bias []float32, algo ConvAlgo) (*Conv, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -80,11 +80,15 @@ func NewConvAlgo(im *kernels.Impl, p ConvParams, weights, bias []float32, algo C
 	}
 	switch {
 	case algo == AlgoAuto:
-		algo = AutoAlgo(p, 0, 0)
+		algo = autoAlgo(im, p, 0, 0)
 	case algo == AlgoIm2col:
 	case algo == AlgoWinograd2 || algo == AlgoWinograd4:
-		if !WinogradApplies(p) {
-			return nil, shapeErr("%v needs a 3x3 kernel, stride 1, no dilation and one group", algo)
+		if !algo.Applies(p) {
+			strides := "stride 1"
+			if algo == AlgoWinograd2 {
+				strides = "stride 1 or 2"
+			}
+			return nil, shapeErr("%v needs a 3x3 kernel, %s, no dilation and one group", algo, strides)
 		}
 	default:
 		return nil, shapeErr("unknown convolution algorithm %d", int(algo))
@@ -109,7 +113,7 @@ func NewConvAlgo(im *kernels.Impl, p ConvParams, weights, bias []float32, algo C
 	}
 	if algo != AlgoIm2col {
 		var err error
-		c.wino, err = newWinograd(im, p, weights, 2+2*int(algo-AlgoWinograd2))
+		c.wino, err = newWinograd(im, p, weights, 2+2*int(algo-AlgoWinograd2), p.StrideH)
 		return c, err
 	}
 	bt := make([]float32, c.coutg*c.kg)

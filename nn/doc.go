@@ -44,9 +44,14 @@
 // (kernels.WinogradInput), multiplies them position by position
 // (kernels.SgemmPacked, 2.25 or 4 times fewer multiplications than
 // im2col) and transforms the products back (kernels.WinogradOutput).
+// 3x3 stride-2 convolutions can run F(2x2, 3x3) at stride 2: 5x5 input
+// tiles, 25 positions that share 16 transformed filters (one GEMM per
+// filter), 1.44 times fewer multiplications than im2col
+// (kernels.WinogradInputStride2, kernels.WinogradOutputStride2).
 // [NewConv] chooses Winograd where it measured faster (the channel counts
-// of ResNet's stages 1-4); its rounding error is a few times im2col's for
-// F(4x4, 3x3), about the same for F(2x2, 3x3).
+// of ResNet's stages 1-4; at stride 2, outputs of 14x14 pixels or more);
+// its rounding error is a few times im2col's for F(4x4, 3x3), about the
+// same for F(2x2, 3x3) at either stride.
 //
 // Bias, the residual addition (into the output buffer, in place) and ReLU
 // are applied as C is stored (by the output transform, for Winograd). Results do not depend on the number of

@@ -87,7 +87,7 @@ func (c *Conv) winoForward(dst, src []float32, h, w, oh, ow int, ep Epilogue, sc
 	*x = winoCall{c: c, dst: dst, src: src, scratch: scratch, ep: ep, opt: opt, pl: pl, h: h, w: w, oh: oh, ow: ow}
 	if pl.whole {
 		chunks := (pl.tiles + pl.chunk - 1) / pl.chunk
-		for _, ph := range [...]struct{ phase, tasks int }{{winoInput, chunks}, {winoGemm, len(c.wino.packed)}, {winoOutput, chunks}} {
+		for _, ph := range [...]struct{ phase, tasks int }{{winoInput, chunks}, {winoGemm, len(c.wino.groups)}, {winoOutput, chunks}} {
 			x.phase = ph.phase
 			if x.each(ph.tasks); x.err != nil {
 				break
@@ -134,8 +134,8 @@ func (x *winoCall) Do(task, worker int) {
 		for i := 0; i < nt && err == nil; i++ {
 			err = x.inputTile(v[i*cin:], nt*cin, t0+i, patch)
 		}
-		for p := 0; p < len(c.wino.packed) && err == nil; p++ {
-			err = x.gemm(v, mm, nt, p)
+		for g := 0; g < len(c.wino.groups) && err == nil; g++ {
+			err = x.gemm(v, mm, nt, g)
 		}
 		for i := 0; i < nt && err == nil; i++ {
 			err = x.outputTile(mm[i*cout:], nt*cout, t0+i, patch)
@@ -154,11 +154,12 @@ func (x *winoCall) Do(task, worker int) {
 	x.set(err)
 }
 
-// gemm multiplies position p's nt x Cin matrix of V by its transformed
-// filters into its nt x Cout matrix of M.
-func (x *winoCall) gemm(v, mm []float32, nt, p int) error {
+// gemm multiplies the nt x Cin matrices of V at group g's positions (one
+// matrix of count*nt rows) by their transformed filter into M.
+func (x *winoCall) gemm(v, mm []float32, nt, g int) error {
 	cin, cout := x.c.p.Cin, x.c.p.Cout
-	return kernels.SgemmPacked(nt, v[p*nt*cin:], cin, x.c.wino.packed[p], mm[p*nt*cout:], cout, kernels.Epilogue{}, nil)
+	gr := &x.c.wino.groups[g]
+	return kernels.SgemmPacked(gr.count*nt, v[gr.pos*nt*cin:], cin, gr.packed, mm[gr.pos*nt*cout:], cout, kernels.Epilogue{}, nil)
 }
 
 // tileOrigin returns the image of tile and the output pixel at its top
@@ -178,10 +179,10 @@ func (x *winoCall) inputTile(v []float32, stride, tile int, patch []float32) err
 	c := x.c
 	cin, t := c.p.Cin, c.wino.t
 	img, oy, ox := x.tileOrigin(tile)
-	y0, x0 := oy-c.p.PadT, ox-c.p.PadL
+	y0, x0 := oy*c.wino.stride-c.p.PadT, ox*c.wino.stride-c.p.PadL
 	if y0 >= 0 && x0 >= 0 && y0+t <= x.h && x0+t <= x.w {
 		at := ((img*x.h+y0)*x.w + x0) * cin
-		return c.im.WinogradInput(c.wino.m, v, stride, x.src[at:], x.w*cin, cin, cin)
+		return x.input(v, stride, x.src[at:], x.w*cin)
 	}
 	for r := 0; r < t; r++ {
 		row := patch[r*t*cin:][:t*cin]
@@ -199,7 +200,26 @@ func (x *winoCall) inputTile(v []float32, stride, tile int, patch []float32) err
 		copy(row[j0*cin:j1*cin], x.src[((img*x.h+iy)*x.w+x0+j0)*cin:])
 		clear(row[j1*cin:])
 	}
-	return c.im.WinogradInput(c.wino.m, v, stride, patch, t*cin, cin, cin)
+	return x.input(v, stride, patch, t*cin)
+}
+
+// input runs the input transform of one tile at src (rows rowStride apart).
+func (x *winoCall) input(v []float32, stride int, src []float32, rowStride int) error {
+	c := x.c
+	if c.wino.stride == 2 {
+		return c.im.WinogradInputStride2(v, stride, src, rowStride, c.p.Cin, c.p.Cin)
+	}
+	return c.im.WinogradInput(c.wino.m, v, stride, src, rowStride, c.p.Cin, c.p.Cin)
+}
+
+// output runs the output transform of one tile into dst (rows rowStride
+// apart).
+func (x *winoCall) output(dst []float32, rowStride int, mm []float32, stride int, ep kernels.Epilogue) error {
+	c := x.c
+	if c.wino.stride == 2 {
+		return c.im.WinogradOutputStride2(dst, rowStride, c.p.Cout, mm, stride, c.p.Cout, ep)
+	}
+	return c.im.WinogradOutput(c.wino.m, dst, rowStride, c.p.Cout, mm, stride, c.p.Cout, ep)
 }
 
 // outputTile computes tile's output from the GEMMs' products (position p
@@ -214,7 +234,7 @@ func (x *winoCall) outputTile(mm []float32, stride, tile int, patch []float32) e
 	ep := kernels.Epilogue{Bias: c.bias, Accumulate: x.ep.Residual, ReLU: x.ep.ReLU}
 	at := ((img*x.oh+oy)*x.ow + ox) * cout
 	if oy+m <= x.oh && ox+m <= x.ow {
-		return c.im.WinogradOutput(m, x.dst[at:], x.ow*cout, cout, mm, stride, cout, ep)
+		return x.output(x.dst[at:], x.ow*cout, mm, stride, ep)
 	}
 	rows, cols := min(m, x.oh-oy), min(m, x.ow-ox)
 	if x.ep.Residual {
@@ -222,7 +242,7 @@ func (x *winoCall) outputTile(mm []float32, stride, tile int, patch []float32) e
 			copy(patch[r*m*cout:][:cols*cout], x.dst[at+r*x.ow*cout:])
 		}
 	}
-	if err := c.im.WinogradOutput(m, patch, m*cout, cout, mm, stride, cout, ep); err != nil {
+	if err := x.output(patch, m*cout, mm, stride, ep); err != nil {
 		return err
 	}
 	for r := 0; r < rows; r++ {

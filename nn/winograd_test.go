@@ -45,10 +45,15 @@ func checkWinograd(t *testing.T, im *kernels.Impl, algo ConvAlgo, tc convCase, o
 	return worst / float64(k)
 }
 
-// randomWinoCase draws a small 3x3 stride-1 geometry: odd sizes (partial
+// randomWinoCase draws a small 3x3 geometry for algo: odd sizes (partial
 // tiles), paddings 0-2, channel counts that are not multiples of 8, some
-// above the transforms' chunk of 64 channels.
-func randomWinoCase(r *rand.Rand) convCase {
+// above the transforms' chunk of 64 channels; stride 1, or for
+// AlgoWinograd2 stride 2 in half the cases.
+func randomWinoCase(r *rand.Rand, algo ConvAlgo) convCase {
+	stride := 1
+	if algo == AlgoWinograd2 && r.IntN(2) == 0 {
+		stride = 2
+	}
 	for {
 		cin := 1 + r.IntN(24)
 		if r.IntN(4) == 0 {
@@ -58,9 +63,9 @@ func randomWinoCase(r *rand.Rand) convCase {
 		if r.IntN(4) == 0 {
 			cout = 60 + r.IntN(16)
 		}
-		p := ConvParams{Cin: cin, Cout: cout, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+		p := ConvParams{Cin: cin, Cout: cout, KH: 3, KW: 3, StrideH: stride, StrideW: stride,
 			PadT: r.IntN(3), PadL: r.IntN(3), PadB: r.IntN(3), PadR: r.IntN(3)}
-		tc := convCase{p: p, n: []int{1, 3}[r.IntN(2)], h: 1 + r.IntN(13), w: 1 + r.IntN(13), bias: r.IntN(2) == 0,
+		tc := convCase{p: p, n: []int{1, 3}[r.IntN(2)], h: 1 + r.IntN(13*stride), w: 1 + r.IntN(13*stride), bias: r.IntN(2) == 0,
 			ep: Epilogue{Residual: r.IntN(2) == 0, ReLU: r.IntN(2) == 0}}
 		if _, _, err := p.OutSize(tc.h, tc.w); err == nil {
 			return tc
@@ -79,7 +84,7 @@ func TestWinogradRandom(t *testing.T) {
 				}
 				worst := 0.0
 				for range cases {
-					worst = max(worst, checkWinograd(t, im, algo, randomWinoCase(r), nil, r))
+					worst = max(worst, checkWinograd(t, im, algo, randomWinoCase(r, algo), nil, r))
 				}
 				t.Logf("largest error / k: %.3g", worst)
 			})
@@ -102,7 +107,7 @@ func TestWinogradBlocksThreads(t *testing.T) {
 				withWinoBlocks(1, func() {
 					for i := range cases {
 						opt := &kernels.Options{Pool: pool, Threads: 1 + i%3}
-						checkWinograd(t, im, algo, randomWinoCase(r), opt, r)
+						checkWinograd(t, im, algo, randomWinoCase(r, algo), opt, r)
 					}
 				})
 			})
@@ -125,14 +130,22 @@ func TestWinogradResNetShapes(t *testing.T) {
 		{p: SquareConv(64, 64, 3, 1, 1), n: 1, h: 22, w: 21, bias: true, ep: Epilogue{ReLU: true}},
 		{p: SquareConv(128, 96, 3, 1, 1), n: 2, h: 9, w: 11, bias: true, ep: Epilogue{Residual: true, ReLU: true}},
 		{p: SquareConv(256, 40, 3, 1, 0), n: 1, h: 7, w: 7, ep: Epilogue{Residual: true}},
+		{p: SquareConv(128, 128, 3, 2, 1), n: 1, h: 23, w: 20, bias: true, ep: Epilogue{ReLU: true}},
+		{p: SquareConv(64, 136, 3, 2, 1), n: 2, h: 14, w: 15, bias: true, ep: Epilogue{Residual: true, ReLU: true}},
 	}
 	if testing.Short() {
-		cases = []convCase{{p: SquareConv(72, 64, 3, 1, 1), n: 1, h: 10, w: 9, bias: true, ep: Epilogue{Residual: true, ReLU: true}}}
+		cases = []convCase{
+			{p: SquareConv(72, 64, 3, 1, 1), n: 1, h: 10, w: 9, bias: true, ep: Epilogue{Residual: true, ReLU: true}},
+			{p: SquareConv(72, 64, 3, 2, 1), n: 1, h: 19, w: 17, bias: true, ep: Epilogue{Residual: true, ReLU: true}},
+		}
 	}
 	forEachImpl(t, func(t *testing.T, im *kernels.Impl) {
 		r := rand.New(rand.NewPCG(13, 14))
 		for _, algo := range winoAlgos {
 			for _, tc := range cases {
+				if !algo.Applies(tc.p) {
+					continue
+				}
 				for _, threads := range []int{1, 2} {
 					e := checkWinograd(t, im, algo, tc, &kernels.Options{Pool: pool, Threads: threads}, r)
 					t.Logf("%v %v threads=%d: largest error / k %.3g", algo, tc, threads, e)
@@ -147,12 +160,16 @@ func TestWinogradDeterministic(t *testing.T) {
 	pool := kernels.NewPool(3)
 	defer pool.Close()
 	r := rand.New(rand.NewPCG(15, 16))
-	p := SquareConv(70, 37, 3, 1, 1)
 	n, h, w := 3, 13, 10
 	weights := randSlice(r, 37*70*9)
 	bias := randSlice(r, 37)
 	src := randSlice(r, n*h*w*70)
-	for _, algo := range winoAlgos {
+	for _, tc := range []struct {
+		algo   ConvAlgo
+		stride int
+	}{{AlgoWinograd2, 1}, {AlgoWinograd4, 1}, {AlgoWinograd2, 2}} {
+		algo, p := tc.algo, SquareConv(70, 37, 3, tc.stride, 1)
+		oh, ow, _ := p.OutSize(h, w)
 		run := func(threads, rows int) []float32 {
 			var out []float32
 			withWinoBlocks(rows, func() {
@@ -160,7 +177,7 @@ func TestWinogradDeterministic(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out = make([]float32, n*h*w*37)
+				out = make([]float32, n*oh*ow*37)
 				opt := &kernels.Options{Pool: pool, Threads: threads}
 				if err := c.Forward(out, src, n, h, w, Epilogue{ReLU: true}, nil, opt); err != nil {
 					t.Fatal(err)
@@ -171,10 +188,10 @@ func TestWinogradDeterministic(t *testing.T) {
 		want := run(1, 1)
 		withWinoBlocks(1000, func() { // whole mode on several threads, one block on one
 			c, _ := NewConvAlgo(kernels.Active(), p, weights, bias, algo)
-			if pl := c.winoPlan(n, h, w, 2); !pl.whole {
+			if pl := c.winoPlan(n, oh, ow, 2); !pl.whole {
 				t.Errorf("%v: rows=1000 threads=2: plan %+v is not whole", algo, pl)
 			}
-			if pl := c.winoPlan(n, h, w, 1); pl.whole || pl.blocks != 1 {
+			if pl := c.winoPlan(n, oh, ow, 1); pl.whole || pl.blocks != 1 {
 				t.Errorf("%v: rows=1000 threads=1: plan %+v is not one block", algo, pl)
 			}
 		})
@@ -185,12 +202,16 @@ func TestWinogradDeterministic(t *testing.T) {
 		for _, threads := range threadCounts {
 			for _, rows := range blockRows {
 				if got := run(threads, rows); !slices.Equal(got, want) {
-					t.Fatalf("%v threads=%d rows=%d: output differs from threads=1 rows=1", algo, threads, rows)
+					t.Fatalf("%v stride %d threads=%d rows=%d: output differs from threads=1 rows=1", algo, tc.stride, threads, rows)
 				}
 			}
 		}
 	}
 }
+
+// autoStride2 stands for what AlgoAuto chooses at stride 2: F(2x2, 3x3)
+// where the level's transforms are vectorized, im2col elsewhere.
+const autoStride2 ConvAlgo = -1
 
 func TestWinogradSelection(t *testing.T) {
 	for _, tc := range []struct {
@@ -204,24 +225,32 @@ func TestWinogradSelection(t *testing.T) {
 		{SquareConv(513, 32, 3, 1, 1), AlgoIm2col},
 		{SquareConv(31, 64, 3, 1, 1), AlgoIm2col},
 		{SquareConv(64, 31, 3, 1, 1), AlgoIm2col},
-		{SquareConv(64, 64, 3, 2, 1), AlgoIm2col},
+		{SquareConv(64, 64, 3, 2, 1), autoStride2},
+		{SquareConv(512, 512, 3, 2, 1), AlgoIm2col}, // ResNet's 7x7 output
 		{SquareConv(64, 64, 1, 1, 0), AlgoIm2col},
 		{ConvParams{Cin: 64, Cout: 64, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 2, DilW: 2}, AlgoIm2col},
 		{ConvParams{Cin: 64, Cout: 64, KH: 3, KW: 3, StrideH: 1, StrideW: 1, Groups: 2}, AlgoIm2col},
 	} {
 		p := tc.p.normalized()
 		weights := make([]float32, p.Cout*p.Cin/p.Groups*p.KH*p.KW)
+		want := tc.algo
+		if want == autoStride2 {
+			want = AlgoIm2col
+			if kernels.Active().WinogradVectorized() {
+				want = AlgoWinograd2
+			}
+		}
 		c, err := NewConvAlgo(kernels.Active(), tc.p, weights, nil, AlgoAuto)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Algo() != tc.algo {
-			t.Errorf("%+v: auto chose %v, want %v", tc.p, c.Algo(), tc.algo)
+		if c.Algo() != want {
+			t.Errorf("%+v: auto chose %v, want %v", tc.p, c.Algo(), want)
 		}
 		for _, algo := range winoAlgos {
 			_, err := NewConvAlgo(kernels.Active(), tc.p, weights, nil, algo)
-			if WinogradApplies(tc.p) != (err == nil) {
-				t.Errorf("%+v: %v: error %v, WinogradApplies %v", tc.p, algo, err, WinogradApplies(tc.p))
+			if algo.Applies(tc.p) != (err == nil) {
+				t.Errorf("%+v: %v: error %v, Applies %v", tc.p, algo, err, algo.Applies(tc.p))
 			}
 			if err != nil && !errors.Is(err, ErrShape) {
 				t.Errorf("%+v: %v: error %v does not wrap ErrShape", tc.p, algo, err)
@@ -254,6 +283,24 @@ func TestAutoAlgoSize(t *testing.T) {
 	if got := AutoAlgo(SquareConv(64, 64, 3, 1, 0), 2, 2); got != AlgoWinograd4 { // too small: as unknown
 		t.Errorf("64 channels, 2x2 without padding: %v", got)
 	}
+	// Stride 2: F(2x2, 3x3) from 49 output tiles of 2x2 (14x14 pixels).
+	for _, tc := range []struct {
+		cin, cout, h int
+		algo         ConvAlgo
+	}{
+		{128, 128, 56, AlgoWinograd2}, {256, 256, 28, AlgoWinograd2}, {512, 512, 14, AlgoIm2col},
+		{64, 128, 56, AlgoWinograd2}, {128, 256, 28, AlgoWinograd2}, {256, 512, 14, AlgoIm2col},
+		{128, 128, 25, AlgoWinograd2}, {128, 128, 24, AlgoIm2col}, {128, 128, 0, AlgoWinograd2},
+		{512, 512, 0, AlgoIm2col}, {16, 128, 56, AlgoIm2col},
+	} {
+		p := SquareConv(tc.cin, tc.cout, 3, 2, 1)
+		if got := AutoAlgo(p, tc.h, tc.h); got != tc.algo {
+			t.Errorf("stride 2, %d -> %d channels, %dx%d: %v, want %v", tc.cin, tc.cout, tc.h, tc.h, got, tc.algo)
+		}
+		if got := autoAlgo(kernels.Generic(), p, tc.h, tc.h); got != AlgoIm2col {
+			t.Errorf("stride 2, %d -> %d channels, %dx%d, generic level: %v, want im2col", tc.cin, tc.cout, tc.h, tc.h, got)
+		}
+	}
 }
 
 // DefaultAlgo forces an algorithm where it applies, and im2col elsewhere.
@@ -272,8 +319,12 @@ func TestWinogradDefaultAlgo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Algo() != AlgoIm2col {
-			t.Errorf("DefaultAlgo %v, stride 2: Algo() = %v", algo, c.Algo())
+		want := AlgoIm2col // F(4x4, 3x3) does not apply at stride 2
+		if algo == AlgoWinograd2 {
+			want = algo
+		}
+		if c.Algo() != want {
+			t.Errorf("DefaultAlgo %v, stride 2: Algo() = %v, want %v", algo, c.Algo(), want)
 		}
 	}
 }
@@ -346,7 +397,7 @@ func TestWinogradShortScratch(t *testing.T) {
 }
 
 // TestWinogradLayerAccuracy measures the error of each algorithm on the
-// 3x3 stride-1 layers of ResNet-50 at full size, with inputs like a
+// 3x3 layers of ResNet-50 at full size (stride 1 and 2), with inputs like a
 // ReLU's outputs (uniform in [0, 1)) and He-scaled weights (uniform with
 // the variance 2/(9*Cin)), against the float64 reference: the relative L2
 // error of the whole output and the largest error relative to the
@@ -357,8 +408,9 @@ func TestWinogradLayerAccuracy(t *testing.T) {
 		t.Skip("float64 reference of full-size layers")
 	}
 	r := rand.New(rand.NewPCG(21, 22))
-	for _, l := range []struct{ c, h int }{{64, 56}, {128, 28}, {256, 14}, {512, 7}} {
-		p := SquareConv(l.c, l.c, 3, 1, 1)
+	for _, l := range []struct{ c, h, stride int }{{64, 56, 1}, {128, 28, 1}, {256, 14, 1}, {512, 7, 1}, {128, 56, 2}, {256, 28, 2}} {
+		p := SquareConv(l.c, l.c, 3, l.stride, 1)
+		oh, ow, _ := p.OutSize(l.h, l.h)
 		src := make([]float32, l.h*l.h*l.c)
 		for i := range src {
 			src[i] = r.Float32()
@@ -376,6 +428,9 @@ func TestWinogradLayerAccuracy(t *testing.T) {
 		}
 		rms = math.Sqrt(rms / float64(len(ref)))
 		for _, algo := range []ConvAlgo{AlgoIm2col, AlgoWinograd2, AlgoWinograd4} {
+			if !algo.Applies(p) {
+				continue
+			}
 			c, err := NewConvAlgo(kernels.Active(), p, weights, nil, algo)
 			if err != nil {
 				t.Fatal(err)
@@ -386,14 +441,14 @@ func TestWinogradLayerAccuracy(t *testing.T) {
 			}
 			var num, worst float64
 			for o := 0; o < l.c; o++ {
-				for px := 0; px < l.h*l.h; px++ {
-					e := float64(dst[px*l.c+o]) - ref[o*l.h*l.h+px]
+				for px := 0; px < oh*ow; px++ {
+					e := float64(dst[px*l.c+o]) - ref[o*oh*ow+px]
 					num += e * e
 					worst = max(worst, math.Abs(e))
 				}
 			}
 			rel := math.Sqrt(num/float64(len(ref))) / rms
-			t.Logf("%dx%dx%d %-9v rel L2 %.2e, max %.2e x RMS", l.h, l.h, l.c, algo, rel, worst/rms)
+			t.Logf("%dx%dx%d stride %d %-9v rel L2 %.2e, max %.2e x RMS", l.h, l.h, l.c, l.stride, algo, rel, worst/rms)
 			bound := 2e-6
 			if algo == AlgoWinograd4 {
 				bound = 1e-5

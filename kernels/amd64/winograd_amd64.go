@@ -79,3 +79,17 @@ func WinoInput2AVX2(dst *float32, dstStride int, src *float32, rowStride, colStr
 //
 //go:noescape
 func WinoOutput2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)
+
+// WinoInput2S2AVX2 is WinoInput4AVX2 for Winograd F(2x2, 3x3) at stride 2:
+// tiles of 5x5 pixels, 25 transformed vectors, vector (i, j) at
+// dst[q*dstStride] for q = kernels.WinogradStride2Position(i, j).
+//
+//go:noescape
+func WinoInput2S2AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
+
+// WinoOutput2S2AVX2 is WinoOutput4AVX2 for Winograd F(2x2, 3x3) at stride
+// 2: 25 vectors in, product (i, j) at src[q*srcStride] for q =
+// kernels.WinogradStride2Position(i, j); tiles of 2x2 output pixels.
+//
+//go:noescape
+func WinoOutput2S2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)

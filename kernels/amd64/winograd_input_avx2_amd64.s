@@ -218,3 +218,70 @@ in2lanes:
 in2done:
 	VZEROUPPER
 	RET
+
+// INS2ROW transforms the tile row at P into table row off (5 vectors) for
+// F(2x2, 3x3) at stride 2 and moves P to the next row:
+//	o0 = d0 - d2, o1 = d2, o2 = d4 - d2, o3 = d1, o4 = d3
+#define INS2ROW(off) \
+	VMOVUPS (P), Y0          \
+	VMOVUPS (P)(CS*1), Y1    \
+	VMOVUPS (P)(CS*2), Y2    \
+	VMOVUPS (P)(CS3*1), Y3   \
+	VMOVUPS (P)(CS*4), Y4    \
+	VSUBPS  Y2, Y0, Y5       \
+	VSUBPS  Y2, Y4, Y7       \
+	VMOVUPS Y5, off(TBL)     \
+	VMOVUPS Y2, off+32(TBL)  \
+	VMOVUPS Y7, off+64(TBL)  \
+	VMOVUPS Y1, off+96(TBL)  \
+	VMOVUPS Y3, off+128(TBL) \
+	ADDQ    RS, P
+
+// INS2STORE stores vector y at dst[q].
+#define INS2STORE(y, q) \
+	IMUL3Q  $q, DS, Q \
+	VMOVUPS y, (DST)(Q*1)
+
+// INS2COL transforms table column off (column k of the tile) and stores
+// V[i][k] at dst[qi], qi = WinogradStride2Position(i, k).
+#define INS2COL(off, q0, q1, q2, q3, q4) \
+	VMOVUPS off(TBL), Y0     \
+	VMOVUPS off+160(TBL), Y1 \
+	VMOVUPS off+320(TBL), Y2 \
+	VMOVUPS off+480(TBL), Y3 \
+	VMOVUPS off+640(TBL), Y4 \
+	VSUBPS  Y2, Y0, Y5       \
+	VSUBPS  Y2, Y4, Y7       \
+	INS2STORE(Y5, q0)        \
+	INS2STORE(Y2, q1)        \
+	INS2STORE(Y7, q2)        \
+	INS2STORE(Y1, q3)        \
+	INS2STORE(Y3, q4)
+
+// func WinoInput2S2AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
+// Requires: AVX, AVX2
+TEXT ·WinoInput2S2AVX2(SB), NOSPLIT, $0-56
+	LOADIN
+	TESTQ N, N
+	JLE   ins2done
+
+ins2lanes:
+	MOVQ SRC, P
+	INS2ROW(0)
+	INS2ROW(160)
+	INS2ROW(320)
+	INS2ROW(480)
+	INS2ROW(640)
+	INS2COL(0, 0, 3, 6, 15, 16)
+	INS2COL(32, 1, 4, 7, 17, 18)
+	INS2COL(64, 2, 5, 8, 19, 20)
+	INS2COL(96, 9, 11, 13, 21, 23)
+	INS2COL(128, 10, 12, 14, 22, 24)
+	ADDQ $32, SRC
+	ADDQ $32, DST
+	SUBQ $8, N
+	JG   ins2lanes
+
+ins2done:
+	VZEROUPPER
+	RET

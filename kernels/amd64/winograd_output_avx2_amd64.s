@@ -253,3 +253,65 @@ out2lanes:
 out2done:
 	VZEROUPPER
 	RET
+
+// OUTS2: Y4, Y5 = Aᵀ (Y0-Y4) for F(2x2, 3x3) at stride 2 (Y4 is an input
+// too, used before it is overwritten):
+//	o0 = (m0 + m1) + m3, o1 = (m1 + m2) + m4
+#define OUTS2 \
+	VADDPS Y2, Y1, Y5 \
+	VADDPS Y4, Y5, Y5 \
+	VADDPS Y1, Y0, Y4 \
+	VADDPS Y3, Y4, Y4
+
+#define QS2 R12 // an offset into src (SS3 is not used at stride 2)
+
+// OUTS2LOAD loads M at src[q] into y.
+#define OUTS2LOAD(y, q) \
+	IMUL3Q  $q, SS, QS2 \
+	VMOVUPS (SRC)(QS2*1), y
+
+// OUTS2ROW transforms row r of M, at src[qj] for qj =
+// WinogradStride2Position(r, j), into table row off (2 vectors).
+#define OUTS2ROW(off, q0, q1, q2, q3, q4) \
+	OUTS2LOAD(Y0, q0)      \
+	OUTS2LOAD(Y1, q1)      \
+	OUTS2LOAD(Y2, q2)      \
+	OUTS2LOAD(Y3, q3)      \
+	OUTS2LOAD(Y4, q4)      \
+	OUTS2                  \
+	VMOVUPS Y4, off(TBL)   \
+	VMOVUPS Y5, off+32(TBL)
+
+// OUTS2COL transforms table column off into the tile's output column,
+// whose top pixel is at P, and moves P to the next column.
+#define OUTS2COL(off, nobias, noacc, norelu) \
+	VMOVUPS off(TBL), Y0        \
+	VMOVUPS off+64(TBL), Y1     \
+	VMOVUPS off+128(TBL), Y2    \
+	VMOVUPS off+192(TBL), Y3    \
+	VMOVUPS off+256(TBL), Y4    \
+	OUTS2                       \
+	EPI2(nobias, noacc, norelu) \
+	ADDQ    CS, P
+
+// func WinoOutput2S2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
+// Requires: AVX, AVX2
+TEXT ·WinoOutput2S2AVX2(SB), NOSPLIT, $0-72
+	LOADOUT
+	TESTQ N, N
+	JLE   outs2done
+
+outs2lanes:
+	OUTS2ROW(0, 0, 1, 2, 9, 10)
+	OUTS2ROW(64, 3, 4, 5, 11, 12)
+	OUTS2ROW(128, 6, 7, 8, 13, 14)
+	OUTS2ROW(192, 15, 17, 19, 21, 22)
+	OUTS2ROW(256, 16, 18, 20, 23, 24)
+	MOVQ DST, P
+	OUTS2COL(0, os2b0, os2a0, os2r0)
+	OUTS2COL(32, os2b1, os2a1, os2r1)
+	NEXTLANES(outs2lanes, os2next)
+
+outs2done:
+	VZEROUPPER
+	RET
