@@ -11,7 +11,7 @@ import (
 )
 
 // winoAlgos are the algorithms the Winograd benchmarks compare.
-var winoAlgos = []nn.ConvAlgo{nn.AlgoIm2col, nn.AlgoWinograd2, nn.AlgoWinograd4}
+var winoAlgos = []nn.ConvAlgo{nn.AlgoIm2col, nn.AlgoWinograd2, nn.AlgoWinograd4, nn.AlgoWinograd3}
 
 // winoLayer is one 3x3 ResNet-50 layer built with one algorithm.
 type winoLayer struct {

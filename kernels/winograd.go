@@ -18,6 +18,14 @@ package kernels
 //	     | 0  2 -1 -2  1  0 |
 //	     | 0  4  0 -5  0  1 |
 //
+// F(3x3, 3x3), input tiles of 5x5 pixels, points 0, ±1, 2 and ∞:
+//
+//	Bᵀ = | 2 -1 -2  1  0 |   Aᵀ = | 1  1  1  1  0 |
+//	     | 0 -2 -1  1  0 |        | 0  1 -1  2  0 |
+//	     | 0  2 -3  1  0 |        | 0  1  1  4  1 |
+//	     | 0 -1  0  1  0 |
+//	     | 0  2 -1 -2  1 |
+//
 // F(2x2, 3x3), input tiles of 4x4 pixels, points 0, ±1 and ∞:
 //
 //	Bᵀ = | 1  0 -1  0 |   Aᵀ = | 1  1  1  0 |
@@ -47,8 +55,8 @@ package kernels
 // winoKernels are a level's vector transforms, for lanes [0, n) with n a
 // positive multiple of 8 (see the declarations in kernels/amd64).
 type winoKernels struct {
-	input4, input2, input2s2    func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
-	output4, output2, output2s2 func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
+	input4, input2, input2s2, input3     func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
+	output4, output2, output2s2, output3 func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
 }
 
 // winoVariant is one of the Winograd algorithms the transforms serve.
@@ -58,6 +66,7 @@ const (
 	winoF2   winoVariant = iota // F(2x2, 3x3)
 	winoF4                      // F(4x4, 3x3)
 	winoF2S2                    // F(2x2, 3x3) at stride 2
+	winoF3                      // F(3x3, 3x3)
 )
 
 // sizes returns the output tile side m and the input tile side t.
@@ -67,28 +76,32 @@ func (v winoVariant) sizes() (m, t int) {
 		return 4, 6
 	case winoF2S2:
 		return 2, 5
+	case winoF3:
+		return 3, 5
 	}
 	return 2, 4
 }
 
-// variantOf returns the stride-1 variant for m, or an error.
+// variantOf returns the stride-1 variant F(m x m, 3x3), or an error.
 func variantOf(m int) (winoVariant, error) {
 	switch m {
 	case 2:
 		return winoF2, nil
+	case 3:
+		return winoF3, nil
 	case 4:
 		return winoF4, nil
 	}
-	return 0, shapeErr("winograd F(%dx%d, 3x3): m must be 2 or 4", m, m)
+	return 0, shapeErr("winograd F(%dx%d, 3x3): m must be 2, 3 or 4", m, m)
 }
 
 // input and output return the level's vector transforms of v.
 func (k *winoKernels) input(v winoVariant) func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int) {
-	return [...]func(*float32, int, *float32, int, int, int){k.input2, k.input4, k.input2s2}[v]
+	return [...]func(*float32, int, *float32, int, int, int){k.input2, k.input4, k.input2s2, k.input3}[v]
 }
 
 func (k *winoKernels) output(v winoVariant) func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int) {
-	return [...]func(*float32, int, int, *float32, int, *float32, int, int){k.output2, k.output4, k.output2s2}[v]
+	return [...]func(*float32, int, int, *float32, int, *float32, int, int){k.output2, k.output4, k.output2s2, k.output3}[v]
 }
 
 // WinogradStride2Position returns the index at which the stride-2
@@ -129,7 +142,8 @@ const winoChunk = 16
 func (im *Impl) WinogradVectorized() bool { return im.wino() != nil }
 
 // WinogradInput writes the input transform of Winograd F(m x m, 3 x 3)
-// (m = 2 or 4) of one tile of t x t pixels, t = m+2, with n channels each:
+// (m = 2, 3 or 4) of one tile of t x t pixels, t = m+2, with n channels
+// each:
 //
 //	V = Bᵀ d B, where d[y][x] = src[y*rowStride+x*colStride:][:n]
 //	dst[(i*t+j)*dstStride:][:n] = V[i][j] for i, j < t
@@ -194,7 +208,7 @@ func (im *Impl) winoInput(v winoVariant, dst []float32, dstStride int, src []flo
 }
 
 // WinogradOutput writes the output transform of Winograd F(m x m, 3 x 3)
-// (m = 2 or 4) of one tile with n channels, with the epilogue ep:
+// (m = 2, 3 or 4) of one tile with n channels, with the epilogue ep:
 //
 //	Y = Aᵀ M A, where M[i][j] = src[(i*t+j)*srcStride:][:n], t = m+2
 //	dst[y*rowStride+x*colStride+c] = relu?((Accumulate ? dst[…] : 0) + (Y[y][x][c] + Bias[c]))
@@ -382,6 +396,8 @@ func winoIn(v winoVariant, o, s *[6][]float32) {
 		in4(o, s)
 	case winoF2S2:
 		in2s2((*[5][]float32)(o[:5]), (*[5][]float32)(s[:5]))
+	case winoF3:
+		in3((*[5][]float32)(o[:5]), (*[5][]float32)(s[:5]))
 	default:
 		in2((*[4][]float32)(o[:4]), (*[4][]float32)(s[:4]))
 	}
@@ -394,6 +410,8 @@ func winoOut(v winoVariant, o *[4][]float32, s *[6][]float32) {
 		out4(o, s)
 	case winoF2S2:
 		out2s2((*[2][]float32)(o[:2]), (*[5][]float32)(s[:5]))
+	case winoF3:
+		out3((*[3][]float32)(o[:3]), (*[5][]float32)(s[:5]))
 	default:
 		out2((*[2][]float32)(o[:2]), (*[4][]float32)(s[:4]))
 	}
@@ -463,6 +481,46 @@ func out2(o *[2][]float32, s *[4][]float32) {
 		m1, m2 := s1[c], s2[c]
 		o0[c] = s0[c] + m1 + m2
 		o1[c] = m1 - m2 - s3[c]
+	}
+}
+
+// in3 is the 1-D input transform of F(3x3, 3x3), o = Bᵀ s:
+//
+//	f = d3 - d2, e = d3 - d1
+//	o0 = 2*(d0 - d2) + e, o1 = f - 2*d1, o2 = f + 2*(d1 - d2), o3 = e,
+//	o4 = (d4 - d2) - 2*e
+func in3(o, s *[5][]float32) {
+	o0 := o[0]
+	n := len(o0)
+	o1, o2, o3, o4 := o[1][:n], o[2][:n], o[3][:n], o[4][:n]
+	s0, s1, s2, s3, s4 := s[0][:n], s[1][:n], s[2][:n], s[3][:n], s[4][:n]
+	for c := range o0 {
+		d1, d2, d3 := s1[c], s2[c], s3[c]
+		f := d3 - d2
+		e := d3 - d1
+		o0[c] = 2*(s0[c]-d2) + e
+		o1[c] = f - 2*d1
+		o2[c] = f + 2*(d1-d2)
+		o3[c] = e
+		o4[c] = (s4[c] - d2) - 2*e
+	}
+}
+
+// out3 is the 1-D output transform of F(3x3, 3x3), o = Aᵀ s:
+//
+//	a = m1 + m2, b = m1 - m2
+//	o0 = (m0 + a) + m3, o1 = b + 2*m3, o2 = (a + 4*m3) + m4
+func out3(o *[3][]float32, s *[5][]float32) {
+	o0 := o[0]
+	n := len(o0)
+	o1, o2 := o[1][:n], o[2][:n]
+	s0, s1, s2, s3, s4 := s[0][:n], s[1][:n], s[2][:n], s[3][:n], s[4][:n]
+	for c := range o0 {
+		m1, m2, m3 := s1[c], s2[c], s3[c]
+		a, b := m1+m2, m1-m2
+		o0[c] = s0[c] + a + m3
+		o1[c] = b + 2*m3
+		o2[c] = a + 4*m3 + s4[c]
 	}
 }
 

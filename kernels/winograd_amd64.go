@@ -14,9 +14,11 @@ var avx2Wino = winoKernels{
 	input4:    winoInput4AVX2,
 	input2:    winoInput2AVX2,
 	input2s2:  winoInput2S2AVX2,
+	input3:    winoInput3AVX2,
 	output4:   winoOutput4AVX2,
 	output2:   winoOutput2AVX2,
 	output2s2: winoOutput2S2AVX2,
+	output3:   winoOutput3AVX2,
 }
 
 // The AVX2 transforms keep the table between their row and column passes
@@ -51,6 +53,16 @@ func winoInput2S2AVX2(dst *float32, dstStride int, src *float32, rowStride, colS
 func winoOutput2S2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int) {
 	var tbl [amd64.WinoTableFloats]float32
 	amd64.WinoOutput2S2AVX2(dst, rowStride, colStride, src, srcStride, bias, n, flags, &tbl[0])
+}
+
+func winoInput3AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int) {
+	var tbl [amd64.WinoTableFloats]float32
+	amd64.WinoInput3AVX2(dst, dstStride, src, rowStride, colStride, n, &tbl[0])
+}
+
+func winoOutput3AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int) {
+	var tbl [amd64.WinoTableFloats]float32
+	amd64.WinoOutput3AVX2(dst, rowStride, colStride, src, srcStride, bias, n, flags, &tbl[0])
 }
 
 // wino returns the level's vector Winograd transforms, or nil for the

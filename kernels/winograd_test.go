@@ -17,6 +17,8 @@ var (
 	refAT4 = [][]float64{{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}
 	refBT2 = [][]float64{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}}
 	refAT2 = [][]float64{{1, 1, 1, 0}, {0, 1, -1, -1}}
+	refBT3 = [][]float64{{2, -1, -2, 1, 0}, {0, -2, -1, 1, 0}, {0, 2, -3, 1, 0}, {0, -1, 0, 1, 0}, {0, 2, -1, -2, 1}}
+	refAT3 = [][]float64{{1, 1, 1, 1, 0}, {0, 1, -1, 2, 0}, {0, 1, 1, 4, 1}}
 	// F(2x2, 3x3) at stride 2.
 	refBTS2 = [][]float64{{1, 0, -1, 0, 0}, {0, 0, 1, 0, 0}, {0, 0, -1, 0, 1}, {0, 1, 0, 0, 0}, {0, 0, 0, 1, 0}}
 	refATS2 = [][]float64{{1, 1, 0, 1, 0}, {0, 1, 1, 0, 1}}
@@ -29,17 +31,17 @@ var (
 )
 
 // The variants under test.
-var testVariants = []winoVariant{winoF2, winoF4, winoF2S2}
+var testVariants = []winoVariant{winoF2, winoF4, winoF2S2, winoF3}
 
-func (v winoVariant) String() string { return [...]string{"F2", "F4", "F2S2"}[v] }
+func (v winoVariant) String() string { return [...]string{"F2", "F4", "F2S2", "F3"}[v] }
 
 // refBT returns Bᵀ (t x t) and refAT Aᵀ (m x t) for variant v.
 func refBT(v winoVariant) [][]float64 {
-	return [...][][]float64{refBT2, refBT4, refBTS2}[v]
+	return [...][][]float64{refBT2, refBT4, refBTS2, refBT3}[v]
 }
 
 func refAT(v winoVariant) [][]float64 {
-	return [...][][]float64{refAT2, refAT4, refATS2}[v]
+	return [...][][]float64{refAT2, refAT4, refATS2, refAT3}[v]
 }
 
 // refPos returns the index of position (i, j) of variant v's tile.
@@ -261,7 +263,7 @@ func TestWinogradBadArguments(t *testing.T) {
 	im := Active()
 	buf := make([]float32, 1000)
 	for name, err := range map[string]error{
-		"m=3":              im.WinogradInput(3, buf, 8, buf, 40, 8, 8),
+		"m=5":              im.WinogradInput(5, buf, 8, buf, 40, 8, 8),
 		"negative n":       im.WinogradInput(4, buf, 8, buf, 48, 8, -1),
 		"negative stride":  im.WinogradInput(4, buf, -8, buf, 48, 8, 8),
 		"short src":        im.WinogradInput(4, buf, 8, buf[:6*48-1], 48, 8, 8),

@@ -82,7 +82,7 @@ func NewConvAlgo(im *kernels.Impl, p ConvParams, weights, bias []float32, algo C
 	case algo == AlgoAuto:
 		algo = autoAlgo(im, p, 0, 0)
 	case algo == AlgoIm2col:
-	case algo == AlgoWinograd2 || algo == AlgoWinograd4:
+	case algo.winoM() > 0:
 		if !algo.Applies(p) {
 			strides := "stride 1"
 			if algo == AlgoWinograd2 {
@@ -113,7 +113,7 @@ func NewConvAlgo(im *kernels.Impl, p ConvParams, weights, bias []float32, algo C
 	}
 	if algo != AlgoIm2col {
 		var err error
-		c.wino, err = newWinograd(im, p, weights, 2+2*int(algo-AlgoWinograd2), p.StrideH)
+		c.wino, err = newWinograd(im, p, weights, algo.winoM(), p.StrideH)
 		return c, err
 	}
 	bt := make([]float32, c.coutg*c.kg)

@@ -37,12 +37,12 @@
 //     and C (no transposes), the groups spread over the threads.
 //
 // 3x3 stride-1 convolutions (one group, no dilation) can instead run
-// Winograd's minimal filtering algorithms, F(2x2, 3x3) or F(4x4, 3x3)
-// (see [ConvAlgo]): the output is cut into tiles of 2x2 or 4x4 pixels, the
-// filters are transformed and packed once per tile position (16 or 36),
-// and each Forward transforms blocks of input tiles
-// (kernels.WinogradInput), multiplies them position by position
-// (kernels.SgemmPacked, 2.25 or 4 times fewer multiplications than
+// Winograd's minimal filtering algorithms, F(2x2, 3x3), F(3x3, 3x3) or
+// F(4x4, 3x3) (see [ConvAlgo]): the output is cut into tiles of 2x2, 3x3
+// or 4x4 pixels, the filters are transformed and packed once per tile
+// position (16, 25 or 36), and each Forward transforms blocks of input
+// tiles (kernels.WinogradInput), multiplies them position by position
+// (kernels.SgemmPacked, 2.25, 3.24 or 4 times fewer multiplications than
 // im2col) and transforms the products back (kernels.WinogradOutput).
 // 3x3 stride-2 convolutions can run F(2x2, 3x3) at stride 2: 5x5 input
 // tiles, 25 positions that share 16 transformed filters (one GEMM per
@@ -50,8 +50,8 @@
 // (kernels.WinogradInputStride2, kernels.WinogradOutputStride2).
 // [NewConv] chooses Winograd where it measured faster (the channel counts
 // of ResNet's stages 1-4; at stride 2, outputs of 14x14 pixels or more);
-// its rounding error is a few times im2col's for F(4x4, 3x3), about the
-// same for F(2x2, 3x3) at either stride.
+// its rounding error is about four times im2col's for F(4x4, 3x3), 2.5
+// times for F(3x3, 3x3), about the same for F(2x2, 3x3) at either stride.
 //
 // Bias, the residual addition (into the output buffer, in place) and ReLU
 // are applied as C is stored (by the output transform, for Winograd). Results do not depend on the number of

@@ -8,7 +8,7 @@ import (
 type ConvAlgo int
 
 const (
-	// AlgoAuto picks Winograd for the 3x3 stride-1 convolutions on which
+	// AlgoAuto picks Winograd for the 3x3 convolutions on which
 	// it measured faster than im2col, and im2col with a GEMM for everything
 	// else (see [NewConvAlgo]).
 	AlgoAuto ConvAlgo = iota
@@ -24,9 +24,28 @@ const (
 	// 6x6 input tiles, 4 times fewer multiplications than im2col, with a
 	// larger rounding error.
 	AlgoWinograd4
+	// AlgoWinograd3 is Winograd F(3x3, 3x3): 25 GEMMs on transformed
+	// 5x5 input tiles, 3.24 times fewer multiplications than im2col, with
+	// a rounding error between F(2x2, 3x3)'s and F(4x4, 3x3)'s. Its 3x3
+	// tiles cover 14x14 maps with less waste than F(4x4, 3x3)'s.
+	AlgoWinograd3
 )
 
-var algoNames = [...]string{"auto", "im2col", "winograd2", "winograd4"}
+var algoNames = [...]string{"auto", "im2col", "winograd2", "winograd4", "winograd3"}
+
+// winoM returns the output tile side of a Winograd algorithm, 0 for
+// others.
+func (a ConvAlgo) winoM() int {
+	switch a {
+	case AlgoWinograd2:
+		return 2
+	case AlgoWinograd3:
+		return 3
+	case AlgoWinograd4:
+		return 4
+	}
+	return 0
+}
 
 // String returns the algorithm's name, e.g. "winograd4".
 func (a ConvAlgo) String() string {
@@ -46,7 +65,7 @@ var DefaultAlgo = AlgoAuto
 
 // WinogradApplies reports whether a Winograd algorithm can compute
 // convolutions of geometry p: 3x3 kernels, no dilation, one group, any
-// padding, and stride 1 (AlgoWinograd2 and AlgoWinograd4) or 2 in both
+// padding, and stride 1 (every Winograd algorithm) or 2 in both
 // directions (AlgoWinograd2 only; see [ConvAlgo.Applies]).
 func WinogradApplies(p ConvParams) bool {
 	return AlgoWinograd2.Applies(p)
@@ -57,7 +76,7 @@ func WinogradApplies(p ConvParams) bool {
 // [WinogradApplies] says.
 func (a ConvAlgo) Applies(p ConvParams) bool {
 	p = p.normalized()
-	if a != AlgoWinograd2 && a != AlgoWinograd4 {
+	if a.winoM() == 0 {
 		return a == AlgoAuto || a == AlgoIm2col
 	}
 	s := p.StrideH
@@ -68,8 +87,8 @@ func (a ConvAlgo) Applies(p ConvParams) bool {
 // AutoAlgo is the algorithm AlgoAuto chooses for a convolution of
 // geometry p on h x w inputs, or, with h or w 0 (as [NewConvFor], which
 // does not know the input size), on the map size ResNet gives its channel
-// count at 224x224 (56x56 for 64 channels, 28x28 for 128, 14x14 for 256,
-// 7x7 for 512; at stride 2 the output is that size):
+// count at 224x224 (56x56 up to 64 channels, 28x28 up to 128, 14x14 up to
+// 256, 7x7 above; at stride 2 the output is that size):
 //   - im2col unless Winograd applies (see [WinogradApplies]) and Cin and
 //     Cout are both within 32..512;
 //   - at stride 2, F(2x2, 3x3) when the output has at least 49 tiles of
@@ -77,44 +96,54 @@ func (a ConvAlgo) Applies(p ConvParams) bool {
 //     [NewConvAlgo] keep im2col on levels whose Winograd transforms are
 //     not vectorized (see kernels.Impl.WinogradVectorized);
 //   - at stride 1, F(4x4, 3x3) up to 256 channels (in or out) when the
-//     output has at least 49 tiles of 4x4 (28x28 pixels or more);
+//     output has at least 49 tiles of 4x4 (25x25 pixels or more);
+//   - else F(3x3, 3x3) when it has at least 25 tiles of 3x3 (13x13 pixels
+//     or more);
 //   - F(2x2, 3x3) otherwise.
 //
 // The rule follows BenchmarkWinogradVsIm2col (bench/winograd_test.go; Zen
-// 3, one thread, speedup over im2col, F4 / F2): 56x56x64 2.3 / 1.8,
-// 28x28x128 2.3 / 1.9, 28x28x256 3.1 / 1.9, 14x14x256 1.7 / 1.8, 14x14x512
-// 2.0 / 2.0, 7x7x512 0.9 / 1.2, 56x56x32 2.3 / 1.5. On small maps the
-// GEMMs have few rows and stream all t*t transformed filters, 4 (F4) or
-// 1.8 (F2) times the bytes of im2col's, and F2 keeps im2col's rounding
-// error where F4 has about four times it. At stride 2 (same benchmark;
-// ResNet's layers, input size, Cin -> Cout: speedup): 56x56 128 -> 128
-// 1.21-1.24, 28x28 256 -> 256 1.23-1.26, 14x14 512 -> 512 0.95-0.97,
-// 56x56 64 -> 128 1.10-1.12, 28x28 128 -> 256 1.18-1.22, 14x14 256 -> 512
-// 0.93-0.95.
+// 3, one thread, speedup over im2col, F4 / F3 / F2): 56x56x64 2.3 / 1.8 /
+// 1.6, 28x28x128 2.6 / 2.2 / 1.9, 28x28x256 3.0 / 2.3 / 2.0, 14x14x256
+// 1.9 / 2.1-2.2 / 1.9, 14x14x512 2.2-2.3 / 2.3-2.35 / 2.0, 7x7x512 1.0-1.1
+// / 1.0-1.1 / 1.35, 56x56x32 2.1 / 1.5 / 1.2, 28x28x48 2.4 / 1.8 / 1.5.
+// On small maps the GEMMs have few rows and stream all t*t transformed
+// filters (36/9, 25/9 or 16/9 times the bytes of im2col's), and the
+// larger tiles waste more of their pixels past the map's edge; the
+// rounding error grows with the tile: F2 keeps im2col's, F3 has about 2.5
+// times it, F4 about four times. At stride 2 (same benchmark; ResNet's
+// layers, input size, Cin -> Cout: speedup): 56x56 128 -> 128 1.21-1.24,
+// 28x28 256 -> 256 1.23-1.26, 14x14 512 -> 512 0.95-0.97, 56x56 64 -> 128
+// 1.10-1.12, 28x28 128 -> 256 1.18-1.22, 14x14 256 -> 512 0.93-0.95.
 func AutoAlgo(p ConvParams, h, w int) ConvAlgo {
 	if !WinogradApplies(p) || min(p.Cin, p.Cout) < winoMinChannels || max(p.Cin, p.Cout) > winoMax2 {
 		return AlgoIm2col
 	}
 	c := max(p.Cin, p.Cout)
 	oh, ow, err := p.OutSize(h, w)
-	if p.normalized().StrideH == 2 {
-		if err != nil { // ResNet's stride-2 3x3 layers: 28x28 output at 128 channels
-			oh = 28 * 128 / c
-			ow = oh
+	if err != nil { // no input size: ResNet's map for c channels
+		switch {
+		case c <= 64:
+			oh = 56
+		case c <= 128:
+			oh = 28
+		case c <= 256:
+			oh = 14
+		default:
+			oh = 7
 		}
-		if (oh+1)/2*((ow+1)/2) >= winoMinTilesS2 {
+		ow = oh
+	}
+	tiles := func(m int) int { return (oh + m - 1) / m * ((ow + m - 1) / m) }
+	switch {
+	case p.normalized().StrideH == 2:
+		if tiles(2) >= winoMinTilesS2 {
 			return AlgoWinograd2
 		}
 		return AlgoIm2col
-	}
-	if err != nil { // no input size: ResNet's at 224x224, 28x28 or more up to 128 channels
-		oh, ow = 14, 14
-		if c <= 128 {
-			oh, ow = 28, 28
-		}
-	}
-	if c <= winoMax4 && (oh+3)/4*((ow+3)/4) >= winoMinTiles4 {
+	case c <= winoMax4 && tiles(4) >= winoMinTiles4:
 		return AlgoWinograd4
+	case tiles(3) >= winoMinTiles3:
+		return AlgoWinograd3
 	}
 	return AlgoWinograd2
 }
@@ -135,6 +164,7 @@ const (
 	winoMax4        = 256 // most channels for F(4x4, 3x3)
 	winoMax2        = 512 // most channels for Winograd
 	winoMinTiles4   = 49  // fewest 4x4 output tiles for F(4x4, 3x3)
+	winoMinTiles3   = 25  // fewest 3x3 output tiles for F(3x3, 3x3)
 	winoMinTilesS2  = 49  // fewest 2x2 output tiles for F(2x2, 3x3) at stride 2
 )
 
@@ -179,15 +209,25 @@ type winoGroup struct {
 //	             | 1/24  1/12   1/6 |                |   0    0    1 |
 //	             | 1/24 -1/12   1/6 |
 //	             |    0     0     1 |
+//
+//	F(3x3, 3x3): |  1/2     0     0 |
+//	             | -1/2  -1/2  -1/2 |
+//	             | -1/6   1/6  -1/6 |
+//	             |  1/6   1/3   2/3 |
+//	             |    0     0     1 |
 
-// winoG holds G, t x 3, for F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 3x3) at
-// stride 2 (see package kernels for the last one).
-var winoG = [3][][3]float64{
-	{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}},
-	{{1. / 4, 0, 0}, {-1. / 6, -1. / 6, -1. / 6}, {-1. / 6, 1. / 6, -1. / 6},
-		{1. / 24, 1. / 12, 1. / 6}, {1. / 24, -1. / 12, 1. / 6}, {0, 0, 1}},
-	{{1, 0, 0}, {1, 0, 1}, {0, 0, 1}, {0, 1, 0}, {0, 1, 0}},
-}
+// winoG holds G, t x 3, for F(m x m, 3x3), indexed by m (F(3x3, 3x3)
+// with points 0, ±1, 2 and ∞), and winoGStride2 for F(2x2, 3x3) at stride
+// 2 (see package kernels).
+var (
+	winoG = [5][][3]float64{
+		2: {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}},
+		3: {{1. / 2, 0, 0}, {-1. / 2, -1. / 2, -1. / 2}, {-1. / 6, 1. / 6, -1. / 6}, {1. / 6, 1. / 3, 2. / 3}, {0, 0, 1}},
+		4: {{1. / 4, 0, 0}, {-1. / 6, -1. / 6, -1. / 6}, {-1. / 6, 1. / 6, -1. / 6},
+			{1. / 24, 1. / 12, 1. / 6}, {1. / 24, -1. / 12, 1. / 6}, {0, 0, 1}},
+	}
+	winoGStride2 = [][3]float64{{1, 0, 0}, {1, 0, 1}, {0, 0, 1}, {0, 1, 0}, {0, 1, 0}}
+)
 
 // filterTransform returns element (i, j) of G g Gᵀ for the 3x3 filter g
 // (row-major), computed in float64 and rounded once.
@@ -207,12 +247,12 @@ func filterTransform(g []float32, gm [][3]float64, i, j int) float32 {
 // stride 1, or F(2x2, 3x3) at stride 2.
 func newWinograd(im *kernels.Impl, p ConvParams, weights []float32, m, stride int) (*winograd, error) {
 	w := &winograd{m: m, t: m + 2, stride: stride}
-	gm := winoG[m/4]
+	gm := winoG[m]
 	// class(i, j) identifies the transformed filter of position (i, j),
 	// and at[q] is the position stored at index q of the transformed tile.
 	class := func(i, j int) int { return i*w.t + j }
 	if stride == 2 {
-		w.t, gm = 5, winoG[2]
+		w.t, gm = 5, winoGStride2
 		class = func(i, j int) int { return min(i, 3)*4 + min(j, 3) }
 	}
 	at := make([][2]int, w.t*w.t)

@@ -93,3 +93,15 @@ func WinoInput2S2AVX2(dst *float32, dstStride int, src *float32, rowStride, colS
 //
 //go:noescape
 func WinoOutput2S2AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)
+
+// WinoInput3AVX2 is WinoInput4AVX2 for Winograd F(3x3, 3x3): tiles of 5x5
+// pixels, 25 transformed vectors.
+//
+//go:noescape
+func WinoInput3AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
+
+// WinoOutput3AVX2 is WinoOutput4AVX2 for Winograd F(3x3, 3x3): 25 vectors
+// in, tiles of 3x3 output pixels.
+//
+//go:noescape
+func WinoOutput3AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)

@@ -285,3 +285,86 @@ ins2lanes:
 ins2done:
 	VZEROUPPER
 	RET
+
+// IN3: Y5-Y9 = Bᵀ (Y0-Y4) for F(3x3, 3x3), with Y15 = 2:
+//	f = d3 - d2, e = d3 - d1
+//	o0 = 2*(d0 - d2) + e, o1 = f - 2*d1, o2 = f + 2*(d1 - d2), o3 = e,
+//	o4 = (d4 - d2) - 2*e
+#define IN3 \
+	VSUBPS Y2, Y3, Y10  \
+	VSUBPS Y1, Y3, Y8   \
+	VSUBPS Y2, Y0, Y5   \
+	VMULPS Y15, Y5, Y5  \
+	VADDPS Y8, Y5, Y5   \
+	VMULPS Y15, Y1, Y6  \
+	VSUBPS Y6, Y10, Y6  \
+	VSUBPS Y2, Y1, Y7   \
+	VMULPS Y15, Y7, Y7  \
+	VADDPS Y7, Y10, Y7  \
+	VSUBPS Y2, Y4, Y9   \
+	VMULPS Y15, Y8, Y11 \
+	VSUBPS Y11, Y9, Y9
+
+// IN3ROW transforms the tile row at P into table row off (5 vectors) and
+// moves P to the next row.
+#define IN3ROW(off) \
+	VMOVUPS (P), Y0          \
+	VMOVUPS (P)(CS*1), Y1    \
+	VMOVUPS (P)(CS*2), Y2    \
+	VMOVUPS (P)(CS3*1), Y3   \
+	VMOVUPS (P)(CS*4), Y4    \
+	IN3                      \
+	VMOVUPS Y5, off(TBL)     \
+	VMOVUPS Y6, off+32(TBL)  \
+	VMOVUPS Y7, off+64(TBL)  \
+	VMOVUPS Y8, off+96(TBL)  \
+	VMOVUPS Y9, off+128(TBL) \
+	ADDQ    RS, P
+
+// IN3COL transforms table column off into dst[r*5+k] for r < 5, P
+// pointing at dst[k] (X5 = 5*dstStride), and moves P to dst[k+1].
+#define IN3COL(off) \
+	VMOVUPS off(TBL), Y0     \
+	VMOVUPS off+160(TBL), Y1 \
+	VMOVUPS off+320(TBL), Y2 \
+	VMOVUPS off+480(TBL), Y3 \
+	VMOVUPS off+640(TBL), Y4 \
+	IN3                      \
+	VMOVUPS Y5, (P)          \
+	VMOVUPS Y6, (P)(X5*1)    \
+	VMOVUPS Y7, (P)(X5*2)    \
+	LEAQ    (P)(X5*2), Q     \
+	VMOVUPS Y8, (Q)(X5*1)    \
+	VMOVUPS Y9, (Q)(X5*2)    \
+	ADDQ    DS, P
+
+// func WinoInput3AVX2(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
+// Requires: AVX, AVX2
+TEXT ·WinoInput3AVX2(SB), NOSPLIT, $0-56
+	LOADIN
+	LEAQ         (DS)(DS*4), X5
+	VBROADCASTSS winoIn<>+0(SB), Y15
+	TESTQ        N, N
+	JLE          in3done
+
+in3lanes:
+	MOVQ SRC, P
+	IN3ROW(0)
+	IN3ROW(160)
+	IN3ROW(320)
+	IN3ROW(480)
+	IN3ROW(640)
+	MOVQ DST, P
+	IN3COL(0)
+	IN3COL(32)
+	IN3COL(64)
+	IN3COL(96)
+	IN3COL(128)
+	ADDQ $32, SRC
+	ADDQ $32, DST
+	SUBQ $8, N
+	JG   in3lanes
+
+in3done:
+	VZEROUPPER
+	RET

@@ -315,3 +315,95 @@ outs2lanes:
 outs2done:
 	VZEROUPPER
 	RET
+
+// OUT3: Y6-Y8 = Aᵀ (Y0-Y4) for F(3x3, 3x3), with Y13 = 2, Y14 = 4:
+//	a = m1 + m2, b = m1 - m2
+//	o0 = (m0 + a) + m3, o1 = b + 2*m3, o2 = (a + 4*m3) + m4
+#define OUT3 \
+	VADDPS Y2, Y1, Y10 \
+	VSUBPS Y2, Y1, Y11 \
+	VADDPS Y10, Y0, Y6 \
+	VADDPS Y3, Y6, Y6  \
+	VMULPS Y13, Y3, Y7 \
+	VADDPS Y7, Y11, Y7 \
+	VMULPS Y14, Y3, Y8 \
+	VADDPS Y8, Y10, Y8 \
+	VADDPS Y4, Y8, Y8
+
+// EPI3 is EPI4 for Y6-Y8 (rows 0-2 of a tile column).
+#define EPI3(nobias, noacc, norelu) \
+	TESTQ   BIAS, BIAS              \
+	JZ      nobias                  \
+	VMOVUPS (BIAS), Y10             \
+	VADDPS  Y10, Y6, Y6             \
+	VADDPS  Y10, Y7, Y7             \
+	VADDPS  Y10, Y8, Y8             \
+nobias:                                 \
+	TESTQ   $1, FL                  \
+	JZ      noacc                   \
+	VADDPS  (P), Y6, Y6             \
+	VADDPS  (P)(RS*1), Y7, Y7       \
+	VADDPS  (P)(RS*2), Y8, Y8       \
+noacc:                                  \
+	TESTQ   $2, FL                  \
+	JZ      norelu                  \
+	VXORPS  Y10, Y10, Y10           \
+	VMAXPS  Y10, Y6, Y6             \
+	VMAXPS  Y10, Y7, Y7             \
+	VMAXPS  Y10, Y8, Y8             \
+norelu:                                 \
+	VMOVUPS Y6, (P)                 \
+	VMOVUPS Y7, (P)(RS*1)           \
+	VMOVUPS Y8, (P)(RS*2)
+
+// OUT3ROW transforms row r of M (src[r*5+j], P pointing at src[r*5])
+// into table row off (3 vectors) and moves P to src[(r+1)*5].
+#define OUT3ROW(off) \
+	VMOVUPS (P), Y0         \
+	VMOVUPS (P)(SS*1), Y1   \
+	VMOVUPS (P)(SS*2), Y2   \
+	VMOVUPS (P)(SS3*1), Y3  \
+	VMOVUPS (P)(SS*4), Y4   \
+	OUT3                    \
+	VMOVUPS Y6, off(TBL)    \
+	VMOVUPS Y7, off+32(TBL) \
+	VMOVUPS Y8, off+64(TBL) \
+	LEAQ    (P)(SS5*1), P
+
+// OUT3COL transforms table column off into the tile's output column,
+// whose top pixel is at P, and moves P to the next column.
+#define OUT3COL(off, nobias, noacc, norelu) \
+	VMOVUPS off(TBL), Y0        \
+	VMOVUPS off+96(TBL), Y1     \
+	VMOVUPS off+192(TBL), Y2    \
+	VMOVUPS off+288(TBL), Y3    \
+	VMOVUPS off+384(TBL), Y4    \
+	OUT3                        \
+	EPI3(nobias, noacc, norelu) \
+	ADDQ    CS, P
+
+// func WinoOutput3AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
+// Requires: AVX, AVX2
+TEXT ·WinoOutput3AVX2(SB), NOSPLIT, $0-72
+	LOADOUT
+	VBROADCASTSS winoOut<>+0(SB), Y13
+	VBROADCASTSS winoOut<>+4(SB), Y14
+	TESTQ        N, N
+	JLE          out3done
+
+out3lanes:
+	MOVQ SRC, P
+	OUT3ROW(0)
+	OUT3ROW(96)
+	OUT3ROW(192)
+	OUT3ROW(288)
+	OUT3ROW(384)
+	MOVQ DST, P
+	OUT3COL(0, o3b0, o3a0, o3r0)
+	OUT3COL(32, o3b1, o3a1, o3r1)
+	OUT3COL(64, o3b2, o3a2, o3r2)
+	NEXTLANES(out3lanes, o3next)
+
+out3done:
+	VZEROUPPER
+	RET
