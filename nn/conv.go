@@ -66,9 +66,9 @@ func NewConvForInput(im *kernels.Impl, p ConvParams, weights, bias []float32, h,
 // NewConvAlgo is [NewConvFor] with the algorithm algo. AlgoAuto is
 // [AutoAlgo] for ResNet's map sizes: for 3x3 convolutions (no dilation,
 // one group) with 32 to 512 input and output channels, Winograd F(4x4,
-// 3x3) or F(2x2, 3x3) at stride 1 and F(2x2, 3x3) at stride 2 where they
-// measured faster than im2col on ResNet's layers (1.2 to 2.3 times); im2col
-// otherwise. To choose for a known input size, pass AutoAlgo(p, h, w). A
+// 3x3), F(3x3, 3x3) or F(2x2, 3x3) at stride 1 and F(2x2, 3x3) at stride
+// 2 where they measured faster than im2col on ResNet's layers (1.2 to 3
+// times); im2col otherwise. To choose for a known input size, pass AutoAlgo(p, h, w). A
 // Winograd algorithm returns an error for geometries it does not apply to
 // (see [ConvAlgo.Applies]).
 func NewConvAlgo(im *kernels.Impl, p ConvParams, weights, bias []float32, algo ConvAlgo) (*Conv, error) {

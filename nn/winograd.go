@@ -176,7 +176,7 @@ var (
 
 // winograd is the state of a Winograd convolution.
 type winograd struct {
-	m, t   int // output tile side (2 or 4); input tile side (m+2, or 5 at stride 2)
+	m, t   int // output tile side (2, 3 or 4); input tile side (m+2, or 5 at stride 2)
 	stride int // 1 or 2
 	groups []winoGroup
 }

@@ -31,7 +31,7 @@ func BenchmarkTuneWinograd(b *testing.B) {
 		}
 		ds := make([]float32, direct.ScratchSize(1, l.h, l.h, nil))
 		flops := 2 * float64(l.h*l.h*l.c) * float64(9*l.c)
-		for _, algo := range []ConvAlgo{AlgoWinograd2, AlgoWinograd4} {
+		for _, algo := range []ConvAlgo{AlgoWinograd2, AlgoWinograd3, AlgoWinograd4} {
 			c, err := NewConvAlgo(im, p, w, nil, algo)
 			if err != nil {
 				b.Fatal(err)
