@@ -30,7 +30,7 @@
 // vectors, each with an optional ReLU. They give the same bits on every
 // level (maxima up to the sign of a zero and the payload of a NaN).
 // [Impl.WinogradInput] and [Impl.WinogradOutput] are the transforms of
-// Winograd's F(2x2,3x3) and F(4x4,3x3) convolution, and
+// Winograd's F(2x2,3x3), F(3x3,3x3) and F(4x4,3x3) convolution, and
 // [Impl.WinogradInputStride2] and [Impl.WinogradOutputStride2] those of
 // F(2x2,3x3) at stride 2 (package nn runs the GEMMs between them), also
 // the same bits on every level.
