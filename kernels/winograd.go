@@ -54,19 +54,22 @@ package kernels
 
 // winoKernels are a level's vector transforms, for lanes [0, n) with n a
 // positive multiple of 8 (see the declarations in kernels/amd64).
+// They are indexed by winoVariant; a nil entry leaves that variant to the
+// generic code.
 type winoKernels struct {
-	input4, input2, input2s2, input3     func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
-	output4, output2, output2s2, output3 func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
+	input  [winoVariants]func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int)
+	output [winoVariants]func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int)
 }
 
 // winoVariant is one of the Winograd algorithms the transforms serve.
 type winoVariant int
 
 const (
-	winoF2   winoVariant = iota // F(2x2, 3x3)
-	winoF4                      // F(4x4, 3x3)
-	winoF2S2                    // F(2x2, 3x3) at stride 2
-	winoF3                      // F(3x3, 3x3)
+	winoF2       winoVariant = iota // F(2x2, 3x3)
+	winoF4                          // F(4x4, 3x3)
+	winoF2S2                        // F(2x2, 3x3) at stride 2
+	winoF3                          // F(3x3, 3x3)
+	winoVariants                    // the number of variants
 )
 
 // sizes returns the output tile side m and the input tile side t.
@@ -93,15 +96,6 @@ func variantOf(m int) (winoVariant, error) {
 		return winoF4, nil
 	}
 	return 0, shapeErr("winograd F(%dx%d, 3x3): m must be 2, 3 or 4", m, m)
-}
-
-// input and output return the level's vector transforms of v.
-func (k *winoKernels) input(v winoVariant) func(dst *float32, dstStride int, src *float32, rowStride, colStride, n int) {
-	return [...]func(*float32, int, *float32, int, int, int){k.input2, k.input4, k.input2s2, k.input3}[v]
-}
-
-func (k *winoKernels) output(v winoVariant) func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int) {
-	return [...]func(*float32, int, int, *float32, int, *float32, int, int){k.output2, k.output4, k.output2s2, k.output3}[v]
 }
 
 // WinogradStride2Position returns the index at which the stride-2
@@ -194,9 +188,9 @@ func (im *Impl) winoInput(v winoVariant, dst []float32, dstStride int, src []flo
 		raceSpan(dst, (t*t-1)*dstStride+n, true)
 	}
 	n8 := 0
-	if k := im.wino(); k != nil && k.input(v) != nil {
+	if k := im.wino(); k != nil && k.input[v] != nil {
 		n8 = n &^ 7
-		in := k.input(v)
+		in := k.input[v]
 		for c := 0; c < n8; c += maxWinoLanes {
 			in(&dst[c], dstStride, &src[c], rowStride, colStride, min(maxWinoLanes, n8-c))
 		}
@@ -265,9 +259,9 @@ func (im *Impl) winoOutput(v winoVariant, dst []float32, rowStride, colStride in
 		flags |= flagReLU
 	}
 	n8 := 0
-	if k := im.wino(); k != nil && k.output(v) != nil {
+	if k := im.wino(); k != nil && k.output[v] != nil {
 		n8 = n &^ 7
-		out := k.output(v)
+		out := k.output[v]
 		for c := 0; c < n8; c += maxWinoLanes {
 			var bias *float32
 			if ep.Bias != nil {

@@ -11,14 +11,12 @@ import (
 // avx2Wino are the AVX2 Winograd transforms. They need AVX2 only (no FMA:
 // multiply and add round separately, as on every level).
 var avx2Wino = winoKernels{
-	input4:    winoInput4AVX2,
-	input2:    winoInput2AVX2,
-	input2s2:  winoInput2S2AVX2,
-	input3:    winoInput3AVX2,
-	output4:   winoOutput4AVX2,
-	output2:   winoOutput2AVX2,
-	output2s2: winoOutput2S2AVX2,
-	output3:   winoOutput3AVX2,
+	input: [winoVariants]func(*float32, int, *float32, int, int, int){
+		winoF2: winoInput2AVX2, winoF4: winoInput4AVX2, winoF2S2: winoInput2S2AVX2, winoF3: winoInput3AVX2,
+	},
+	output: [winoVariants]func(*float32, int, int, *float32, int, *float32, int, int){
+		winoF2: winoOutput2AVX2, winoF4: winoOutput4AVX2, winoF2S2: winoOutput2S2AVX2, winoF3: winoOutput3AVX2,
+	},
 }
 
 // The AVX2 transforms keep the table between their row and column passes

@@ -203,23 +203,24 @@ func (x *winoCall) inputTile(v []float32, stride, tile int, patch []float32) err
 	return x.input(v, stride, patch, t*cin)
 }
 
-// input runs the input transform of one tile at src (rows rowStride apart).
-func (x *winoCall) input(v []float32, stride int, src []float32, rowStride int) error {
+// input runs the input transform of one tile at src (rows rowStride
+// apart) into v (positions vStride apart).
+func (x *winoCall) input(v []float32, vStride int, src []float32, rowStride int) error {
 	c := x.c
 	if c.wino.stride == 2 {
-		return c.im.WinogradInputStride2(v, stride, src, rowStride, c.p.Cin, c.p.Cin)
+		return c.im.WinogradInputStride2(v, vStride, src, rowStride, c.p.Cin, c.p.Cin)
 	}
-	return c.im.WinogradInput(c.wino.m, v, stride, src, rowStride, c.p.Cin, c.p.Cin)
+	return c.im.WinogradInput(c.wino.m, v, vStride, src, rowStride, c.p.Cin, c.p.Cin)
 }
 
-// output runs the output transform of one tile into dst (rows rowStride
-// apart).
-func (x *winoCall) output(dst []float32, rowStride int, mm []float32, stride int, ep kernels.Epilogue) error {
+// output runs the output transform of one tile from mm (positions
+// mStride apart) into dst (rows rowStride apart).
+func (x *winoCall) output(dst []float32, rowStride int, mm []float32, mStride int, ep kernels.Epilogue) error {
 	c := x.c
 	if c.wino.stride == 2 {
-		return c.im.WinogradOutputStride2(dst, rowStride, c.p.Cout, mm, stride, c.p.Cout, ep)
+		return c.im.WinogradOutputStride2(dst, rowStride, c.p.Cout, mm, mStride, c.p.Cout, ep)
 	}
-	return c.im.WinogradOutput(c.wino.m, dst, rowStride, c.p.Cout, mm, stride, c.p.Cout, ep)
+	return c.im.WinogradOutput(c.wino.m, dst, rowStride, c.p.Cout, mm, mStride, c.p.Cout, ep)
 }
 
 // outputTile computes tile's output from the GEMMs' products (position p

@@ -85,14 +85,26 @@ GLOBL winoIn<>(SB), RODATA|NOPTR, $12
 	MOVQ tbl+48(FP), TBL         \
 	LEAQ (CS)(CS*2), CS3
 
+// LOADROW5 loads the first five pixels of the tile row at P into Y0-Y4,
+// and LOADCOL5 the five vectors of column off of a 5x5 table into Y0-Y4.
+#define LOADROW5 \
+	VMOVUPS (P), Y0        \
+	VMOVUPS (P)(CS*1), Y1  \
+	VMOVUPS (P)(CS*2), Y2  \
+	VMOVUPS (P)(CS3*1), Y3 \
+	VMOVUPS (P)(CS*4), Y4
+
+#define LOADCOL5(off) \
+	VMOVUPS off(TBL), Y0     \
+	VMOVUPS off+160(TBL), Y1 \
+	VMOVUPS off+320(TBL), Y2 \
+	VMOVUPS off+480(TBL), Y3 \
+	VMOVUPS off+640(TBL), Y4
+
 // IN4ROW transforms the tile row at P into table row off (6 vectors) and
 // moves P to the next row.
 #define IN4ROW(off) \
-	VMOVUPS (P), Y0          \
-	VMOVUPS (P)(CS*1), Y1    \
-	VMOVUPS (P)(CS*2), Y2    \
-	VMOVUPS (P)(CS3*1), Y3   \
-	VMOVUPS (P)(CS*4), Y4    \
+	LOADROW5                 \
 	VMOVUPS (P)(X5*1), Y5    \
 	IN4                      \
 	VMOVUPS Y6, off(TBL)      \
@@ -223,11 +235,7 @@ in2done:
 // F(2x2, 3x3) at stride 2 and moves P to the next row:
 //	o0 = d0 - d2, o1 = d2, o2 = d4 - d2, o3 = d1, o4 = d3
 #define INS2ROW(off) \
-	VMOVUPS (P), Y0          \
-	VMOVUPS (P)(CS*1), Y1    \
-	VMOVUPS (P)(CS*2), Y2    \
-	VMOVUPS (P)(CS3*1), Y3   \
-	VMOVUPS (P)(CS*4), Y4    \
+	LOADROW5                 \
 	VSUBPS  Y2, Y0, Y5       \
 	VSUBPS  Y2, Y4, Y7       \
 	VMOVUPS Y5, off(TBL)     \
@@ -245,11 +253,7 @@ in2done:
 // INS2COL transforms table column off (column k of the tile) and stores
 // V[i][k] at dst[qi], qi = WinogradStride2Position(i, k).
 #define INS2COL(off, q0, q1, q2, q3, q4) \
-	VMOVUPS off(TBL), Y0     \
-	VMOVUPS off+160(TBL), Y1 \
-	VMOVUPS off+320(TBL), Y2 \
-	VMOVUPS off+480(TBL), Y3 \
-	VMOVUPS off+640(TBL), Y4 \
+	LOADCOL5(off)            \
 	VSUBPS  Y2, Y0, Y5       \
 	VSUBPS  Y2, Y4, Y7       \
 	INS2STORE(Y5, q0)        \
@@ -308,11 +312,7 @@ ins2done:
 // IN3ROW transforms the tile row at P into table row off (5 vectors) and
 // moves P to the next row.
 #define IN3ROW(off) \
-	VMOVUPS (P), Y0          \
-	VMOVUPS (P)(CS*1), Y1    \
-	VMOVUPS (P)(CS*2), Y2    \
-	VMOVUPS (P)(CS3*1), Y3   \
-	VMOVUPS (P)(CS*4), Y4    \
+	LOADROW5                 \
 	IN3                      \
 	VMOVUPS Y5, off(TBL)     \
 	VMOVUPS Y6, off+32(TBL)  \
@@ -324,11 +324,7 @@ ins2done:
 // IN3COL transforms table column off into dst[r*5+k] for r < 5, P
 // pointing at dst[k] (X5 = 5*dstStride), and moves P to dst[k+1].
 #define IN3COL(off) \
-	VMOVUPS off(TBL), Y0     \
-	VMOVUPS off+160(TBL), Y1 \
-	VMOVUPS off+320(TBL), Y2 \
-	VMOVUPS off+480(TBL), Y3 \
-	VMOVUPS off+640(TBL), Y4 \
+	LOADCOL5(off)            \
 	IN3                      \
 	VMOVUPS Y5, (P)          \
 	VMOVUPS Y6, (P)(X5*1)    \

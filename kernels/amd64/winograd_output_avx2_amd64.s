@@ -116,14 +116,18 @@ norelu:                                 \
 	VMOVUPS Y8, (P)(RS*2)           \
 	VMOVUPS Y9, (P)(RS3*1)
 
+// LOADM5 loads the first five products of the row of M at P into Y0-Y4.
+#define LOADM5 \
+	VMOVUPS (P), Y0        \
+	VMOVUPS (P)(SS*1), Y1  \
+	VMOVUPS (P)(SS*2), Y2  \
+	VMOVUPS (P)(SS3*1), Y3 \
+	VMOVUPS (P)(SS*4), Y4
+
 // OUT4ROW transforms row r of M (src[r*6+j], P pointing at src[r*6])
 // into table row off (4 vectors) and moves P to src[(r+1)*6].
 #define OUT4ROW(off) \
-	VMOVUPS (P), Y0         \
-	VMOVUPS (P)(SS*1), Y1   \
-	VMOVUPS (P)(SS*2), Y2   \
-	VMOVUPS (P)(SS3*1), Y3  \
-	VMOVUPS (P)(SS*4), Y4   \
+	LOADM5                  \
 	VMOVUPS (P)(SS5*1), Y5  \
 	OUT4                    \
 	VMOVUPS Y6, off(TBL)     \
@@ -359,11 +363,7 @@ norelu:                                 \
 // OUT3ROW transforms row r of M (src[r*5+j], P pointing at src[r*5])
 // into table row off (3 vectors) and moves P to src[(r+1)*5].
 #define OUT3ROW(off) \
-	VMOVUPS (P), Y0         \
-	VMOVUPS (P)(SS*1), Y1   \
-	VMOVUPS (P)(SS*2), Y2   \
-	VMOVUPS (P)(SS3*1), Y3  \
-	VMOVUPS (P)(SS*4), Y4   \
+	LOADM5                  \
 	OUT3                    \
 	VMOVUPS Y6, off(TBL)    \
 	VMOVUPS Y7, off+32(TBL) \
