@@ -263,6 +263,14 @@ func refPad(n *graph.Node, a []rt) (rt, error) {
 		val = a[2].data[0]
 	}
 	s := x.shape
+	if len(s) != 4 {
+		for _, v := range p {
+			if v != 0 {
+				return rt{}, fmt.Errorf("reference: Pad of %v", s)
+			}
+		}
+		return x, nil
+	}
 	os := make([]int, 4)
 	for i := range os {
 		os[i] = s[i] + int(p[i]) + int(p[4+i])
