@@ -133,21 +133,16 @@ func dropoutNoOp(n *graph.Node) (bool, error) {
 	return true, nil
 }
 
-// onnxType maps the ONNX TensorProto data types the IR has to its types.
-// Types the importer converts (FLOAT16, DOUBLE, BOOL ...) are not mapped:
-// a Cast to them is never taken for a no-op here.
+// onnxType returns the IR type a Cast to ONNX type t leaves unchanged:
+// FLOAT and DOUBLE (computed in float32, graph.CastType) keep a float32,
+// INT64 keeps an int64. Casts to narrower integers or BOOL change values
+// and are never no-ops.
 func onnxType(t int64) (graph.DType, bool) {
 	switch t {
-	case 1: // FLOAT
+	case graph.TypeFloat, graph.TypeDouble:
 		return graph.Float32, true
-	case 7: // INT64
+	case graph.TypeInt64:
 		return graph.Int64, true
-	case 2:
-		return graph.Uint8, true
-	case 3:
-		return graph.Int8, true
-	case 6:
-		return graph.Int32, true
 	}
 	return graph.Undefined, false
 }

@@ -8,11 +8,13 @@ import (
 	"github.com/gorn-ml/gorn/graph"
 )
 
-// ConstFold evaluates, once, every node whose inputs are all constants,
-// and every Shape or Size node whose input's shape is static; the node's
-// outputs become constants and the node is removed. Nodes are visited in
-// order, so a subgraph of constants and shapes folds in one pass, linear in
-// the graph's size.
+// ConstFold infers the graph's shapes (graph.InferShapesWith) and, as each
+// node's shapes are known, evaluates once every node whose inputs are all
+// constants, and every Shape or Size node whose input's shape is static;
+// the node's outputs become constants and the node is removed. A node that
+// needs a constant input for its shape (Reshape's shape from a
+// Shape/Gather/Concat subgraph) finds it folded. One pass in topological
+// order, linear in the graph's size.
 //
 // Reshape, Flatten, Squeeze, Unsqueeze, Identity, inference Dropout and a
 // Cast to the same type give a constant that shares the input's data
@@ -25,28 +27,31 @@ import (
 // and convolution-like nodes on large inputs are left alone.
 func ConstFold(g *graph.Graph, o *Options) error {
 	f := &folder{g: g, o: o, eval: o.eval(), e: newEdit(g)}
-	folded := 0
-	for _, n := range g.Nodes {
-		ok, err := f.fold(n)
-		if err != nil {
-			return err
-		}
-		if ok {
-			folded++
-		}
+	if err := graph.InferShapesWith(g, graph.ShapeOptions{After: f.after}); err != nil {
+		return err
 	}
-	if folded > 0 {
-		g.Logf("%s: %d nodes folded into constants", PassConstFold, folded)
+	if f.folded > 0 {
+		g.Logf("%s: %d nodes folded into constants", PassConstFold, f.folded)
 	}
 	return f.e.apply()
 }
 
 type folder struct {
-	g     *graph.Graph
-	o     *Options
-	eval  EvalFunc
-	e     *edit
-	total int
+	g      *graph.Graph
+	o      *Options
+	eval   EvalFunc
+	e      *edit
+	total  int // elements folded eagerly
+	folded int // nodes folded
+}
+
+// after folds n once shape inference has given its outputs' shapes.
+func (f *folder) after(n *graph.Node) error {
+	ok, err := f.fold(n)
+	if ok {
+		f.folded++
+	}
+	return err
 }
 
 // random operators are never folded: each run draws anew.

@@ -6,14 +6,17 @@
 // tested alone, and records what it did with Graph.Logf ("fuse-bn: bn1 into
 // conv1"), which gorn info -v prints. Optimize runs them in order:
 //
+//	const-fold       shape inference; nodes of constants (and Shape/Size of static shapes) -> constants
 //	lower-conv       Conv -> gorn.Conv with every attribute explicit
-//	const-fold       nodes of constants (and Shape/Size of static shapes) -> constants
 //	cleanup          Identity, Dropout, no-op Cast/Reshape/Pad/Transpose removed; dead code removed
 //	fuse-pad         zero Pad on H/W -> the next conv's (or pool's) pads
 //	fuse-bn          BatchNormalization -> the conv's weights, else gorn.ScaleShift
 //	fuse-residual    Add(conv, shortcut) -> gorn.Conv's Residual input
 //	fuse-activation  Relu, Clip(0, max) -> the producer's epilogue
 //	cleanup          again, for what the fusions left dead
+//
+// Shapes are inferred again after the last pass (graph.InferShapes), which
+// checks what the passes made.
 //
 // FuseResidual runs before FuseActivation because gorn.Conv computes
 // act(conv + bias + residual): the Relu after a block's Add fuses into the

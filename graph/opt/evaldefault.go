@@ -1,8 +1,12 @@
 package opt
 
-import "github.com/gorn-ml/gorn/graph"
+import "github.com/gorn-ml/gorn/graph/eval"
 
-// defaultEval is the evaluator ConstFold uses when Options.Eval is nil.
-var defaultEval EvalFunc = func(n *graph.Node, _ []*graph.Tensor) ([]*graph.Tensor, error) {
-	return nil, n.Unsupportedf("no evaluator")
+// foldWork bounds the multiply-adds of one folded node: folding is for
+// shape arithmetic and relabelled weights, not for running layers.
+const foldWork = 1 << 26
+
+// defaultEval returns graph/eval's evaluator bounded by o's fold limit.
+func defaultEval(o *Options) EvalFunc {
+	return eval.Options{MaxElements: o.maxFold(), MaxWork: foldWork}.Node
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn/graph"
+	"github.com/gorn-ml/gorn/graph/eval"
 )
 
 // builder makes small random graphs with shapes set as shape inference
@@ -132,6 +133,22 @@ func (b *builder) run() []rt {
 	out, err := refRun(b.g, in)
 	if err != nil {
 		b.t.Fatal(err)
+	}
+	// graph/eval is the second oracle: its outputs follow the reference's.
+	ein := map[string]*eval.Tensor{}
+	for name, t := range in {
+		ein[name] = eval.NewFloat(t.shape, t.data)
+	}
+	res, err := eval.Run(b.g, ein)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, o := range b.g.Outputs {
+		t := res[o.Name]
+		if t.DType != graph.Float32 {
+			b.t.Fatalf("output %s is %v", o, t.DType)
+		}
+		out = append(out, rt{shape: t.Shape, data: t.F})
 	}
 	return out
 }

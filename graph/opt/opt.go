@@ -49,8 +49,8 @@ type Options struct {
 	// Disable names passes Optimize skips (the Pass constants), for tests
 	// and for comparing what each pass does.
 	Disable map[string]bool
-	// Eval evaluates a node for constant folding. nil: the package default
-	// (graph/eval's Node).
+	// Eval evaluates a node for constant folding. nil: graph/eval's
+	// evaluator, bounded by MaxFoldElements.
 	Eval EvalFunc
 }
 
@@ -82,7 +82,7 @@ func (o *Options) eval() EvalFunc {
 	if o != nil && o.Eval != nil {
 		return o.Eval
 	}
-	return defaultEval
+	return defaultEval(o)
 }
 
 func (o *Options) disabled(pass string) bool { return o != nil && o.Disable[pass] }
@@ -96,8 +96,8 @@ type Pass struct {
 // Pipeline returns the passes Optimize runs, in order.
 func Pipeline() []Pass {
 	return []Pass{
-		{PassLowerConv, LowerConv},
 		{PassConstFold, ConstFold},
+		{PassLowerConv, LowerConv},
 		{PassCleanup, Cleanup},
 		{PassFusePad, FusePad},
 		{PassFuseBN, FuseBN},
@@ -108,12 +108,16 @@ func Pipeline() []Pass {
 }
 
 // Optimize runs the pipeline on g (see the package documentation), skipping
-// the passes o disables. g's shapes should be inferred: passes that need a
-// shape they do not find leave the node alone. On error g may be partly
-// rewritten and must not be used.
+// the passes o disables. The graph inputs must have their shapes; the
+// first pass, ConstFold, infers every other shape (graph.InferShapes, or
+// that alone when const-fold is disabled), and after the last pass the
+// shapes are inferred again, which checks what the passes made. On error
+// g may be partly rewritten and must not be used.
 func Optimize(g *graph.Graph, o *Options) error {
-	if err := g.Sort(); err != nil {
-		return err
+	if o.disabled(PassConstFold) {
+		if err := graph.InferShapes(g); err != nil {
+			return err
+		}
 	}
 	for _, p := range Pipeline() {
 		if o.disabled(p.Name) {
@@ -125,6 +129,9 @@ func Optimize(g *graph.Graph, o *Options) error {
 		if err := g.Sort(); err != nil {
 			return fmt.Errorf("%s: %w", p.Name, err)
 		}
+	}
+	if err := graph.InferShapes(g); err != nil {
+		return fmt.Errorf("after the passes: %w", err)
 	}
 	return nil
 }

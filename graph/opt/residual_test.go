@@ -45,7 +45,9 @@ func TestFuseResidual(t *testing.T) {
 }
 
 // With a conv on both sides (a projection shortcut), the conv later in the
-// node order takes the Add, whichever operand it is.
+// topological order takes the Add, whichever operand it is: after Sort
+// (Kahn's, breadth first) that is the branch's last conv, the projection
+// (ready as soon as the block's input is) coming first.
 func TestFuseResidualBothConvs(t *testing.T) {
 	for _, swap := range []bool{false, true} {
 		b := newBuilder(t)
@@ -60,14 +62,17 @@ func TestFuseResidualBothConvs(t *testing.T) {
 		}
 		b.g.Outputs = []*graph.Value{sum}
 		lowered(t, b)
+		if err := b.g.Sort(); err != nil {
+			t.Fatal(err)
+		}
 		want := b.run()
 		if err := FuseResidual(b.g, nil); err != nil {
 			t.Fatal(err)
 		}
 		check(t, b.g)
-		wantOps(t, b.g, graph.OpConv, "Relu", graph.OpConv, graph.OpConv)
+		wantOps(t, b.g, graph.OpConv, graph.OpConv, "Relu", graph.OpConv)
 		last := b.g.Nodes[3]
-		if last.Input(3) != branch || last.Outputs[0] != sum {
+		if last.Input(3) != proj || last.Outputs[0] != sum {
 			t.Fatalf("swap %v: fused into %v with residual %s", swap, last, last.Input(3))
 		}
 		b.same(want)
