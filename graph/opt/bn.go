@@ -31,7 +31,7 @@ func FuseBN(g *graph.Graph, o *Options) error {
 		if conv != nil {
 			err = foldIntoConv(g, e, conv, n, bn)
 		} else {
-			err = toScaleShift(g, n, bn)
+			err = toScaleShift(g, e, n, bn)
 		}
 		if err != nil {
 			return err
@@ -142,11 +142,11 @@ func foldIntoConv(g *graph.Graph, e *edit, conv, n *graph.Node, bn fold.BatchNor
 		nw, _, err := fold.IntoConv(ws, nil, bn)
 		return nw, err
 	})
-	wv, err := g.AddConst(uniqueName(g, w.Name+".bn"), lazy)
+	wv, err := g.AddConst(e.name(w.Name+".bn"), lazy)
 	if err != nil {
 		return err
 	}
-	bv, err := g.AddConst(uniqueName(g, nodeName(conv)+".bias.bn"), graph.Floats([]int{len(nb)}, nb))
+	bv, err := g.AddConst(e.name(nodeName(conv)+".bias.bn"), graph.Floats([]int{len(nb)}, nb))
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func foldIntoConv(g *graph.Graph, e *edit, conv, n *graph.Node, bn fold.BatchNor
 }
 
 // toScaleShift rewrites BatchNorm node n as gorn.ScaleShift in place.
-func toScaleShift(g *graph.Graph, n *graph.Node, bn fold.BatchNorm) error {
+func toScaleShift(g *graph.Graph, e *edit, n *graph.Node, bn fold.BatchNorm) error {
 	c := bn.Channels()
 	scale := graph.Lazy([]int{c}, func() ([]float32, error) {
 		s, _, err := fold.Affine(bn)
@@ -174,11 +174,11 @@ func toScaleShift(g *graph.Graph, n *graph.Node, bn fold.BatchNorm) error {
 		return s, err
 	})
 	base := nodeName(n)
-	sv, err := g.AddConst(uniqueName(g, base+".scale"), scale)
+	sv, err := g.AddConst(e.name(base+".scale"), scale)
 	if err != nil {
 		return err
 	}
-	hv, err := g.AddConst(uniqueName(g, base+".shift"), shift)
+	hv, err := g.AddConst(e.name(base+".shift"), shift)
 	if err != nil {
 		return err
 	}

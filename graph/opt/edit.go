@@ -19,6 +19,7 @@ type edit struct {
 	order  []*graph.Node // dead nodes in the order they were removed
 	output map[*graph.Value]bool
 	pos    map[*graph.Node]int // index in g.Nodes when the edit began
+	suffix map[string]int      // last suffix name gave each base
 }
 
 func newEdit(g *graph.Graph) *edit {
@@ -155,15 +156,20 @@ func (e *edit) apply() error {
 	return nil
 }
 
-// uniqueName returns base, or base with the smallest numeric suffix that no
-// value of g is called.
-func uniqueName(g *graph.Graph, base string) string {
-	if g.Value(base) == nil {
+// name returns base, or base with a numeric suffix, that no value of the
+// graph is called. Suffixes count on from the last one given for base, so
+// many names from one base (a weight shared by many convs) stay linear.
+func (e *edit) name(base string) string {
+	if e.g.Value(base) == nil {
 		return base
 	}
-	for i := 1; ; i++ {
+	if e.suffix == nil {
+		e.suffix = map[string]int{}
+	}
+	for i := e.suffix[base] + 1; ; i++ {
 		s := fmt.Sprintf("%s.%d", base, i)
-		if g.Value(s) == nil {
+		if e.g.Value(s) == nil {
+			e.suffix[base] = i
 			return s
 		}
 	}

@@ -239,3 +239,34 @@ func TestOraclesAgree(t *testing.T) {
 		t.Fatalf("reference and graph/eval differ: %g", math.Sqrt(num/den))
 	}
 }
+
+// TestOptimizeSharedWeight: 20,000 convs share one weight, each followed by
+// a BatchNorm: every fold names a new constant after that weight, which
+// must not rescan the names given before (a hang guard, as above).
+func TestOptimizeSharedWeight(t *testing.T) {
+	const k = 20_000
+	b := newBuilder(t)
+	x := b.input(1, 1, 1, 1)
+	w := b.lazyConst([]float32{0.5}, 1, 1, 1, 1)
+	stats := []*graph.Value{b.constF([]float32{1}, 1), b.constF([]float32{0.1}, 1), b.constF([]float32{0.2}, 1), b.constF([]float32{1}, 1)}
+	outs := make([]*graph.Value, k)
+	for i := range outs {
+		c := b.node("Conv", []*graph.Value{x, w}, nil, 1, 1, 1, 1)
+		outs[i] = b.node("BatchNormalization", append([]*graph.Value{c}, stats...), nil, 1, 1, 1, 1)
+	}
+	cat := b.node("Concat", outs, graph.Attrs{"axis": graph.I(1)}, 1, k, 1, 1)
+	b.g.Outputs = []*graph.Value{cat}
+	done := make(chan error, 1)
+	go func() { done <- Optimize(b.g, nil) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Optimize still running after 20 s: not linear")
+	}
+	if h := histogram(b.g); !slices.Equal(h, []string{"Concat x1", "gorn.Conv x20000"}) {
+		t.Fatalf("ops %v", h)
+	}
+}
