@@ -42,7 +42,11 @@ func FuseResidual(g *graph.Graph, o *Options) error {
 		conv.Source = append(conv.Source, n.Source...)
 		g.Logf("%s: %s into %s (residual %s)", PassFuseResidual, nodeName(n), nodeName(conv), other.Name)
 	}
-	return e.apply()
+	if err := e.apply(); err != nil {
+		return err
+	}
+	// The shortcut may come after the conv that now reads it.
+	return g.Sort()
 }
 
 // residualConv returns the gorn.Conv that writes v when it can take Add
