@@ -270,3 +270,42 @@ func TestOptimizeSharedWeight(t *testing.T) {
 		t.Fatalf("ops %v", h)
 	}
 }
+
+// An option-A shortcut of He et al.'s CIFAR ResNets as torch exports it:
+// Slice with step 2 on H and W, then a channel Pad whose pads come from a
+// Shape/ConstantOfShape/Concat/Cast subgraph. The subgraph folds, the
+// channel Pad stays (the executor runs it) and is the residual of the
+// branch's last conv.
+func TestOptimizeOptionA(t *testing.T) {
+	b := newBuilder(t)
+	b.evalOnly = true // Slice
+	x := b.input(1, 4, 8, 8)
+	r := b.relu(b.bn(b.conv(x, 8, 3, 2, 1, false)))
+	r = b.bn(b.conv(r, 8, 3, 1, 1, false))
+	big := int64(1 << 40)
+	sl := b.node("Slice", []*graph.Value{x, b.constI([]int64{0, 0}, 2), b.constI([]int64{big, big}, 2),
+		b.constI([]int64{2, 3}, 2), b.constI([]int64{2, 2}, 2)}, nil)
+	rank := b.node("Shape", []*graph.Value{b.node("Shape", []*graph.Value{sl}, nil)}, nil)
+	zeros := b.node("ConstantOfShape", []*graph.Value{rank},
+		graph.Attrs{"value": {Kind: graph.AttrTensor, Tensor: graph.Ints([]int{1}, []int64{0})}})
+	base := b.constI([]int64{0, 2, 0, 0}, 4)
+	pads := b.node("Concat", []*graph.Value{base, b.node("Add", []*graph.Value{zeros, base}, nil)},
+		graph.Attrs{"axis": graph.I(0)})
+	pads = b.node("Cast", []*graph.Value{pads}, graph.Attrs{"to": graph.I(graph.TypeInt64)})
+	short := b.node("Pad", []*graph.Value{sl, pads}, nil)
+	out := b.relu(b.add(r, short))
+	b.g.Outputs = []*graph.Value{out}
+	want := b.run()
+	optimize(t, b, nil)
+	if h := histogram(b.g); !slices.Equal(h, []string{"Pad x1", "Slice x1", "gorn.Conv x2"}) {
+		t.Fatalf("ops %v\nlog %q", h, b.g.Log())
+	}
+	last := out.Producer
+	if last.Op != graph.OpConv || last.Input(3) != short || activation(last) != "relu" {
+		t.Fatalf("output written by %v, residual %s", last, last.Input(3))
+	}
+	if p, _ := short.Producer.Inputs[1].Const.Int64s(); !slices.Equal(p, []int64{0, 2, 0, 0, 0, 2, 0, 0}) {
+		t.Errorf("pads %v", p)
+	}
+	b.same(want)
+}
