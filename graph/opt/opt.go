@@ -89,8 +89,10 @@ func (o *Options) disabled(pass string) bool { return o != nil && o.Disable[pass
 
 // Pass is one rewrite of the graph.
 type Pass struct {
+	// Name is one of the Pass constants (what Options.Disable takes).
 	Name string
-	Run  func(g *graph.Graph, o *Options) error
+	// Run rewrites g in place.
+	Run func(g *graph.Graph, o *Options) error
 }
 
 // Pipeline returns the passes Optimize runs, in order.
