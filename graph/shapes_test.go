@@ -307,7 +307,7 @@ func TestInferShapeOps(t *testing.T) {
 		{name: "constant two", op: "Constant", attrs: Attrs{"value_int": I(1), "value_float": F(1)}, err: ErrUnsupported},
 		{name: "constant of shape", op: "ConstantOfShape", ins: []any{iv(2, 3, 4)}, want: []int{2, 3, 4}},
 		{name: "constant of shape int", op: "ConstantOfShape", attrs: Attrs{"value": {Kind: AttrTensor, Tensor: iv(1)}}, ins: []any{iv(3)}, want: []int{3}, dt: Int64},
-		{name: "constant of shape hostile", op: "ConstantOfShape", ins: []any{iv(1 << 20, 1 << 20, 1 << 20)}, err: ErrUnsupported},
+		{name: "constant of shape hostile", op: "ConstantOfShape", ins: []any{iv(1<<20, 1<<20, 1<<20)}, err: ErrUnsupported},
 		{name: "constant of shape dim", op: "ConstantOfShape", ins: []any{iv(1 << 40)}, err: ErrUnsupported},
 		{name: "constant of shape negative", op: "ConstantOfShape", ins: []any{iv(-1)}, err: ErrUnsupported},
 		{name: "constant of shape not constant", op: "ConstantOfShape", ins: []any{[]int{3}}, err: ErrUnsupported},
