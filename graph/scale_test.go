@@ -112,16 +112,45 @@ func TestFoldOptionA(t *testing.T) {
 	y := node("Pad", graph.Attrs{"mode": graph.S("constant")}, "y", s, pads)
 	g.Outputs = []*graph.Value{y}
 
-	folded := 0
-	fold := func(n *graph.Node) error {
-		known := n.Op != "Shape" && n.Op != "Size"
+	fold, folded := folder(g)
+	if err := graph.InferShapesWith(g, graph.ShapeOptions{After: fold}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{1, 32, 16, 16}; !slices.Equal(g.Outputs[0].Shape, want) {
+		t.Fatalf("output shape %v, want %v", g.Outputs[0].Shape, want)
+	}
+	if *folded != 9 {
+		t.Errorf("folded %d nodes, want 9", *folded)
+	}
+	p, err := y.Producer.ConstInput(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := p.Int64s(); !slices.Equal(d, []int64{0, 8, 0, 0, 0, 8, 0, 0}) {
+		t.Errorf("pads %v", d)
+	}
+	if err := graph.Check(g); err != nil {
+		t.Fatal(err)
+	}
+	if h := g.OpHistogram(); !slices.Equal(h, []string{"Pad x1", "Slice x1"}) {
+		t.Errorf("left %v", h)
+	}
+}
+
+// folder returns an After hook for InferShapesWith that replaces every node
+// whose inputs are constants (or, for Shape and Size, have shapes) by the
+// constants eval.Node computes, and a count of the nodes it folded.
+func folder(g *graph.Graph) (func(*graph.Node) error, *int) {
+	folded := new(int)
+	return func(n *graph.Node) error {
+		shapeOnly := n.Op == "Shape" || n.Op == "Size"
 		in := make([]*graph.Tensor, len(n.Inputs))
 		for i, v := range n.Inputs {
 			switch {
 			case v == nil:
 			case v.Const != nil:
 				in[i] = v.Const
-			case !known:
+			case shapeOnly:
 				in[i] = &graph.Tensor{DType: v.DType, Shape: v.Shape}
 			default:
 				return nil // reads an activation: not foldable
@@ -138,29 +167,7 @@ func TestFoldOptionA(t *testing.T) {
 			}
 			g.ReplaceUses(o, c)
 		}
-		folded++
+		*folded++
 		return g.Remove(n)
-	}
-	if err := graph.InferShapesWith(g, graph.ShapeOptions{After: fold}); err != nil {
-		t.Fatal(err)
-	}
-	if want := []int{1, 32, 16, 16}; !slices.Equal(g.Outputs[0].Shape, want) {
-		t.Fatalf("output shape %v, want %v", g.Outputs[0].Shape, want)
-	}
-	if folded != 9 {
-		t.Errorf("folded %d nodes, want 9", folded)
-	}
-	p, err := y.Producer.ConstInput(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d, _ := p.Int64s(); !slices.Equal(d, []int64{0, 8, 0, 0, 0, 8, 0, 0}) {
-		t.Errorf("pads %v", d)
-	}
-	if err := graph.Check(g); err != nil {
-		t.Fatal(err)
-	}
-	if h := g.OpHistogram(); !slices.Equal(h, []string{"Pad x1", "Slice x1"}) {
-		t.Errorf("left %v", h)
-	}
+	}, folded
 }
