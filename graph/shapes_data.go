@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -379,7 +380,7 @@ func inferRange(n *Node) error {
 		}
 		c, err := RangeCountInt(v[0], v[1], v[2])
 		if err != nil {
-			return n.Errorf("%v", err)
+			return fmt.Errorf("%v: %w", n, err)
 		}
 		count = c
 	case Float32:
@@ -397,7 +398,7 @@ func inferRange(n *Node) error {
 		}
 		c, err := RangeCount(v[0], v[1], v[2])
 		if err != nil {
-			return n.Errorf("%v", err)
+			return fmt.Errorf("%v: %w", n, err)
 		}
 		count = c
 	default:

@@ -93,7 +93,12 @@ func CastType(to int64) (DType, error) {
 	case TypeInt64, TypeInt32, TypeInt16, TypeInt8, TypeUint8, TypeBool:
 		return Int64, nil
 	}
-	return Undefined, fmtErr(ErrUnsupported, "cast to ONNX type %d (supported: FLOAT, DOUBLE, INT64, INT32, INT16, INT8, UINT8, BOOL)", to)
+	name := map[int64]string{TypeFloat16: "FLOAT16", TypeBFloat16: "BFLOAT16", 4: "UINT16", 8: "STRING",
+		12: "UINT32", 13: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128"}[to]
+	if name != "" {
+		name = " (" + name + ")"
+	}
+	return Undefined, fmtErr(ErrUnsupported, "cast to ONNX type %d%s (supported: FLOAT, DOUBLE, INT64, INT32, INT16, INT8, UINT8, BOOL)", to, name)
 }
 
 func inferCast(n *Node) error {

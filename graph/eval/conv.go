@@ -192,7 +192,26 @@ func conv(c *ctx, in []*Tensor) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	mg := m / int(group)
+	convLoop(x, w, y, g, int(group))
+	for i := range y.F {
+		if b != nil {
+			y.F[i] += b.F[i/(g.oh*g.ow)%m]
+		}
+		if res != nil {
+			y.F[i] += res.F[i]
+		}
+		y.F[i] = act(y.F[i])
+	}
+	return []*Tensor{y}, nil
+}
+
+// convLoop writes into y the sums of the convolution of x with w: every
+// output element, every tap of its window inside the input (taps in the
+// padding add zero).
+func convLoop(x, w, y *Tensor, g geom, group int) {
+	n, ci, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	m, cg := w.Shape[0], w.Shape[1]
+	mg := m / group
 	i := 0
 	for b0 := range n {
 		for oc := range m {
@@ -201,31 +220,24 @@ func conv(c *ctx, in []*Tensor) ([]*Tensor, error) {
 				for ox := range g.ow {
 					sum := 0.0
 					for k := range cg {
-						for ky := range kh {
+						for ky := range g.kh {
 							iy := oy*g.sh - g.pt + ky*g.dh
-							for kx := range kw {
+							for kx := range g.kw {
 								ix := ox*g.sw - g.pl + kx*g.dw
 								if iy < 0 || iy >= h || ix < 0 || ix >= wd {
 									continue
 								}
 								xv := x.F[((b0*ci+first+k)*h+iy)*wd+ix]
-								sum += xv * w.F[((oc*cg+k)*kh+ky)*kw+kx]
+								sum += xv * w.F[((oc*cg+k)*g.kh+ky)*g.kw+kx]
 							}
 						}
 					}
-					if b != nil {
-						sum += b.F[oc]
-					}
-					if res != nil {
-						sum += res.F[i]
-					}
-					y.F[i] = act(sum)
+					y.F[i] = sum
 					i++
 				}
 			}
 		}
 	}
-	return []*Tensor{y}, nil
 }
 
 // pool is MaxPool and AveragePool in 2-D.

@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"math"
 	"slices"
 
 	"github.com/gorn-ml/gorn/graph"
@@ -374,42 +373,18 @@ func pad(c *ctx, in []*Tensor) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	pads, err := c.ints(p, "pads")
-	if err != nil {
-		return nil, err
+	var axesIn, fill *Tensor
+	if len(in) > 3 {
+		axesIn = in[3]
 	}
-	r := len(x.Shape)
-	raw := make([]int64, r)
-	for i := range raw {
-		raw[i] = int64(i)
-	}
-	if len(in) > 3 && in[3] != nil {
-		if raw, err = c.ints(in[3], "axes"); err != nil {
-			return nil, err
-		}
-	}
-	axes, err := c.axes(raw, r)
-	if err != nil {
-		return nil, err
-	}
-	if len(pads) != 2*len(axes) {
-		return nil, c.n.Errorf("eval: pads %v for %d axes", pads, len(axes))
-	}
-	var fill *Tensor
 	if len(in) > 2 && in[2] != nil {
 		if fill = in[2]; fill.DType != x.DType || fill.Len() != 1 {
 			return nil, c.n.Errorf("eval: constant_value must be a %v scalar", x.DType)
 		}
 	}
-	before := make([]int, r)
-	out := slices.Clone(x.Shape)
-	for i, a := range axes {
-		b, e := pads[i], pads[len(axes)+i]
-		if b < -maxAttr || b > maxAttr || e < -maxAttr || e > maxAttr || int64(out[a])+b+e < 0 {
-			return nil, c.n.Errorf("eval: pads %v for shape %v", pads, x.Shape)
-		}
-		before[a] = int(b)
-		out[a] += int(b + e)
+	before, out, err := c.padding(x.Shape, p, axesIn)
+	if err != nil {
+		return nil, err
 	}
 	y, err := c.alloc(x.DType, out)
 	if err != nil {
@@ -424,7 +399,7 @@ func pad(c *ctx, in []*Tensor) ([]*Tensor, error) {
 		}
 	}
 	st := strides(x.Shape)
-	idx := make([]int, r)
+	idx := make([]int, len(out))
 	for i := range y.Len() {
 		unravel(i, out, idx)
 		o, inside := 0, true
@@ -445,215 +420,39 @@ func pad(c *ctx, in []*Tensor) ([]*Tensor, error) {
 	return []*Tensor{y}, nil
 }
 
-// shapeArg reads a 1-D int64 shape tensor with entries in [0, maxAttr].
-func (c *ctx) shapeArg(t *Tensor) ([]int, error) {
-	raw, err := c.ints(t, "shape")
+// padding reads Pad's pads and axes inputs for an input of shape: the
+// padding before each axis and the output shape.
+func (c *ctx) padding(shape []int, p, axesIn *Tensor) (before, out []int, err error) {
+	pads, err := c.ints(p, "pads")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(raw) > graph.MaxRank || (t != nil && len(t.Shape) != 1) {
-		return nil, c.n.Errorf("eval: shape %v", raw)
+	r := len(shape)
+	raw := make([]int64, r)
+	for i := range raw {
+		raw[i] = int64(i)
 	}
-	s := make([]int, len(raw))
-	for i, d := range raw {
-		if d < 0 || d > maxAttr {
-			return nil, c.n.Unsupportedf("eval: shape %v", raw)
-		}
-		s[i] = int(d)
-	}
-	return s, nil
-}
-
-func expand(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	st, err := c.need(in, 1, graph.Int64)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.shapeArg(st)
-	if err != nil {
-		return nil, err
-	}
-	out, ok := graph.Broadcast(x.Shape, s)
-	if !ok {
-		return nil, c.n.Errorf("eval: cannot expand %v to %v", x.Shape, s)
-	}
-	y, err := c.gatherFrom(x, out, func(idx []int) (int, error) { return bcastOffset(idx, x.Shape), nil })
-	return []*Tensor{y}, err
-}
-
-func gather(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	ind, err := c.need(in, 1, graph.Int64)
-	if err != nil {
-		return nil, err
-	}
-	a, err := c.n.Int("axis", 0)
-	if err != nil {
-		return nil, err
-	}
-	axis, err := c.axis(a, len(x.Shape))
-	if err != nil {
-		return nil, err
-	}
-	out := slices.Concat(x.Shape[:axis], ind.Shape, x.Shape[axis+1:])
-	if len(out) > graph.MaxRank {
-		return nil, c.n.Unsupportedf("eval: rank %d", len(out))
-	}
-	st, q, dim := strides(x.Shape), len(ind.Shape), int64(x.Shape[axis])
-	ist := strides(ind.Shape)
-	y, err := c.gatherFrom(x, out, func(idx []int) (int, error) {
-		k := 0
-		for j := range q {
-			k += idx[axis+j] * ist[j]
-		}
-		v := ind.I[k]
-		if v < -dim || v >= dim {
-			return 0, c.n.Errorf("eval: index %d out of range for axis of %d", v, dim)
-		}
-		if v < 0 {
-			v += dim
-		}
-		o := int(v) * st[axis]
-		for j := range axis {
-			o += idx[j] * st[j]
-		}
-		for j := axis + 1; j < len(x.Shape); j++ {
-			o += idx[j+q-1] * st[j]
-		}
-		return o, nil
-	})
-	return []*Tensor{y}, err
-}
-
-func constant(c *ctx, _ []*Tensor) ([]*Tensor, error) {
-	t, err := graph.ConstantValue(c.n)
-	if err != nil {
-		return nil, err
-	}
-	if t.Len() > c.o.maxElements() {
-		return nil, c.n.Unsupportedf("eval: constant of shape %v too large", t.Shape)
-	}
-	v, err := FromGraph(t)
-	if err != nil {
-		return nil, c.n.Errorf("eval: %v", err)
-	}
-	return []*Tensor{v}, nil
-}
-
-func shapeOp(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	r := int64(len(x.Shape))
-	s, _ := c.n.Int("start", 0)
-	e, _ := c.n.Int("end", r)
-	clamp := func(v int64) int64 {
-		if v < 0 {
-			v += r
-		}
-		return min(max(v, 0), r)
-	}
-	s, e = clamp(s), clamp(e)
-	var d []int64
-	for i := s; i < e; i++ {
-		d = append(d, int64(x.Shape[i]))
-	}
-	return []*Tensor{NewInt([]int{len(d)}, d)}, nil
-}
-
-func size(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	return []*Tensor{NewInt([]int{}, []int64{int64(x.Len())})}, nil
-}
-
-func constantOfShape(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	st, err := c.need(in, 0, graph.Int64)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.shapeArg(st)
-	if err != nil {
-		return nil, err
-	}
-	fv, err := graph.FillValue(c.n)
-	if err != nil {
-		return nil, err
-	}
-	f, err := FromGraph(fv)
-	if err != nil {
-		return nil, c.n.Errorf("eval: %v", err)
-	}
-	y, err := c.alloc(f.DType, s)
-	if err != nil {
-		return nil, err
-	}
-	for i := range y.F {
-		y.F[i] = f.F[0]
-	}
-	for i := range y.I {
-		y.I[i] = f.I[0]
-	}
-	return []*Tensor{y}, nil
-}
-
-func rangeOp(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	start, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	var v [3]float64
-	var iv [3]int64
-	for i := range 3 {
-		t, err := c.need(in, i, start.DType)
-		if err != nil {
-			return nil, err
-		}
-		if t.Len() != 1 {
-			return nil, c.n.Errorf("eval: input %d must be a scalar", i)
-		}
-		v[i] = t.value(0)
-		if t.DType == graph.Int64 {
-			iv[i] = t.I[0]
+	if axesIn != nil {
+		if raw, err = c.ints(axesIn, "axes"); err != nil {
+			return nil, nil, err
 		}
 	}
-	if start.DType == graph.Int64 {
-		n, err := graph.RangeCountInt(iv[0], iv[1], iv[2])
-		if err != nil {
-			return nil, c.n.Errorf("eval: %v", err)
-		}
-		y, err := c.alloc(graph.Int64, []int{n})
-		if err != nil {
-			return nil, err
-		}
-		for i := range y.I {
-			y.I[i] = iv[0] + int64(i)*iv[2]
-		}
-		return []*Tensor{y}, nil
-	}
-	if v[2] == 0 || isNaN(v[0]+v[1]+v[2]) || math.IsInf(v[0]+v[1]+v[2], 0) {
-		return nil, c.n.Errorf("eval: Range(%v, %v, %v)", v[0], v[1], v[2])
-	}
-	cnt := math.Ceil((v[1] - v[0]) / v[2])
-	if cnt > float64(c.o.maxElements()) {
-		return nil, c.n.Unsupportedf("eval: Range of %v elements", cnt)
-	}
-	y, err := c.alloc(graph.Float32, []int{int(max(cnt, 0))})
+	axes, err := c.axes(raw, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for i := range y.F {
-		y.F[i] = v[0] + float64(i)*v[2]
+	if len(pads) != 2*len(axes) {
+		return nil, nil, c.n.Errorf("eval: pads %v for %d axes", pads, len(axes))
 	}
-	return []*Tensor{y}, nil
+	before = make([]int, r)
+	out = slices.Clone(shape)
+	for i, a := range axes {
+		b, e := pads[i], pads[len(axes)+i]
+		if b < -maxAttr || b > maxAttr || e < -maxAttr || e > maxAttr || int64(out[a])+b+e < 0 {
+			return nil, nil, c.n.Errorf("eval: pads %v for shape %v", pads, shape)
+		}
+		before[a] = int(b)
+		out[a] += int(b + e)
+	}
+	return before, out, nil
 }
