@@ -140,15 +140,26 @@ func (e *edit) apply() error {
 			return fmt.Errorf("%w: graph output %s was aliased to %s", graph.ErrInvalid, o, r)
 		}
 	}
+	// Graph.Remove looks each dropped value up in g.Outputs, a walk of the
+	// list: with the outputs set aside (checked here against the set),
+	// removing many nodes from a graph of many outputs stays linear.
+	outs := g.Outputs
+	g.Outputs = nil
 	for _, n := range e.order {
 		n.Inputs = nil
 		for _, o := range n.Outputs {
 			o.Producer = nil
+			if e.output[o] {
+				g.Outputs = outs
+				return n.Errorf("removed while %s is a graph output", o)
+			}
 		}
 		if err := g.Remove(n); err != nil {
+			g.Outputs = outs
 			return err
 		}
 	}
+	g.Outputs = outs
 	g.Compact()
 	e.alias = map[*graph.Value]*graph.Value{}
 	e.dead = map[*graph.Node]bool{}

@@ -309,3 +309,43 @@ func TestOptimizeOptionA(t *testing.T) {
 	}
 	b.same(want)
 }
+
+// TestOptimizeManyOutputs: 50,000 graph outputs and a chain of 50,000
+// Identity nodes to remove: removing a node must not walk the output list
+// (a hang guard, as above).
+func TestOptimizeManyOutputs(t *testing.T) {
+	const k = 50_000
+	g := graph.New()
+	x, err := g.AddInput("x", graph.Float32, []int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := x
+	for i := range k {
+		n, err := g.AddNode("Identity", "", []*graph.Value{v}, []string{fmt.Sprint("id", i)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = n.Outputs[0]
+	}
+	for i := range k {
+		n, err := g.AddNode("Relu", "", []*graph.Value{v}, []string{fmt.Sprint("o", i)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Outputs = append(g.Outputs, n.Outputs[0])
+	}
+	done := make(chan error, 1)
+	go func() { done <- Optimize(g, nil) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Optimize still running after 20 s: not linear")
+	}
+	if len(g.Nodes) != k || len(x.Users) != k {
+		t.Fatalf("%d nodes, x read %d times", len(g.Nodes), len(x.Users))
+	}
+}
