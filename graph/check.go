@@ -158,6 +158,9 @@ func (c *checker) node(n *Node) error {
 	if err := n.CheckAttrs(spec.attrs...); err != nil {
 		return err
 	}
+	if len(n.Outputs) == 0 {
+		return n.Errorf("has no outputs")
+	}
 	for _, o := range n.Outputs {
 		if o == nil {
 			return n.Errorf("has a missing output")
