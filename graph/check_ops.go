@@ -21,7 +21,7 @@ func constInputs(idx ...int) func(c *checker, n *Node) error {
 // the rules that read their values wait until folding has made them so.
 func known(n *Node, idx ...int) bool {
 	for _, i := range idx {
-		if v := n.Input(i); v != nil && v.Const == nil {
+		if v := n.Input(i); v != nil && ConstOf(v) == nil {
 			return false
 		}
 	}
