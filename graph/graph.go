@@ -308,7 +308,8 @@ func (g *Graph) Logf(format string, args ...any) {
 func (g *Graph) Log() []string { return slices.Clone(g.log) }
 
 // Sort orders Nodes topologically (Kahn's algorithm, stable: among ready
-// nodes the earliest added first), and fails on a cycle or an input that no
+// nodes the earliest added first), puts every value's Users in that order,
+// and fails on a cycle or an input that no
 // node, constant or graph input defines. Linear in nodes plus edges.
 func (g *Graph) Sort() error {
 	g.Compact()
@@ -351,6 +352,19 @@ func (g *Graph) Sort() error {
 		}
 	}
 	g.Nodes = order
+	// Users in graph order, as Value documents.
+	for _, v := range g.values {
+		if v != nil {
+			v.Users = v.Users[:0]
+		}
+	}
+	for _, n := range order {
+		for _, in := range n.Inputs {
+			if in != nil {
+				in.Users = append(in.Users, n)
+			}
+		}
+	}
 	return nil
 }
 
