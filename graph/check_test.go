@@ -222,3 +222,24 @@ func TestSortOrdersUsers(t *testing.T) {
 		t.Errorf("Indices read by a node: %v", err)
 	}
 }
+
+// TestSortRepairsUsers: Sort does not trust users lists a pass left stale
+// by writing Inputs directly, and rejects a value whose producer is gone.
+func TestSortRepairsUsers(t *testing.T) {
+	g := New()
+	x, _ := g.AddInput("x", Float32, []int{1, 2})
+	a, _ := g.AddNode("Relu", "a", []*Value{x}, []string{"a"}, nil)
+	b, _ := g.AddNode("Relu", "b", []*Value{x}, []string{"b"}, nil)
+	b.Inputs[0] = a.Outputs[0] // stale: a's output does not list b
+	g.Nodes = []*Node{b, a}
+	if err := g.Sort(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(g.Nodes, []*Node{a, b}) || len(x.Users) != 1 || len(a.Outputs[0].Users) != 1 {
+		t.Errorf("order %v, users of x %v, of a %v", g.Nodes, x.Users, a.Outputs[0].Users)
+	}
+	g.Nodes = []*Node{b}
+	if err := g.Sort(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("producer missing: %v", err)
+	}
+}

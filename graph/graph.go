@@ -315,20 +315,27 @@ func (g *Graph) Sort() error {
 	g.Compact()
 	pending := make(map[*Node]int, len(g.Nodes))
 	for _, n := range g.Nodes {
-		k := 0
+		pending[n] = 0
+	}
+	for _, n := range g.Nodes {
 		for _, in := range n.Inputs {
 			if in == nil {
 				continue
 			}
-			if g.values[in.ID] != in {
+			if in.ID < 0 || in.ID >= len(g.values) || g.values[in.ID] != in {
 				return n.Errorf("reads %s, which is not in the graph", in)
 			}
 			if in.Producer != nil {
-				k++
+				if _, ok := pending[in.Producer]; !ok {
+					return n.Errorf("reads %s, whose producer is not in the graph", in)
+				}
+				pending[n]++
 			}
 		}
-		pending[n] = k
 	}
+	// Kahn's algorithm walks the users lists: rebuild them from the inputs
+	// first, so that it does not depend on their being up to date.
+	g.setUsers(g.Nodes)
 	order := make([]*Node, 0, len(g.Nodes))
 	for _, n := range g.Nodes {
 		if pending[n] == 0 {
@@ -352,20 +359,25 @@ func (g *Graph) Sort() error {
 		}
 	}
 	g.Nodes = order
-	// Users in graph order, as Value documents.
+	g.setUsers(order) // users in graph order, as Value documents
+	return nil
+}
+
+// setUsers rebuilds every value's users from the inputs of nodes, in that
+// order.
+func (g *Graph) setUsers(nodes []*Node) {
 	for _, v := range g.values {
 		if v != nil {
 			v.Users = v.Users[:0]
 		}
 	}
-	for _, n := range order {
+	for _, n := range nodes {
 		for _, in := range n.Inputs {
 			if in != nil {
 				in.Users = append(in.Users, n)
 			}
 		}
 	}
-	return nil
 }
 
 // OpHistogram returns "Op xN" entries for the nodes in the graph, most
