@@ -157,7 +157,7 @@ func inferPow(n *Node) error {
 
 // inferVariadic: Min and Max of one or more inputs of one type.
 func inferVariadic(n *Node) error {
-	if err := arity(n, 1, len(n.Inputs), 1); err != nil {
+	if err := arity(n, max(1, len(n.Inputs)), len(n.Inputs), 1); err != nil {
 		return err
 	}
 	for i, v := range n.Inputs {

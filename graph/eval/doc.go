@@ -1,7 +1,8 @@
 // Package eval is a naive interpreter of gorn's IR: every operator graph
 // supports (graph.SupportedOps), including the fused gorn.Conv and
-// gorn.ScaleShift, on N-D tensors in NCHW, with plain loops, floats in
-// float64 and int64 exactly.
+// gorn.ScaleShift, on N-D tensors in NCHW (Conv and the pools in 2-D, as
+// graph.Check requires), with plain loops, floats in float64 and int64
+// exactly.
 //
 // It has two uses. Constant folding calls Node on a node whose inputs are
 // all known at compile time and gets graph tensors back (Float32 results

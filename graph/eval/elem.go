@@ -391,8 +391,12 @@ func variadic(isMax bool) opFunc {
 		if len(in) == 0 {
 			return nil, c.n.Errorf("eval: no inputs")
 		}
+		first, err := c.need(in, 0, graph.Undefined)
+		if err != nil {
+			return nil, err
+		}
 		for i := range in {
-			if _, err := c.need(in, i, in[0].DType); err != nil {
+			if _, err := c.need(in, i, first.DType); err != nil {
 				return nil, err
 			}
 		}
