@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/gorn-ml/gorn/fold"
+	"github.com/gorn-ml/gorn/internal/memplan"
 	"github.com/gorn-ml/gorn/kernels"
 	"github.com/gorn-ml/gorn/nn"
 )
@@ -102,21 +103,21 @@ func compile(n *netDef, src WeightSource, opt *Options) (*Model, error) {
 		m.Close()
 		return nil, err
 	}
-	m.slab = layout(m.slots)
+	m.slab = memplan.Layout(m.slots)
 	return m, nil
 }
 
 // newSlot adds a slot of size floats that the next step writes first.
 func (b *builder) newSlot(size int) int {
 	i := len(b.m.slots)
-	b.m.slots = append(b.m.slots, &slot{size: size, first: len(b.m.steps), last: len(b.m.steps)})
+	b.m.slots = append(b.m.slots, &memplan.Slot{Size: size, First: len(b.m.steps), Last: len(b.m.steps)})
 	return i
 }
 
 // use marks slot i as used by the next step.
 func (b *builder) use(i int) {
 	if i >= 0 {
-		b.m.slots[i].last = len(b.m.steps)
+		b.m.slots[i].Last = len(b.m.steps)
 	}
 }
 

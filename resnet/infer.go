@@ -21,7 +21,7 @@ type Workspace struct {
 func (m *Model) NewWorkspace() *Workspace {
 	ws := &Workspace{m: m, slab: make([]float32, m.slab), bufs: make([][]float32, len(m.slots))}
 	for i, s := range m.slots {
-		ws.bufs[i] = ws.slab[s.off : s.off+s.size : s.off+s.size]
+		ws.bufs[i] = ws.slab[s.Off : s.Off+s.Size : s.Off+s.Size]
 	}
 	return ws
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gorn-ml/gorn/internal/idle"
+	"github.com/gorn-ml/gorn/internal/memplan"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -47,7 +48,7 @@ type Model struct {
 	kopt     kernels.Options
 	impl     *kernels.Impl
 	steps    []step
-	slots    []*slot
+	slots    []*memplan.Slot
 	slab     int                  // floats of one workspace
 	inSize   int                  // floats of one input image
 	weights  int                  // bytes of packed weights and biases
