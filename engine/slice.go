@@ -138,7 +138,11 @@ func (b *builder) concat(n *graph.Node) error {
 				return n.Errorf("input %d of shape %v into %v", i, t.shape, shape)
 			}
 		}
-		it, err := newIter(t.shape, y.order(), operand{st: ys, off: pos * ys[a]}, operand{st: t.strides()})
+		ts, err := t.broadcastTo(t.shape) // a constant's batch axis stays put
+		if err != nil {
+			return n.Errorf("input %d: %v", i, err)
+		}
+		it, err := newIter(t.shape, y.order(), operand{st: ys, off: pos * ys[a]}, operand{st: ts})
 		if err != nil {
 			return n.Unsupportedf("%v", err)
 		}

@@ -32,13 +32,14 @@ const maxRank = 6
 
 func (t *tensor) info() TensorInfo { return TensorInfo{Name: t.name, Shape: slices.Clone(t.shape)} }
 
-// nhwc reports whether t is stored channels-last.
-func (t *tensor) nhwc() bool { return len(t.shape) == 4 }
+// nhwc reports whether t is stored channels-last: a 4-D activation
+// (constants keep ONNX order).
+func (t *tensor) nhwc() bool { return len(t.shape) == 4 && t.konst == nil }
 
 // plain reports whether t's storage order is ONNX's row-major order: not
 // 4-D, or 4-D with one channel or one pixel, whose two orders agree.
 func (t *tensor) plain() bool {
-	return len(t.shape) != 4 || t.shape[1] == 1 || t.shape[2]*t.shape[3] == 1
+	return !t.nhwc() || t.shape[1] == 1 || t.shape[2]*t.shape[3] == 1
 }
 
 // order returns the storage order of t's axes, outermost first.
@@ -54,13 +55,13 @@ func (t *tensor) order() []int {
 }
 
 // strides returns the distance in floats between neighbours along each of
-// t's axes in its storage; axis 0 (the batch) steps by one image, or not at
-// all for a constant, which every image shares.
+// t's axes in its storage; an activation's axis 0 (the batch) steps by one
+// image.
 func (t *tensor) strides() []int {
 	st := make([]int, len(t.shape))
 	o := t.order()
 	s := 1
-	for i := len(o) - 1; i >= 1; i-- {
+	for i := len(o) - 1; i >= 0; i-- {
 		st[o[i]] = s
 		s *= t.shape[o[i]]
 	}
