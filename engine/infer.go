@@ -97,6 +97,17 @@ func (m *Model) InferOutputs(ctx context.Context, src []float32, batch int, dsts
 // InferWith is [Model.InferOutputs] on a workspace the caller provides
 // (from m.NewWorkspace), which must not be in use by another call.
 func (m *Model) InferWith(ctx context.Context, ws *Workspace, src []float32, batch int, dsts [][]float32) error {
+	return m.InferTraced(ctx, ws, src, batch, dsts, nil)
+}
+
+// StepFunc runs one step of a pass: it must call run once and return its
+// error (or an error of its own). step indexes the plan's steps, as
+// [Model.Profile] lists them.
+type StepFunc func(step int, run func() error) error
+
+// InferTraced is [Model.InferWith] with every step run through each, for
+// timing or tracing (nil: the steps run directly).
+func (m *Model) InferTraced(ctx context.Context, ws *Workspace, src []float32, batch int, dsts [][]float32, each StepFunc) error {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if err := m.check(ws, src, batch, dsts); err != nil {
@@ -108,7 +119,7 @@ func (m *Model) InferWith(ctx context.Context, ws *Workspace, src []float32, bat
 	in := m.input.size
 	for i := 0; i < batch; i += m.maxBatch {
 		n := min(m.maxBatch, batch-i)
-		if err := m.pass(ctx, ws, src[i*in:(i+n)*in], n, nil); err != nil {
+		if err := m.pass(ctx, ws, src[i*in:(i+n)*in], n, each); err != nil {
 			return err
 		}
 		for k, d := range dsts {
@@ -153,7 +164,7 @@ func (m *Model) check(ws *Workspace, src []float32, batch int, dsts [][]float32)
 
 // pass runs the plan once on n <= maxBatch images. If prof is not nil, it
 // runs each step.
-func (m *Model) pass(ctx context.Context, ws *Workspace, src []float32, n int, prof func(i int, run func() error) error) error {
+func (m *Model) pass(ctx context.Context, ws *Workspace, src []float32, n int, prof StepFunc) error {
 	if m.threads > 1 {
 		// the workers poll between operations, for this pass only
 		m.pool.Hold()

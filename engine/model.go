@@ -162,3 +162,19 @@ func (o *Options) resolve() (Options, *kernels.Impl, error) {
 	}
 	return r, im, nil
 }
+
+// Slot is one buffer of the workspace plan: Size floats at offset Off of
+// the slab, alive from step First to step Last.
+type Slot struct {
+	Size, Off   int
+	First, Last int
+}
+
+// Slots lists the workspace plan's buffers.
+func (m *Model) Slots() []Slot {
+	out := make([]Slot, len(m.slots))
+	for i, s := range m.slots {
+		out[i] = Slot{Size: s.Size, Off: s.Off, First: s.First, Last: s.Last}
+	}
+	return out
+}

@@ -2,9 +2,10 @@ package resnet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
-	"github.com/gorn-ml/gorn/nn"
+	"github.com/gorn-ml/gorn/engine"
 )
 
 // Workspace holds the activations and scratch space of one inference at a
@@ -12,18 +13,13 @@ import (
 // [Model.Infer] manages workspaces itself; [Model.NewWorkspace] and
 // [Model.InferWith] are for callers who want to own them.
 type Workspace struct {
-	m    *Model
-	slab []float32
-	bufs [][]float32 // per slot, views of slab
+	m  *Model
+	ew *engine.Workspace
 }
 
 // NewWorkspace allocates a workspace for m ([Model.WorkspaceBytes] bytes).
 func (m *Model) NewWorkspace() *Workspace {
-	ws := &Workspace{m: m, slab: make([]float32, m.slab), bufs: make([][]float32, len(m.slots))}
-	for i, s := range m.slots {
-		ws.bufs[i] = ws.slab[s.Off : s.Off+s.Size : s.Off+s.Size]
-	}
-	return ws
+	return &Workspace{m: m, ew: m.eng.NewWorkspace()}
 }
 
 // Infer computes the logits of batch images. src holds them in NCHW order,
@@ -54,14 +50,7 @@ func (m *Model) InferWith(ctx context.Context, ws *Workspace, dst, src []float32
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	nc := m.arch.Classes
-	for i := 0; i < batch; i += m.maxBatch {
-		n := min(m.maxBatch, batch-i)
-		if err := m.pass(ctx, ws, dst[i*nc:(i+n)*nc], src[i*m.inSize:(i+n)*m.inSize], n, nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	return m.pass(ctx, ws, dst, src, batch, nil)
 }
 
 // check validates the arguments of an inference.
@@ -86,58 +75,13 @@ func (m *Model) check(ws *Workspace, dst, src []float32, batch int) error {
 	return nil
 }
 
-// pass runs the plan once on n <= maxBatch images. If prof is not nil, it
-// receives each step's duration.
+// pass runs the engine on n images (checked) into dst. If prof is not nil,
+// it runs each step.
 func (m *Model) pass(ctx context.Context, ws *Workspace, dst, src []float32, n int, prof func(i int, run func() error) error) error {
-	if m.threads > 1 {
-		// the workers poll between layers, for this pass only
-		m.pool.Hold()
-		defer m.pool.Release()
+	d := [1][]float32{dst}
+	err := m.eng.InferTraced(ctx, ws.ew, src, n, d[:], prof)
+	if errors.Is(err, engine.ErrClosed) {
+		return ErrClosed
 	}
-	for i := range m.steps {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		st := &m.steps[i]
-		var err error
-		if prof != nil {
-			err = prof(i, func() error { return m.exec(st, ws, dst, src, n) })
-		} else {
-			err = m.exec(st, ws, dst, src, n)
-		}
-		if err != nil {
-			return fmt.Errorf("resnet: %s: %w", st.name, err)
-		}
-	}
-	return nil
-}
-
-// exec runs one step on n images.
-func (m *Model) exec(st *step, ws *Workspace, dst, src []float32, n int) error {
-	var in, out, scratch []float32
-	if st.in >= 0 {
-		in = ws.bufs[st.in]
-	}
-	if st.out >= 0 {
-		out = ws.bufs[st.out]
-	}
-	if st.scratch >= 0 {
-		scratch = ws.bufs[st.scratch]
-	}
-	switch st.kind {
-	case opInput:
-		return nn.NCHWToNHWC(out, src, n, st.c, st.h, st.w)
-	case opConv:
-		return st.conv.Forward(out, in, n, st.h, st.w, st.ep, scratch, &m.kopt)
-	case opMaxPool:
-		return nn.MaxPool(out, in, n, st.h, st.w, st.c, nn.SquarePool(3, 2, 1), &m.kopt)
-	case opAffine:
-		size := n * st.h * st.w * st.c
-		return nn.ScaleShift(out[:size], in[:size], st.c, st.scale, st.shift, true)
-	case opGAP:
-		return nn.GlobalAvgPool(out, in, n, st.h, st.w, st.c)
-	case opFC:
-		return st.fc.Forward(dst, in, n, nn.Epilogue{}, &m.kopt)
-	}
-	return fmt.Errorf("unknown step kind %d", st.kind)
+	return err
 }
