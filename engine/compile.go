@@ -10,6 +10,9 @@ import (
 	"github.com/gorn-ml/gorn/kernels"
 )
 
+// maxSlab bounds a workspace: 16 GiB.
+const maxSlab = 1 << 32
+
 // builder lowers a graph into a Model's steps and slots.
 type builder struct {
 	m       *Model
@@ -71,6 +74,10 @@ func Compile(g *graph.Graph, o *Options) (*Model, error) {
 	}
 	b.lifetimes()
 	m.slab = memplan.Layout(m.slots)
+	if m.slab > maxSlab {
+		m.Close()
+		return nil, fmt.Errorf("%w: the workspace would take %d MiB", graph.ErrUnsupported, m.slab>>18)
+	}
 	return m, nil
 }
 
@@ -88,6 +95,9 @@ func (b *builder) build() error {
 			return fmt.Errorf("%w: a graph output is nil", graph.ErrInvalid)
 		}
 		b.lastUse[v] = maxNode
+	}
+	if len(b.g.Nodes) > maxNodes {
+		return fmt.Errorf("%w: %d nodes (at most %d run)", graph.ErrUnsupported, len(b.g.Nodes), maxNodes)
 	}
 	if err := b.input(b.g.Inputs[0]); err != nil {
 		return err
@@ -172,6 +182,14 @@ func (b *builder) newSlot(size int) int {
 	b.m.slots = append(b.m.slots, &memplan.Slot{Size: size, First: maxNode, Last: -1})
 	return len(b.m.slots) - 1
 }
+
+// maxNodes bounds the graph's size: the memory plan's layout is quadratic
+// in the number of buffers (a few per node), and the largest ResNets have
+// well under a thousand nodes.
+const maxNodes = 1 << 16
+
+// isOutput reports whether v is a graph output.
+func (b *builder) isOutput(v *graph.Value) bool { return b.lastUse[v] == maxNode }
 
 // dies reports whether buf is read by no node after the current one (and
 // is no graph output): the node may overwrite it.

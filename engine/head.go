@@ -91,7 +91,7 @@ func (b *builder) gemmBias(n *graph.Node, out int, beta float32) (bias []float32
 	cv := n.Input(2)
 	if n.Op == "MatMul" {
 		cv = nil
-		if len(yv.Users) == 1 && !b.g.IsOutput(yv) && yv.Users[0].Op == "Add" && len(yv.Users[0].Inputs) == 2 {
+		if len(yv.Users) == 1 && !b.isOutput(yv) && yv.Users[0].Op == "Add" && len(yv.Users[0].Inputs) == 2 {
 			add := yv.Users[0]
 			other := add.Inputs[0]
 			if other == yv {

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorn-ml/gorn/graph"
+	"github.com/gorn-ml/gorn/kernels"
 )
 
 // bottleneck builds a v1 bottleneck block (identity shortcut) and a
@@ -28,9 +30,23 @@ func bottleneck(t *testing.T) (*tg, *graph.Value) {
 }
 
 func TestBottleneckInPlace(t *testing.T) {
-	b, l := bottleneck(t)
-	b.out(l)
-	m := check(t, b.g, &Options{Threads: 2, MaxBatch: 2}, 3, 1e-5)
+	for _, im := range kernels.Impls() {
+		t.Run("level="+im.Name(), func(t *testing.T) {
+			if !im.Available() {
+				t.Skipf("this CPU lacks %s", im.Requires())
+			}
+			b, l := bottleneck(t)
+			b.out(l)
+			m := check(t, b.g, &Options{Threads: 2, MaxBatch: 2, Level: im.Name()}, 3, 1e-5)
+			if m.Level() != im {
+				t.Errorf("level %v", m.Level())
+			}
+			testInPlace(t, m)
+		})
+	}
+}
+
+func testInPlace(t *testing.T, m *Model) {
 	// The last conv (step 4) writes into the stem's slot (step 1).
 	stem, last := m.steps[1], m.steps[4]
 	if last.writes[0] != stem.writes[0] || !strings.Contains(last.note, "in place") {
@@ -259,8 +275,56 @@ func TestBadCalls(t *testing.T) {
 		t.Errorf("Erf: %v", err)
 	}
 	b3, x := newTG(t, []int{1, 3, 5, 5})
-	b3.out(b3.node("MaxPool", []*graph.Value{x}, []int{1, 3, 1, 1}, graph.Attrs{"kernel_shape": graph.Is(3, 3), "dilations": graph.Is(2, 2)}))
+	b3.out(b3.node("AveragePool", []*graph.Value{x}, []int{1, 3, 1, 1}, graph.Attrs{"kernel_shape": graph.Is(3, 3), "dilations": graph.Is(2, 2)}))
 	if _, err := Compile(b3.g, nil); !errors.Is(err, graph.ErrUnsupported) {
-		t.Errorf("dilated max pool: %v", err)
+		t.Errorf("dilated average pool: %v", err)
+	}
+}
+
+func TestPlanDescription(t *testing.T) {
+	b, l := bottleneck(t)
+	b.out(l)
+	m, err := Compile(b.g, &Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	p := m.Plan()
+	for _, want := range []string{"gorn.Conv", "residual added in place", "+relu", "view:", "slot s0"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("plan lacks %q:\n%s", want, p)
+		}
+	}
+	t.Log("\n" + p)
+}
+
+// Hostile sizes: long chains of views or in-place operators compile in
+// time linear in their length, a graph above the node limit is refused.
+func TestLargeGraphs(t *testing.T) {
+	for _, c := range []struct {
+		op    string
+		nodes int
+		ok    bool
+	}{{"Identity", 43000, true}, {"Relu", 20000, true}, {"Identity", maxNodes + 1, false}} {
+		b, x := newTG(t, []int{1, 3, 4, 4})
+		y := x
+		for i := 0; i < c.nodes; i++ {
+			y = b.node(c.op, []*graph.Value{y}, x.Shape, nil)
+		}
+		b.out(y)
+		t0 := time.Now()
+		m, err := Compile(b.g, &Options{Threads: 1})
+		t.Logf("%d %s: %v", c.nodes, c.op, time.Since(t0))
+		if took := time.Since(t0); took > 10*time.Second {
+			t.Errorf("%d %s nodes: compile took %v", c.nodes, c.op, took)
+		}
+		if c.ok {
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Close()
+		} else if !errors.Is(err, graph.ErrUnsupported) {
+			t.Errorf("%d nodes: %v", c.nodes, err)
+		}
 	}
 }

@@ -48,6 +48,8 @@ func TestPools(t *testing.T) {
 		{"avg2s2ceil", "AveragePool", graph.Attrs{"kernel_shape": graph.Is(2, 2), "strides": graph.Is(2, 2), "ceil_mode": graph.I(1)}, []int{1, 5, 6, 5}},
 		{"avg3p1incl", "AveragePool", graph.Attrs{"kernel_shape": graph.Is(3, 3), "pads": graph.Is(1, 1, 1, 1), "count_include_pad": graph.I(1)}, []int{1, 5, 11, 9}},
 		{"avg3p1excl", "AveragePool", graph.Attrs{"kernel_shape": graph.Is(3, 3), "pads": graph.Is(1, 1, 1, 1)}, []int{1, 5, 11, 9}},
+		{"max-dilated", "MaxPool", graph.Attrs{"kernel_shape": graph.Is(3, 2), "dilations": graph.Is(2, 3), "pads": graph.Is(1, 1, 1, 1)}, []int{1, 5, 9, 8}},
+		{"max-dilated-ceil", "MaxPool", graph.Attrs{"kernel_shape": graph.Is(2, 2), "strides": graph.Is(2, 2), "dilations": graph.Is(2, 2), "ceil_mode": graph.I(1)}, []int{1, 5, 5, 4}},
 		{"gap", "GlobalAveragePool", nil, []int{1, 5, 1, 1}},
 		{"gmp", "GlobalMaxPool", nil, []int{1, 5, 1, 1}},
 	}

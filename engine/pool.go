@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gorn-ml/gorn/fold"
 	"github.com/gorn-ml/gorn/graph"
@@ -145,36 +146,23 @@ func (b *builder) pool(n *graph.Node) error {
 	if len(x.shape) != 4 {
 		return n.Unsupportedf("input %v: only 2-D pooling runs", x.shape)
 	}
-	if pad, _ := n.Str("auto_pad", "NOTSET"); pad != "NOTSET" {
-		return n.Unsupportedf("auto_pad %q (shape inference resolves it into pads)", pad)
-	}
-	ks, err := intsAttr(n, "kernel_shape", nil, 2, 1)
+	p, dil, err := poolParams(n)
 	if err != nil {
 		return err
 	}
-	st, err := intsAttr(n, "strides", []int64{1, 1}, 2, 1)
-	if err != nil {
-		return err
+	var o op
+	var oh, ow int
+	if dil[0] == 1 && dil[1] == 1 {
+		oh, ow, err = p.OutSize(x.shape[2], x.shape[3])
+		o = &poolOp{h: x.shape[2], w: x.shape[3], c: x.shape[1], p: p, avg: n.Op == "AveragePool"}
+	} else {
+		if n.Op != "MaxPool" {
+			return n.Unsupportedf("dilations %v (supported: 1, and any for MaxPool)", dil)
+		}
+		d := &dilatedMaxOp{h: x.shape[2], w: x.shape[3], c: x.shape[1], p: p, dh: dil[0], dw: dil[1]}
+		oh, ow, err = d.outSize()
+		d.oh, d.ow, o = oh, ow, d
 	}
-	pads, err := intsAttr(n, "pads", []int64{0, 0, 0, 0}, 4, 0)
-	if err != nil {
-		return err
-	}
-	dil, err := intsAttr(n, "dilations", []int64{1, 1}, 2, 1)
-	if err != nil {
-		return err
-	}
-	if dil[0] != 1 || dil[1] != 1 {
-		return n.Unsupportedf("dilations %v (supported: 1)", dil)
-	}
-	if so, _ := n.Int("storage_order", 0); so != 0 {
-		return n.Unsupportedf("storage_order %d", so)
-	}
-	ceil, _ := n.Int("ceil_mode", 0)
-	cip, _ := n.Int("count_include_pad", 0)
-	p := nn.PoolParams{KH: ks[0], KW: ks[1], StrideH: st[0], StrideW: st[1],
-		PadT: pads[0], PadL: pads[1], PadB: pads[2], PadR: pads[3], CeilMode: ceil != 0, CountIncludePad: cip != 0}
-	oh, ow, err := p.OutSize(x.shape[2], x.shape[3])
 	if err != nil {
 		return fmt.Errorf("%v: %w", n, err)
 	}
@@ -185,9 +173,119 @@ func (b *builder) pool(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	o := &poolOp{in: x, out: y, h: x.shape[2], w: x.shape[3], c: x.shape[1], p: p, avg: n.Op == "AveragePool"}
+	switch o := o.(type) {
+	case *poolOp:
+		o.in, o.out = x, y
+	case *dilatedMaxOp:
+		o.in, o.out = x, y
+	}
 	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
 		shape: fmt.Sprintf("%s -> %s %dx%d/%d", fmtShape(x.shape), fmtShape(y.shape), p.KH, p.KW, p.StrideH)})
+	return nil
+}
+
+// poolParams reads a pool's attributes.
+func poolParams(n *graph.Node) (nn.PoolParams, []int, error) {
+	var p nn.PoolParams
+	if pad, _ := n.Str("auto_pad", "NOTSET"); pad != "NOTSET" {
+		return p, nil, n.Unsupportedf("auto_pad %q (shape inference resolves it into pads)", pad)
+	}
+	ks, err := intsAttr(n, "kernel_shape", nil, 2, 1)
+	if err != nil {
+		return p, nil, err
+	}
+	st, err := intsAttr(n, "strides", []int64{1, 1}, 2, 1)
+	if err != nil {
+		return p, nil, err
+	}
+	pads, err := intsAttr(n, "pads", []int64{0, 0, 0, 0}, 4, 0)
+	if err != nil {
+		return p, nil, err
+	}
+	dil, err := intsAttr(n, "dilations", []int64{1, 1}, 2, 1)
+	if err != nil {
+		return p, nil, err
+	}
+	if so, _ := n.Int("storage_order", 0); so != 0 {
+		return p, nil, n.Unsupportedf("storage_order %d", so)
+	}
+	ceil, _ := n.Int("ceil_mode", 0)
+	cip, _ := n.Int("count_include_pad", 0)
+	p = nn.PoolParams{KH: ks[0], KW: ks[1], StrideH: st[0], StrideW: st[1],
+		PadT: pads[0], PadL: pads[1], PadB: pads[2], PadR: pads[3], CeilMode: ceil != 0, CountIncludePad: cip != 0}
+	return p, dil, nil
+}
+
+// dilatedMaxOp is a max pool with dilation, in plain loops (nn's pools
+// have none): taps outside the input are skipped, a NaN wins.
+type dilatedMaxOp struct {
+	in, out *tensor
+	h, w, c int
+	oh, ow  int
+	p       nn.PoolParams
+	dh, dw  int
+}
+
+// outSize is the output size: floor, or ceil mode with the last window
+// starting inside the input or its top/left padding.
+func (o *dilatedMaxOp) outSize() (int, int, error) {
+	p := o.p
+	if err := p.Validate(); err != nil {
+		return 0, 0, err
+	}
+	dim := func(in, k, s, pb, pe, d int) int {
+		span := in + pb + pe - ((k-1)*d + 1)
+		if span < 0 {
+			return 0
+		}
+		if !p.CeilMode {
+			return span/s + 1
+		}
+		out := (span+s-1)/s + 1
+		if (out-1)*s >= in+pb {
+			out--
+		}
+		return out
+	}
+	oh, ow := dim(o.h, p.KH, p.StrideH, p.PadT, p.PadB, o.dh), dim(o.w, p.KW, p.StrideW, p.PadL, p.PadR, o.dw)
+	if oh < 1 || ow < 1 {
+		return 0, 0, fmt.Errorf("%w: dilated %dx%d window does not fit the padded %dx%d input", nn.ErrShape, p.KH, p.KW, o.h, o.w)
+	}
+	return oh, ow, nil
+}
+
+func (o *dilatedMaxOp) run(x *runCtx) error {
+	src, dst := x.data(o.in), x.data(o.out)
+	c, p := o.c, &o.p
+	ninf := float32(math.Inf(-1))
+	for img := 0; img < x.n; img++ {
+		for oy := 0; oy < o.oh; oy++ {
+			for ox := 0; ox < o.ow; ox++ {
+				d := dst[((img*o.oh+oy)*o.ow+ox)*c:][:c]
+				for i := range d {
+					d[i] = ninf
+				}
+				for ky := 0; ky < p.KH; ky++ {
+					iy := oy*p.StrideH - p.PadT + ky*o.dh
+					if iy < 0 || iy >= o.h {
+						continue
+					}
+					for kx := 0; kx < p.KW; kx++ {
+						ix := ox*p.StrideW - p.PadL + kx*o.dw
+						if ix < 0 || ix >= o.w {
+							continue
+						}
+						s := src[((img*o.h+iy)*o.w+ix)*c:][:c]
+						for i, v := range s {
+							if v > d[i] || v != v {
+								d[i] = v
+							}
+						}
+					}
+				}
+			}
+		}
+	}
 	return nil
 }
 

@@ -145,42 +145,9 @@ func refNode(n *graph.Node, in []*refTensor, out []int) ([]float64, error) {
 	case "Gemm", "MatMul":
 		refGemm(n, in, out, y)
 	case "Softmax", "LogSoftmax":
-		l := out[len(out)-1]
-		for r := 0; r < size; r += l {
-			m := math.Inf(-1)
-			for _, v := range x.d[r : r+l] {
-				m = math.Max(m, v)
-			}
-			s := 0.0
-			for _, v := range x.d[r : r+l] {
-				s += math.Exp(v - m)
-			}
-			for i, v := range x.d[r : r+l] {
-				if n.Op == "Softmax" {
-					y[r+i] = math.Exp(v-m) / s
-				} else {
-					y[r+i] = v - m - math.Log(s)
-				}
-			}
-		}
+		refSoftmax(n.Op == "LogSoftmax", x, out, y)
 	case "Concat":
-		a, _ := n.Int("axis", 1)
-		if a < 0 {
-			a += int64(len(out))
-		}
-		pos := 0
-		for _, t := range in {
-			for i, v := range t.d {
-				c := coords(i, t.shape)
-				c[a] += pos
-				off := 0
-				for k, s := range rowMajor(out) {
-					off += c[k] * s
-				}
-				y[off] = v
-			}
-			pos += t.shape[a]
-		}
+		refConcat(n, in, out, y)
 	case "Slice":
 		refSlice(in, out, y)
 	case "Pad":
@@ -193,6 +160,47 @@ func refNode(n *graph.Node, in []*refTensor, out []int) ([]float64, error) {
 		f(n, in, y)
 	}
 	return y, nil
+}
+
+func refSoftmax(log bool, x *refTensor, out []int, y []float64) {
+	l := out[len(out)-1]
+	for r := 0; r < len(y); r += l {
+		m := math.Inf(-1)
+		for _, v := range x.d[r : r+l] {
+			m = math.Max(m, v)
+		}
+		s := 0.0
+		for _, v := range x.d[r : r+l] {
+			s += math.Exp(v - m)
+		}
+		for i, v := range x.d[r : r+l] {
+			if !log {
+				y[r+i] = math.Exp(v-m) / s
+			} else {
+				y[r+i] = v - m - math.Log(s)
+			}
+		}
+	}
+}
+
+func refConcat(n *graph.Node, in []*refTensor, out []int, y []float64) {
+	a, _ := n.Int("axis", 1)
+	if a < 0 {
+		a += int64(len(out))
+	}
+	pos := 0
+	for _, t := range in {
+		for i, v := range t.d {
+			c := coords(i, t.shape)
+			c[a] += pos
+			off := 0
+			for k, s := range rowMajor(out) {
+				off += c[k] * s
+			}
+			y[off] = v
+		}
+		pos += t.shape[a]
+	}
 }
 
 func refConv(n *graph.Node, in []*refTensor, out []int, y []float64) {
@@ -241,7 +249,27 @@ func refPool(n *graph.Node, x *refTensor, out []int, y []float64) {
 	st, _ := n.Ints("strides", []int64{1, 1})
 	pd, _ := n.Ints("pads", []int64{0, 0, 0, 0})
 	cip, _ := n.Int("count_include_pad", 0)
+	dl, _ := n.Ints("dilations", []int64{1, 1})
 	h, w := x.shape[2], x.shape[3]
+	if dl[0] != 1 || dl[1] != 1 { // MaxPool only: taps outside the input are skipped
+		for c := 0; c < out[1]; c++ {
+			for oy := 0; oy < out[2]; oy++ {
+				for ox := 0; ox < out[3]; ox++ {
+					m := math.Inf(-1)
+					for ky := 0; ky < int(k[0]); ky++ {
+						for kx := 0; kx < int(k[1]); kx++ {
+							iy, ix := oy*int(st[0])-int(pd[0])+ky*int(dl[0]), ox*int(st[1])-int(pd[1])+kx*int(dl[1])
+							if iy >= 0 && iy < h && ix >= 0 && ix < w {
+								m = math.Max(m, x.d[(c*h+iy)*w+ix])
+							}
+						}
+					}
+					y[(c*out[2]+oy)*out[3]+ox] = m
+				}
+			}
+		}
+		return
+	}
 	oh, ow := out[2], out[3]
 	for c := 0; c < out[1]; c++ {
 		for oy := 0; oy < oh; oy++ {

@@ -27,7 +27,7 @@ func (b *builder) reshape(n *graph.Node) error {
 				return n.Unsupportedf("training mode")
 			}
 		}
-		if len(n.Outputs) > 1 && n.Outputs[1] != nil && (len(n.Outputs[1].Users) > 0 || b.g.IsOutput(n.Outputs[1])) {
+		if len(n.Outputs) > 1 && n.Outputs[1] != nil && (len(n.Outputs[1].Users) > 0 || b.isOutput(n.Outputs[1])) {
 			return n.Unsupportedf("the mask output is read")
 		}
 	case "Cast":
@@ -49,7 +49,7 @@ func (b *builder) reshape(n *graph.Node) error {
 		return n.Errorf("has no output")
 	}
 	y := &tensor{shape: n.Outputs[0].Shape}
-	if x.plain() && (len(y.shape) != 4 || y.plain()) {
+	if sameOrder(x, y) {
 		v, err := b.output(n, 0, x.buf)
 		if err != nil {
 			return err
@@ -206,4 +206,15 @@ func (o *copyOp) run(x *runCtx) error {
 		})
 	}
 	return nil
+}
+
+// sameOrder reports whether activation y (a reshape of x) stores its
+// elements in x's order: both in ONNX order, or both NHWC with the same
+// channels and pixel count (the pixels keep their row-major order).
+func sameOrder(x, y *tensor) bool {
+	if x.plain() && (len(y.shape) != 4 || y.plain()) {
+		return true
+	}
+	return len(x.shape) == 4 && len(y.shape) == 4 && x.shape[1] == y.shape[1] &&
+		x.shape[2]*x.shape[3] == y.shape[2]*y.shape[3]
 }

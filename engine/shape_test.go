@@ -19,6 +19,9 @@ func TestReshapes(t *testing.T) {
 		{"reshape-4d-4d", []int{1, 3, 4, 5}, func(b *tg, x *graph.Value) *graph.Value {
 			return b.node("Reshape", []*graph.Value{x, b.ints(1, 6, 5, 2)}, []int{1, 6, 5, 2}, nil)
 		}},
+		{"reshape-4d-view", []int{1, 3, 4, 5}, func(b *tg, x *graph.Value) *graph.Value {
+			return b.node("Reshape", []*graph.Value{x, b.ints(1, 3, 10, 2)}, []int{1, 3, 10, 2}, nil)
+		}},
 		{"reshape-2d-4d", []int{1, 3, 4, 5}, func(b *tg, x *graph.Value) *graph.Value {
 			f := b.node("Flatten", []*graph.Value{x}, []int{1, 60}, nil)
 			return b.node("Reshape", []*graph.Value{f, b.ints(1, 4, 3, 5)}, []int{1, 4, 3, 5}, nil)

@@ -169,52 +169,16 @@ func (b *builder) pad(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
+	begin, end, value, err := padAmounts(n, len(x.shape))
+	if err != nil {
+		return err
+	}
 	r := len(x.shape)
-	pads, err := constInts(n, 1)
-	if err != nil {
-		return err
-	}
-	axes, err := constInts(n, 3)
-	if err != nil {
-		return err
-	}
-	if axes == nil {
-		for i := 0; i < r; i++ {
-			axes = append(axes, int64(i))
-		}
-	}
-	if len(pads) != 2*len(axes) {
-		return n.Errorf("%d pads for %d axes", len(pads), len(axes))
-	}
-	o := &copyOp{fill: true}
-	if n.Input(2) != nil {
-		t, err := n.ConstInput(2)
-		if err != nil {
-			return err
-		}
-		v, err := t.Float32s()
-		if err != nil || len(v) != 1 {
-			return n.Unsupportedf("constant_value must be a float scalar")
-		}
-		o.value = v[0]
-	}
-	begin, end := make([]int, r), make([]int, r)
-	for i, a64 := range axes {
-		a, err := axis(n, a64, r)
-		if err != nil {
-			return err
-		}
-		p, q := pads[i], pads[len(axes)+i]
-		if p < -1<<30 || p > 1<<30 || q < -1<<30 || q > 1<<30 || (a == 0 && (p != 0 || q != 0)) {
-			return n.Unsupportedf("pads %v", pads)
-		}
-		begin[a], end[a] = int(p), int(q)
-	}
 	want := make([]int, r)
 	for a := range want {
 		want[a] = x.shape[a] + begin[a] + end[a]
 		if want[a] < 1 {
-			return n.Unsupportedf("pads %v leave nothing of %v", pads, x.shape)
+			return n.Unsupportedf("pads leave nothing of %v", x.shape)
 		}
 	}
 	if err := checkOut(n, want); err != nil {
@@ -224,7 +188,7 @@ func (b *builder) pad(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	o.out = y
+	o := &copyOp{out: y, fill: true, value: value}
 	ys, xs := y.strides(), x.strides()
 	in, out := operand{st: xs}, operand{st: ys}
 	dims := make([]int, r)
@@ -246,4 +210,49 @@ func (b *builder) pad(n *graph.Node) error {
 	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
 		shape: fmtShape(x.shape) + " -> " + fmtShape(y.shape), note: "fill, strided copy"})
 	return nil
+}
+
+// padAmounts reads Pad's pads (before and after each of r axes, from the
+// pads and axes inputs) and constant value.
+func padAmounts(n *graph.Node, r int) (begin, end []int, value float32, err error) {
+	pads, err := constInts(n, 1)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	axes, err := constInts(n, 3)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if axes == nil {
+		for i := 0; i < r; i++ {
+			axes = append(axes, int64(i))
+		}
+	}
+	if len(pads) != 2*len(axes) {
+		return nil, nil, 0, n.Errorf("%d pads for %d axes", len(pads), len(axes))
+	}
+	if n.Input(2) != nil {
+		t, err := n.ConstInput(2)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		v, err := t.Float32s()
+		if err != nil || len(v) != 1 {
+			return nil, nil, 0, n.Unsupportedf("constant_value must be a float scalar")
+		}
+		value = v[0]
+	}
+	begin, end = make([]int, r), make([]int, r)
+	for i, a64 := range axes {
+		a, err := axis(n, a64, r)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		p, q := pads[i], pads[len(axes)+i]
+		if p < -1<<30 || p > 1<<30 || q < -1<<30 || q > 1<<30 || (a == 0 && (p != 0 || q != 0)) {
+			return nil, nil, 0, n.Unsupportedf("pads %v", pads)
+		}
+		begin[a], end[a] = int(p), int(q)
+	}
+	return begin, end, value, nil
 }

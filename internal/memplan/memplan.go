@@ -21,18 +21,30 @@ const Align = 16
 // overlap, sets their Off, and returns the slab's size in floats. It is the
 // greedy "largest first, lowest free offset" placement: each slot, biggest
 // first, goes at the lowest offset where it fits between the slots already
-// placed whose lifetimes intersect its own. Quadratic in the number of
-// slots, which is a few per operator.
+// placed whose lifetimes intersect its own. The placed slots are indexed by
+// step, so finding those is proportional to how many are alive during the
+// slot's lifetime, not to how many there are: a long chain of short-lived
+// buffers lays out in linear time.
 func Layout(slots []*Slot) int {
 	order := slices.Clone(slots)
 	slices.SortStableFunc(order, func(a, b *Slot) int { return b.Size - a.Size })
-	var placed, busy []*Slot
+	steps := 0
+	for _, s := range slots {
+		steps = max(steps, s.Last+1)
+	}
+	alive := make([][]int, steps) // per step, indices in order of the placed slots alive then
+	stamp := make([]int, len(order))
+	var busy []*Slot
 	total := 0
-	for _, s := range order {
+	for k, s := range order {
+		first, last := max(s.First, 0), min(s.Last, steps-1)
 		busy = busy[:0]
-		for _, p := range placed {
-			if p.First <= s.Last && s.First <= p.Last {
-				busy = append(busy, p)
+		for t := first; t <= last; t++ {
+			for _, j := range alive[t] {
+				if stamp[j] != k+1 {
+					stamp[j] = k + 1
+					busy = append(busy, order[j])
+				}
 			}
 		}
 		slices.SortFunc(busy, func(a, b *Slot) int { return a.Off - b.Off })
@@ -44,7 +56,9 @@ func Layout(slots []*Slot) int {
 			off = max(off, AlignUp(p.Off+p.Size))
 		}
 		s.Off = off
-		placed = append(placed, s)
+		for t := first; t <= last; t++ {
+			alive[t] = append(alive[t], k)
+		}
 		total = max(total, AlignUp(off+s.Size))
 	}
 	return total
