@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gorn-ml/gorn/graph"
+	"github.com/gorn-ml/gorn/graph/eval"
 	"github.com/gorn-ml/gorn/internal/testutil"
 )
 
@@ -114,6 +116,7 @@ func randInput(r *rand.Rand, g *graph.Graph, batch int) []float32 {
 // output of every image with the float64 reference. It returns the model.
 func check(t *testing.T, g *graph.Graph, o *Options, batch int, tol float64) *Model {
 	t.Helper()
+	checkShapes(t, g)
 	m, err := Compile(g, o)
 	if err != nil {
 		t.Fatal(err)
@@ -142,8 +145,15 @@ func check(t *testing.T, g *graph.Graph, o *Options, batch int, tol float64) *Mo
 		if err != nil {
 			t.Fatal(err)
 		}
+		ev, err := eval.Run(g, map[string]*eval.Tensor{g.Inputs[0].Name: eval.NewFloat(g.Inputs[0].Shape, x)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, v := range g.Outputs {
 			want := env[v].d
+			if e := relL2(ev[v.Name].F, want); !(e <= 1e-12) {
+				t.Errorf("output %q: graph/eval and the reference differ by %.3g", v.Name, e)
+			}
 			l := outs[i].Len()
 			got := dsts[i][img*l : (img+1)*l]
 			if e := testutil.RelL2(got, want); !(e <= tol) {
@@ -152,4 +162,41 @@ func check(t *testing.T, g *graph.Graph, o *Options, batch int, tol float64) *Mo
 		}
 	}
 	return m
+}
+
+// checkShapes runs graph.InferShapes and graph.Check on g and fails unless
+// the shapes the test set are the ones inferred.
+func checkShapes(t *testing.T, g *graph.Graph) {
+	t.Helper()
+	set := map[*graph.Value][]int{}
+	for _, n := range g.Nodes {
+		for _, v := range n.Outputs {
+			set[v] = v.Shape
+		}
+	}
+	if err := graph.InferShapes(g); err != nil {
+		t.Fatal(err)
+	}
+	if err := graph.Check(g); err != nil {
+		t.Fatal(err)
+	}
+	for v, s := range set {
+		if !slices.Equal(v.Shape, s) {
+			t.Fatalf("%s: the test says %v, InferShapes %v", v, s, v.Shape)
+		}
+	}
+}
+
+// relL2 is ||a - b|| / ||b||.
+func relL2(a, b []float64) float64 {
+	var num, den float64
+	for i := range b {
+		d := a[i] - b[i]
+		num += d * d
+		den += b[i] * b[i]
+	}
+	if den == 0 {
+		return math.Sqrt(num)
+	}
+	return math.Sqrt(num / den)
 }

@@ -226,32 +226,18 @@ type dilatedMaxOp struct {
 	dh, dw  int
 }
 
-// outSize is the output size: floor, or ceil mode with the last window
-// starting inside the input or its top/left padding.
+// outSize is the output size (graph.OutputSize's window arithmetic).
 func (o *dilatedMaxOp) outSize() (int, int, error) {
 	p := o.p
 	if err := p.Validate(); err != nil {
 		return 0, 0, err
 	}
-	dim := func(in, k, s, pb, pe, d int) int {
-		span := in + pb + pe - ((k-1)*d + 1)
-		if span < 0 {
-			return 0
-		}
-		if !p.CeilMode {
-			return span/s + 1
-		}
-		out := (span+s-1)/s + 1
-		if (out-1)*s >= in+pb {
-			out--
-		}
-		return out
+	oh, err := graph.OutputSize(o.h, p.KH, p.StrideH, o.dh, p.PadT, p.PadB, p.CeilMode)
+	if err != nil {
+		return 0, 0, err
 	}
-	oh, ow := dim(o.h, p.KH, p.StrideH, p.PadT, p.PadB, o.dh), dim(o.w, p.KW, p.StrideW, p.PadL, p.PadR, o.dw)
-	if oh < 1 || ow < 1 {
-		return 0, 0, fmt.Errorf("%w: dilated %dx%d window does not fit the padded %dx%d input", nn.ErrShape, p.KH, p.KW, o.h, o.w)
-	}
-	return oh, ow, nil
+	ow, err := graph.OutputSize(o.w, p.KW, p.StrideW, o.dw, p.PadL, p.PadR, p.CeilMode)
+	return oh, ow, err
 }
 
 func (o *dilatedMaxOp) run(x *runCtx) error {
@@ -325,33 +311,23 @@ func (b *builder) globalPool(n *graph.Node, isMax bool) error {
 // reduce plans ReduceMean or ReduceMax over the spatial axes of a 4-D
 // tensor.
 func (b *builder) reduce(n *graph.Node) error {
-	if err := n.CheckAttrs("keepdims", "noop_with_empty_axes", "axes"); err != nil {
+	if err := n.CheckAttrs("keepdims", "noop_with_empty_axes"); err != nil {
 		return err
 	}
 	x, err := b.act(n, 0)
 	if err != nil {
 		return err
 	}
-	axes, err := constInts(n, 1)
+	axes, err := graph.ReduceAxes(n, len(x.shape))
 	if err != nil {
 		return err
 	}
-	if axes == nil {
-		if axes, err = n.Ints("axes", nil); err != nil {
-			return err
-		}
-	}
 	keep, _ := n.Int("keepdims", 1)
-	spatial := len(x.shape) == 4 && len(axes) == 2
 	seen := 0
 	for _, a := range axes {
-		if k, err := axis(n, a, len(x.shape)); err != nil || k < 2 {
-			spatial = false
-		} else {
-			seen |= 1 << k
-		}
+		seen |= 1 << a
 	}
-	if !spatial || seen != 0b1100 {
+	if len(x.shape) != 4 || len(axes) != 2 || seen != 0b1100 {
 		return n.Unsupportedf("axes %v of %v (supported: the spatial axes 2 and 3 of a 4-D tensor)", axes, x.shape)
 	}
 	want := []int{1, x.shape[1], 1, 1}

@@ -114,23 +114,14 @@ func (b *builder) transpose(n *graph.Node) error {
 		return err
 	}
 	r := len(x.shape)
-	def := make([]int64, r)
-	for i := range def {
-		def[i] = int64(r - 1 - i)
-	}
-	perm, err := intsAttr(n, "perm", def, r, 0)
+	perm, err := graph.Perm(n, r)
 	if err != nil {
 		return err
 	}
 	want := make([]int, r)
 	xs := x.strides()
 	st := make([]int, r)
-	seen := 0
 	for j, p := range perm {
-		if p >= r || seen&(1<<p) != 0 {
-			return n.Unsupportedf("perm %v", perm)
-		}
-		seen |= 1 << p
 		want[j], st[j] = x.shape[p], xs[p]
 	}
 	if perm[0] != 0 {

@@ -52,8 +52,8 @@ func TestReshapes(t *testing.T) {
 		{"pad-channels", []int{1, 3, 4, 5}, func(b *tg, x *graph.Value) *graph.Value {
 			return b.node("Pad", []*graph.Value{x, b.ints(0, 2, 0, 0, 0, 3, 0, 0)}, []int{1, 8, 4, 5}, nil)
 		}},
-		{"pad-value-crop", []int{1, 3, 4, 5}, func(b *tg, x *graph.Value) *graph.Value {
-			return b.node("Pad", []*graph.Value{x, b.ints(0, 0, 1, -1, 0, 0, 2, -2), b.floats(nil, 0.5)}, []int{1, 3, 7, 2}, nil)
+		{"pad-value-spatial", []int{1, 3, 4, 5}, func(b *tg, x *graph.Value) *graph.Value {
+			return b.node("Pad", []*graph.Value{x, b.ints(0, 0, 1, 0, 0, 0, 2, 1), b.floats(nil, 0.5)}, []int{1, 3, 7, 6}, nil)
 		}},
 	}
 	for _, c := range cases {

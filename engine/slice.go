@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"math"
-
 	"github.com/gorn-ml/gorn/graph"
 )
 
@@ -16,48 +14,21 @@ func (b *builder) slice(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	r := len(x.shape)
-	var in [4][]int64
-	for i := range in {
-		if in[i], err = constInts(n, 1+i); err != nil {
-			return err
-		}
-	}
-	starts, ends, axes, steps := in[0], in[1], in[2], in[3]
-	if axes == nil {
-		for i := range starts {
-			axes = append(axes, int64(i))
-		}
-	}
-	if steps == nil {
-		steps = make([]int64, len(starts))
-		for i := range steps {
-			steps[i] = 1
-		}
-	}
-	if len(ends) != len(starts) || len(axes) != len(starts) || len(steps) != len(starts) {
-		return n.Errorf("starts, ends, axes and steps of lengths %d, %d, %d, %d", len(starts), len(ends), len(axes), len(steps))
+	ranges, err := graph.Slices(n, x.shape)
+	if err != nil {
+		return err
 	}
 	xs := x.strides()
 	op := operand{st: append([]int(nil), xs...)}
 	want := append([]int(nil), x.shape...)
-	seen := 0
-	for i, a64 := range axes {
-		a, err := axis(n, a64, r)
-		if err != nil {
-			return err
-		}
-		if seen&(1<<a) != 0 || steps[i] == 0 {
-			return n.Errorf("axes %v, steps %v", axes, steps)
-		}
-		seen |= 1 << a
-		start, count := sliceRange(starts[i], ends[i], steps[i], x.shape[a])
-		if a == 0 && (start != 0 || count != 1) {
+	for _, r := range ranges {
+		a := r.Axis
+		if a == 0 && (r.Start != 0 || r.Count != 1) {
 			return n.Unsupportedf("slices the batch axis")
 		}
-		want[a] = count
-		op.off += start * xs[a]
-		op.st[a] = xs[a] * int(steps[i])
+		want[a] = r.Count
+		op.off += r.Start * xs[a]
+		op.st[a] = xs[a] * r.Step
 	}
 	if err := checkOut(n, want); err != nil {
 		return err
@@ -68,34 +39,6 @@ func (b *builder) slice(n *graph.Node) error {
 		}
 	}
 	return b.copyOf(n, x, op)
-}
-
-// sliceRange is ONNX's clamping of one axis of Slice: the first index and
-// the number of elements taken.
-func sliceRange(start, end, step int64, dim int) (first, count int) {
-	d := int64(dim)
-	norm := func(v int64, lo, hi int64) int64 {
-		if v < 0 {
-			if v < math.MinInt64+d {
-				v = math.MinInt64
-			} else {
-				v += d
-			}
-		}
-		return min(max(v, lo), hi)
-	}
-	if step > 0 {
-		s, e := norm(start, 0, d), norm(end, 0, d)
-		if e <= s {
-			return int(s), 0
-		}
-		return int(s), int((e - s + step - 1) / step)
-	}
-	s, e := norm(start, 0, d-1), norm(end, -1, d-1)
-	if s <= e {
-		return int(s), 0
-	}
-	return int(s), int((s - e - step - 1) / -step)
 }
 
 // concat plans Concat on any axis but the batch.
@@ -212,24 +155,19 @@ func (b *builder) pad(n *graph.Node) error {
 	return nil
 }
 
-// padAmounts reads Pad's pads (before and after each of r axes, from the
-// pads and axes inputs) and constant value.
+// padAmounts reads Pad's pads (before and after each of r axes) and
+// constant value.
 func padAmounts(n *graph.Node, r int) (begin, end []int, value float32, err error) {
-	pads, err := constInts(n, 1)
-	if err != nil {
+	if begin, end, err = graph.Pads(n, r); err != nil {
 		return nil, nil, 0, err
 	}
-	axes, err := constInts(n, 3)
-	if err != nil {
-		return nil, nil, 0, err
+	if begin[0] != 0 || end[0] != 0 {
+		return nil, nil, 0, n.Unsupportedf("pads the batch axis")
 	}
-	if axes == nil {
-		for i := 0; i < r; i++ {
-			axes = append(axes, int64(i))
+	for a := range begin {
+		if begin[a] < -1<<30 || begin[a] > 1<<30 || end[a] < -1<<30 || end[a] > 1<<30 {
+			return nil, nil, 0, n.Unsupportedf("pads %v, %v", begin, end)
 		}
-	}
-	if len(pads) != 2*len(axes) {
-		return nil, nil, 0, n.Errorf("%d pads for %d axes", len(pads), len(axes))
 	}
 	if n.Input(2) != nil {
 		t, err := n.ConstInput(2)
@@ -241,18 +179,6 @@ func padAmounts(n *graph.Node, r int) (begin, end []int, value float32, err erro
 			return nil, nil, 0, n.Unsupportedf("constant_value must be a float scalar")
 		}
 		value = v[0]
-	}
-	begin, end = make([]int, r), make([]int, r)
-	for i, a64 := range axes {
-		a, err := axis(n, a64, r)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		p, q := pads[i], pads[len(axes)+i]
-		if p < -1<<30 || p > 1<<30 || q < -1<<30 || q > 1<<30 || (a == 0 && (p != 0 || q != 0)) {
-			return nil, nil, 0, n.Unsupportedf("pads %v", pads)
-		}
-		begin[a], end[a] = int(p), int(q)
 	}
 	return begin, end, value, nil
 }
