@@ -33,7 +33,7 @@ func compile(n *netDef, src WeightSource, opt *Options) (*Model, error) {
 		return nil, werr
 	}
 	m := &Model{arch: n.arch, h: o.Height, w: o.Width, maxBatch: o.MaxBatch, threads: eng.Threads(),
-		impl: im, inSize: n.arch.InChannels * o.Height * o.Width, eng: eng, slots: eng.Slots(), shapes: b.shapes}
+		impl: im, features: n.features, inSize: n.arch.InChannels * o.Height * o.Width, eng: eng, slots: eng.Slots(), shapes: b.shapes}
 	m.idle.Max, m.idle.New = runtime.GOMAXPROCS(0), m.NewWorkspace
 	return m, nil
 }

@@ -55,11 +55,23 @@ func (m *Model) InferWith(ctx context.Context, ws *Workspace, dst, src []float32
 
 // check validates the arguments of an inference.
 func (m *Model) check(ws *Workspace, dst, src []float32, batch int) error {
-	if m.isClosed.Load() {
-		return ErrClosed
+	if err := m.checkSrc(src, batch); err != nil {
+		return err
 	}
 	if ws == nil || ws.m != m {
 		return fmt.Errorf("%w: workspace is nil or belongs to another model", ErrInput)
+	}
+	if len(dst) != batch*m.arch.Classes {
+		return fmt.Errorf("%w: dst has %d floats, batch %d x %d classes needs %d",
+			ErrInput, len(dst), batch, m.arch.Classes, batch*m.arch.Classes)
+	}
+	return nil
+}
+
+// checkSrc validates the model's state, the batch and the input.
+func (m *Model) checkSrc(src []float32, batch int) error {
+	if m.isClosed.Load() {
+		return ErrClosed
 	}
 	if batch < 1 {
 		return fmt.Errorf("%w: batch %d (want >= 1)", ErrInput, batch)
@@ -67,10 +79,6 @@ func (m *Model) check(ws *Workspace, dst, src []float32, batch int) error {
 	if batch > len(src) || len(src) != batch*m.inSize {
 		return fmt.Errorf("%w: src has %d floats, batch %d x %d x %d x %d needs %d",
 			ErrInput, len(src), batch, m.arch.InChannels, m.h, m.w, batch*m.inSize)
-	}
-	if len(dst) != batch*m.arch.Classes {
-		return fmt.Errorf("%w: dst has %d floats, batch %d x %d classes needs %d",
-			ErrInput, len(dst), batch, m.arch.Classes, batch*m.arch.Classes)
 	}
 	return nil
 }
@@ -80,6 +88,32 @@ func (m *Model) check(ws *Workspace, dst, src []float32, batch int) error {
 func (m *Model) pass(ctx context.Context, ws *Workspace, dst, src []float32, n int, prof func(i int, run func() error) error) error {
 	d := [1][]float32{dst}
 	err := m.eng.InferTraced(ctx, ws.ew, src, n, d[:], prof)
+	if errors.Is(err, engine.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+// InferFeatures computes the pooled features of batch images (the global
+// average of the last block's output, which the fully connected layer
+// reads): an embedding. src is as for [Model.Infer]; dst receives batch x
+// [Model.Features] floats. Like Infer it is safe for concurrent use and
+// makes no heap allocations once warm.
+func (m *Model) InferFeatures(ctx context.Context, dst, src []float32, batch int) error {
+	if err := m.checkSrc(src, batch); err != nil {
+		return err
+	}
+	if len(dst) != batch*m.features {
+		return fmt.Errorf("%w: dst has %d floats, batch %d x %d features needs %d",
+			ErrInput, len(dst), batch, m.features, batch*m.features)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ws := m.idle.Get()
+	d := [2][]float32{nil, dst}
+	err := m.eng.InferTraced(ctx, ws.ew, src, batch, d[:], nil)
+	m.idle.Put(ws)
 	if errors.Is(err, engine.ErrClosed) {
 		return ErrClosed
 	}

@@ -48,6 +48,7 @@ type Model struct {
 	slots    []engine.Slot        // the engine's workspace plan
 	shapes   map[string]string    // node name -> LayerStat.Shape
 	inSize   int                  // floats of one input image
+	features int                  // pooled features per image
 	idle     idle.List[Workspace] // workspaces not in use (see Infer)
 	isClosed atomic.Bool
 }
@@ -119,6 +120,10 @@ func (m *Model) InputLen() int { return m.inSize }
 
 // Classes is the number of logits per image.
 func (m *Model) Classes() int { return m.arch.Classes }
+
+// Features is the number of pooled features per image: the input of the
+// fully connected layer, which [Model.InferFeatures] returns.
+func (m *Model) Features() int { return m.features }
 
 // MaxBatch is the number of images one pass runs.
 func (m *Model) MaxBatch() int { return m.maxBatch }
