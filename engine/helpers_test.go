@@ -135,6 +135,11 @@ func check(t *testing.T, g *graph.Graph, o *Options, batch int, tol float64) *Mo
 	if err := m.InferOutputs(context.Background(), src, batch, dsts); err != nil {
 		t.Fatal(err)
 	}
+	if !raceEnabled {
+		if n := testing.AllocsPerRun(3, func() { m.InferOutputs(context.Background(), src, batch, dsts) }); n != 0 {
+			t.Errorf("InferOutputs makes %v allocations per call", n)
+		}
+	}
 	in := m.InputLen()
 	for img := 0; img < batch; img++ {
 		x := make([]float64, in)

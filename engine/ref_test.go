@@ -145,7 +145,8 @@ func refNode(n *graph.Node, in []*refTensor, out []int) ([]float64, error) {
 	case "Gemm", "MatMul":
 		refGemm(n, in, out, y)
 	case "Softmax", "LogSoftmax":
-		refSoftmax(n.Op == "LogSoftmax", x, out, y)
+		a, _ := n.Int("axis", -1)
+		refSoftmax(n.Op == "LogSoftmax", int(a), x, out, y)
 	case "Concat":
 		refConcat(n, in, out, y)
 	case "Slice":
@@ -162,22 +163,32 @@ func refNode(n *graph.Node, in []*refTensor, out []int) ([]float64, error) {
 	return y, nil
 }
 
-func refSoftmax(log bool, x *refTensor, out []int, y []float64) {
-	l := out[len(out)-1]
-	for r := 0; r < len(y); r += l {
-		m := math.Inf(-1)
-		for _, v := range x.d[r : r+l] {
-			m = math.Max(m, v)
-		}
-		s := 0.0
-		for _, v := range x.d[r : r+l] {
-			s += math.Exp(v - m)
-		}
-		for i, v := range x.d[r : r+l] {
-			if !log {
-				y[r+i] = math.Exp(v-m) / s
-			} else {
-				y[r+i] = v - m - math.Log(s)
+func refSoftmax(log bool, axis int, x *refTensor, out []int, y []float64) {
+	if axis < 0 {
+		axis += len(out)
+	}
+	l, stride := out[axis], 1
+	for _, d := range out[axis+1:] {
+		stride *= d
+	}
+	for base := 0; base < len(y); base += l * stride {
+		for in := 0; in < stride; in++ {
+			at := func(i int) int { return base + in + i*stride }
+			m := math.Inf(-1)
+			for i := 0; i < l; i++ {
+				m = math.Max(m, x.d[at(i)])
+			}
+			s := 0.0
+			for i := 0; i < l; i++ {
+				s += math.Exp(x.d[at(i)] - m)
+			}
+			for i := 0; i < l; i++ {
+				v := x.d[at(i)]
+				if !log {
+					y[at(i)] = math.Exp(v-m) / s
+				} else {
+					y[at(i)] = v - m - math.Log(s)
+				}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -62,6 +63,21 @@ func TestReshapes(t *testing.T) {
 			b.out(c.f(b, x))
 			check(t, b.g, &Options{MaxBatch: 2}, 3, 0)
 		})
+	}
+}
+
+// Softmax over the channels of an NHWC tensor (innermost in storage).
+func TestChannelSoftmax(t *testing.T) {
+	for _, op := range []string{"Softmax", "LogSoftmax"} {
+		b, x := newTG(t, []int{1, 6, 4, 5})
+		b.out(b.node(op, []*graph.Value{x}, x.Shape, graph.Attrs{"axis": graph.I(1)}))
+		check(t, b.g, &Options{MaxBatch: 2}, 3, tol)
+	}
+	// The last axis of an NHWC tensor is not innermost: refused.
+	b, x := newTG(t, []int{1, 6, 4, 5})
+	b.out(b.node("Softmax", []*graph.Value{x}, x.Shape, nil))
+	if _, err := Compile(b.g, nil); !errors.Is(err, graph.ErrUnsupported) {
+		t.Errorf("softmax on W of NHWC: %v", err)
 	}
 }
 
