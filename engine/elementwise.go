@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/gorn-ml/gorn/graph"
@@ -74,6 +73,9 @@ func (b *builder) unary(n *graph.Node) error {
 		return n.Errorf("output %v for input %v", y.shape, x.shape)
 	}
 	o.in, o.out = x, y
+	if o.kind == uRelu && x.size%reluRow == 0 {
+		o.vec, note = true, join(note, "vector")
+	}
 	b.add(step{op: o, name: nodeName(n), kind: n.Op, shape: fmtShape(x.shape), note: note,
 		reads: bufs(x), writes: bufs(y)})
 	return nil
@@ -109,11 +111,20 @@ type unaryOp struct {
 	in, out     *tensor
 	kind        unaryKind
 	alpha, beta float32 // LeakyRelu alpha; HardSigmoid alpha, beta; Clip min, max
+	vec         bool    // Relu on the level's scale-shift kernel
 }
+
+// reluRow is the row length a vector Relu hands the scale-shift kernel
+// (x*1 + 0, then ReLU: exact, with NaN becoming 0 as in the fused
+// epilogues).
+const reluRow = 64
 
 func (o *unaryOp) run(x *runCtx) error {
 	src, dst := x.data(o.in), x.data(o.out)
 	dst = dst[:len(src)]
+	if o.vec {
+		return x.im.ScaleShift(dst, src, reluRow, ones[:reluRow], zeros[:reluRow], true)
+	}
 	switch o.kind {
 	case uRelu:
 		for i, v := range src {
@@ -160,152 +171,3 @@ func clip(dst, src []float32, lo, hi float32) {
 	}
 }
 
-// binaryKind is an arithmetic operator.
-type binaryKind uint8
-
-const (
-	bAdd binaryKind = iota
-	bSub
-	bMul
-	bDiv
-)
-
-var binaryKinds = map[string]binaryKind{"Add": bAdd, "Sub": bSub, "Mul": bMul, "Div": bDiv}
-
-// binary plans Add, Sub, Mul or Div with broadcasting.
-func (b *builder) binary(n *graph.Node) error {
-	if err := n.CheckAttrs(); err != nil {
-		return err
-	}
-	if len(n.Inputs) != 2 {
-		return n.Errorf("%d inputs", len(n.Inputs))
-	}
-	a, err := b.value(n, n.Input(0))
-	if err != nil {
-		return err
-	}
-	c, err := b.value(n, n.Input(1))
-	if err != nil {
-		return err
-	}
-	if a.konst != nil && c.konst != nil {
-		return n.Unsupportedf("both inputs are constants (fold constants first)")
-	}
-	shape := n.Outputs[0].Shape
-	sa, err := a.broadcastTo(shape)
-	if err != nil {
-		return n.Unsupportedf("input 0: %v", err)
-	}
-	sc, err := c.broadcastTo(shape)
-	if err != nil {
-		return n.Unsupportedf("input 1: %v", err)
-	}
-	// In place: into an input of the output's shape whose buffer dies here.
-	var into *buffer
-	note := ""
-	for _, t := range []*tensor{a, c} {
-		other := map[bool]*tensor{true: c, false: a}[t == a]
-		if t.buf != nil && into == nil && sameShape(t.shape, shape) && b.dies(t.buf) &&
-			(other.buf != t.buf || other == t) {
-			into, note = t.buf, "in place"
-		}
-	}
-	y, err := b.output(n, 0, into)
-	if err != nil {
-		return err
-	}
-	it, err := newIter(y.shape, y.order(), operand{st: y.strides()}, operand{st: sa}, operand{st: sc})
-	if err != nil {
-		return n.Unsupportedf("%v", err)
-	}
-	o := &binaryOp{kind: binaryKinds[n.Op], a: a, b: c, out: y, it: it}
-	o.flat = it.contiguous(0) && it.contiguous(1) && it.contiguous(2) &&
-		it.batch[0] == y.size && it.batch[1] == y.size && it.batch[2] == y.size
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, note: note, reads: bufs(a, c), writes: bufs(y),
-		shape: fmt.Sprintf("%s, %s -> %s", fmtShape(a.shape), fmtShape(c.shape), fmtShape(y.shape))})
-	return nil
-}
-
-// binaryOp runs an arithmetic operator over broadcast operands.
-type binaryOp struct {
-	kind      binaryKind
-	a, b, out *tensor
-	it        *iter
-	flat      bool // same shape, all contiguous
-}
-
-func (o *binaryOp) run(x *runCtx) error {
-	dst, a, b := x.data(o.out), x.data(o.a), x.data(o.b)
-	if o.flat && o.kind == bAdd {
-		return x.im.Add(dst, a[:len(dst)], b, false)
-	}
-	l, s0, s1, s2 := o.it.row()
-	o.it.rows(x.n, func(o0, o1, o2 int) {
-		binaryRow(o.kind, dst[o0:], a[o1:], b[o2:], l, s0, s1, s2)
-	})
-	return nil
-}
-
-// binaryRow computes l elements d[i*sd] = a[i*sa] op b[i*sb].
-func binaryRow(k binaryKind, d, a, b []float32, l, sd, sa, sb int) {
-	if sd == 1 && sa == 1 && (sb == 1 || sb == 0) {
-		d, a = d[:l], a[:l]
-		if sb == 0 {
-			v := b[0]
-			switch k {
-			case bAdd:
-				for i := range d {
-					d[i] = a[i] + v
-				}
-			case bSub:
-				for i := range d {
-					d[i] = a[i] - v
-				}
-			case bMul:
-				for i := range d {
-					d[i] = a[i] * v
-				}
-			case bDiv:
-				for i := range d {
-					d[i] = a[i] / v
-				}
-			}
-			return
-		}
-		b = b[:l]
-		switch k {
-		case bAdd:
-			for i := range d {
-				d[i] = a[i] + b[i]
-			}
-		case bSub:
-			for i := range d {
-				d[i] = a[i] - b[i]
-			}
-		case bMul:
-			for i := range d {
-				d[i] = a[i] * b[i]
-			}
-		case bDiv:
-			for i := range d {
-				d[i] = a[i] / b[i]
-			}
-		}
-		return
-	}
-	for i := 0; i < l; i++ {
-		u, v := a[i*sa], b[i*sb]
-		var r float32
-		switch k {
-		case bAdd:
-			r = u + v
-		case bSub:
-			r = u - v
-		case bMul:
-			r = u * v
-		case bDiv:
-			r = u / v
-		}
-		d[i*sd] = r
-	}
-}

@@ -328,3 +328,29 @@ func TestLargeGraphs(t *testing.T) {
 		}
 	}
 }
+
+// The SE gate and a per-channel bias run as scale-shifts, the Add + Relu
+// of the block as one fused kernel call, a lone Relu on the vector kernel.
+func TestFastPaths(t *testing.T) {
+	b, x := newTG(t, []int{1, 64, 5, 6})
+	p := b.node("GlobalAveragePool", []*graph.Value{x}, []int{1, 64, 1, 1}, nil)
+	g := b.node("Sigmoid", []*graph.Value{p}, p.Shape, nil)
+	y := b.node("Mul", []*graph.Value{g, x}, x.Shape, nil)
+	y = b.node("Add", []*graph.Value{y, b.randConst([]int{64, 1, 1}, 1)}, x.Shape, nil)
+	y = b.node("Relu", []*graph.Value{y}, x.Shape, nil)
+	y = b.node("Add", []*graph.Value{y, x}, x.Shape, nil)
+	y = b.node("Relu", []*graph.Value{y}, x.Shape, nil)
+	z := b.node("Relu", []*graph.Value{b.node("Sub", []*graph.Value{x, b.randConst([]int{1, 64, 1, 1}, 1)}, x.Shape, nil)}, x.Shape, nil)
+	b.out(y, z)
+	m := check(t, b.g, &Options{MaxBatch: 2}, 3, tol)
+	var notes []string
+	for _, st := range m.steps {
+		notes = append(notes, st.kind+":"+st.note)
+	}
+	want := []string{"Mul:per-channel", "Add:+relu, in place, per-channel", "Add:+relu, in place", "Sub:per-channel", "Relu:in place, vector"}
+	for _, w := range want {
+		if !slices.Contains(notes, w) {
+			t.Errorf("no step %q in %q", w, notes)
+		}
+	}
+}
