@@ -170,4 +170,3 @@ func clip(dst, src []float32, lo, hi float32) {
 		dst[i] = v
 	}
 }
-
