@@ -151,7 +151,13 @@ func (b *builder) conv(n *graph.Node) error {
 	if err != nil {
 		return fmt.Errorf("%v: %w", n, err)
 	}
-	b.temporary(2 * 4 * len(w)) // the loaded weights and nn's transposed copy
+	// The loaded weights and nn's transposed copy; a lazy constant's loader
+	// made at least one more (the decoded tensor before a BatchNorm fold).
+	copies := 2
+	if wv.Const.Load != nil {
+		copies = 3
+	}
+	b.temporary(copies * 4 * len(w))
 	b.m.weights += cv.WeightBytes()
 	return b.convStep(n, cv, x, act)
 }
