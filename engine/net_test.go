@@ -354,3 +354,54 @@ func TestFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// Close waits for a call in flight (held inside a step here), then later
+// calls fail with ErrClosed; a shared pool is left running.
+func TestCloseWaitsForCalls(t *testing.T) {
+	b, l := bottleneck(t)
+	b.out(l)
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	m, err := Compile(b.g, &Options{Pool: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := randInput(rand.New(rand.NewPCG(1, 1)), b.g, 1)
+	inStep, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		dst := make([]float32, 5)
+		done <- m.InferTraced(context.Background(), m.NewWorkspace(), src, 1, [][]float32{dst}, func(i int, run func() error) error {
+			if i == 2 {
+				close(inStep)
+				<-release
+			}
+			return run()
+		})
+	}()
+	<-inStep
+	closed := make(chan struct{})
+	go func() { m.Close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a call was in flight")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("the call in flight: %v", err)
+	}
+	<-closed
+	if err := m.Infer(context.Background(), make([]float32, 5), src, 1); !errors.Is(err, ErrClosed) {
+		t.Errorf("after Close: %v", err)
+	}
+	// The shared pool still runs another model.
+	m2, err := Compile(b.g, &Options{Pool: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	if err := m2.Infer(context.Background(), make([]float32, 5), src, 1); err != nil {
+		t.Error(err)
+	}
+}
