@@ -46,7 +46,9 @@ func (b *builder) temporary(n int) {
 // (1), and nodes in topological order; the passes of graph/opt should
 // have run (the fused gorn.Conv and gorn.ScaleShift are what run fastest).
 // A node outside the supported operators and attributes is refused with an
-// error naming it.
+// error naming it. Compile does not modify g and keeps no reference to it
+// (it shares, read-only, the data of small constants); lazy constants are
+// loaded one at a time and dropped once packed.
 func Compile(g *graph.Graph, o *Options) (*Model, error) {
 	opt, im, err := o.resolve()
 	if err != nil {
