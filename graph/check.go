@@ -89,6 +89,7 @@ func FoldOnly(op string) bool { return opSpecs[op].foldOnly }
 
 // checker carries what Check knows of the graph's values.
 type checker struct {
+	g      *Graph
 	static []bool // by value ID: the value is known at compile time
 }
 
@@ -130,7 +131,7 @@ func Check(g *Graph) error {
 			return fmtErr(ErrUnsupported, "graph input %s has shape %v (supported: batch dimension first, written 1)", v, v.Shape)
 		}
 	}
-	c := &checker{static: make([]bool, len(g.values))}
+	c := &checker{g: g, static: make([]bool, len(g.values))}
 	for _, v := range g.values {
 		if v != nil && v.Const != nil {
 			c.static[v.ID] = true
@@ -157,6 +158,9 @@ func (c *checker) node(n *Node) error {
 	}
 	if err := n.CheckAttrs(spec.attrs...); err != nil {
 		return err
+	}
+	if len(n.Outputs) == 0 {
+		return n.Errorf("has no outputs")
 	}
 	for _, o := range n.Outputs {
 		if o == nil {

@@ -21,7 +21,7 @@ func constInputs(idx ...int) func(c *checker, n *Node) error {
 // the rules that read their values wait until folding has made them so.
 func known(n *Node, idx ...int) bool {
 	for _, i := range idx {
-		if v := n.Input(i); v != nil && v.Const == nil {
+		if v := n.Input(i); v != nil && ConstOf(v) == nil {
 			return false
 		}
 	}
@@ -117,15 +117,16 @@ func checkBatchNorm(c *checker, n *Node) error {
 	return constInputs(1, 2, 3, 4)(c, n)
 }
 
-// unused checks that output i of n, if it exists, is not read.
-func unused(n *Node, i int, what string) error {
-	if i < len(n.Outputs) && len(n.Outputs[i].Users) > 0 {
+// unused checks that output i of n, if it exists, is not read (by a node
+// or as a graph output).
+func (c *checker) unused(n *Node, i int, what string) error {
+	if i < len(n.Outputs) && (len(n.Outputs[i].Users) > 0 || c.g.IsOutput(n.Outputs[i])) {
 		return n.Unsupportedf("output %s (%s) is read (supported: only the first output)", n.Outputs[i], what)
 	}
 	return nil
 }
 
-func checkPool(_ *checker, n *Node) error {
+func checkPool(c *checker, n *Node) error {
 	if err := rank4(n); err != nil {
 		return err
 	}
@@ -133,7 +134,7 @@ func checkPool(_ *checker, n *Node) error {
 		if s, _ := n.Int("storage_order", 0); s != 0 {
 			return n.Unsupportedf("storage_order %d (supported: 0)", s)
 		}
-		return unused(n, 1, "Indices")
+		return c.unused(n, 1, "Indices")
 	}
 	if d, _ := n.Ints("dilations", nil); slices.ContainsFunc(d, func(v int64) bool { return v != 1 }) {
 		return n.Unsupportedf("dilations %v (supported: 1 for AveragePool)", d)
@@ -142,7 +143,7 @@ func checkPool(_ *checker, n *Node) error {
 }
 
 func checkDropout(c *checker, n *Node) error {
-	if err := unused(n, 1, "mask"); err != nil {
+	if err := c.unused(n, 1, "mask"); err != nil {
 		return err
 	}
 	if err := constInputs(1)(c, n); err != nil {

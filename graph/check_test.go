@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,7 +88,7 @@ func TestCheckRefuses(t *testing.T) {
 		attrs Attrs
 		ins   []any
 		nout  int
-		read1 bool // output 1 is read by a graph output
+		read1 bool // output 1 is a graph output
 		msg   string
 	}{
 		{name: "unknown op", op: "Resize", ins: []any{x}, msg: "operator Resize"},
@@ -138,7 +139,6 @@ func TestCheckRefuses(t *testing.T) {
 			g, n := one(t, c.op, c.attrs, max(c.nout, 1), c.ins...)
 			if c.read1 {
 				g.Outputs = append(g.Outputs, n.Outputs[1])
-				n.Outputs[1].Users = append(n.Outputs[1].Users, n) // a reader
 			}
 			_ = InferShapes(g) // where it can; Check needs shapes for some rules
 			err := Check(g)
@@ -188,5 +188,58 @@ func TestCheckAccepts(t *testing.T) {
 		if err := Check(g); err != nil {
 			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+}
+
+// TestSortOrdersUsers: after Sort each value's users are in graph order,
+// and Check sees an output read by a node.
+func TestSortOrdersUsers(t *testing.T) {
+	g := New()
+	x, _ := g.AddInput("x", Float32, []int{1, 2, 4, 4})
+	a, _ := g.AddNode("MaxPool", "a", []*Value{x}, []string{"p", "idx"}, Attrs{"kernel_shape": Is(2, 2)})
+	p := a.Outputs[0]
+	// u1 reads p first, but also r, which comes after u2: u1 runs last.
+	u1, _ := g.AddNode("Add", "u1", []*Value{p, p}, []string{"s"}, nil)
+	u2, _ := g.AddNode("Relu", "u2", []*Value{p}, []string{"q"}, nil)
+	r, _ := g.AddNode("Relu", "r", []*Value{u2.Outputs[0]}, []string{"r"}, nil)
+	g.SetInput(u1, 1, r.Outputs[0])
+	if err := g.Sort(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(g.Nodes, []*Node{a, u2, r, u1}) {
+		t.Fatalf("order %v", g.Nodes)
+	}
+	if u := p.Users; !slices.Equal(u, []*Node{u2, u1}) {
+		t.Errorf("users %v, want u2 then u1 (graph order)", u)
+	}
+	late, early := u1, r
+	cast, _ := g.AddNode("Cast", "c", []*Value{a.Outputs[1]}, []string{"ci"}, Attrs{"to": I(TypeFloat)})
+	g.Outputs = []*Value{late.Outputs[0], early.Outputs[0], cast.Outputs[0]}
+	if err := InferShapes(g); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(g); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Indices") {
+		t.Errorf("Indices read by a node: %v", err)
+	}
+}
+
+// TestSortRepairsUsers: Sort does not trust users lists a pass left stale
+// by writing Inputs directly, and rejects a value whose producer is gone.
+func TestSortRepairsUsers(t *testing.T) {
+	g := New()
+	x, _ := g.AddInput("x", Float32, []int{1, 2})
+	a, _ := g.AddNode("Relu", "a", []*Value{x}, []string{"a"}, nil)
+	b, _ := g.AddNode("Relu", "b", []*Value{x}, []string{"b"}, nil)
+	b.Inputs[0] = a.Outputs[0] // stale: a's output does not list b
+	g.Nodes = []*Node{b, a}
+	if err := g.Sort(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(g.Nodes, []*Node{a, b}) || len(x.Users) != 1 || len(a.Outputs[0].Users) != 1 {
+		t.Errorf("order %v, users of x %v, of a %v", g.Nodes, x.Users, a.Outputs[0].Users)
+	}
+	g.Nodes = []*Node{b}
+	if err := g.Sort(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("producer missing: %v", err)
 	}
 }

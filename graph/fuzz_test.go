@@ -92,7 +92,7 @@ func fuzzGraph(data []byte) (*graph.Graph, *graph.Node) {
 			attrs[name] = graph.S([]string{"SAME_UPPER", "SAME_LOWER", "VALID", "relu", "constant", "edge"}[r.next()%6])
 		}
 	}
-	n, err := g.AddNode(op, "n", ins, []string{"y", "z"}[:1+r.next()%2], attrs)
+	n, err := g.AddNode(op, "n", ins, []string{"y", "z"}[:r.next()%3], attrs)
 	if err != nil {
 		return nil, nil
 	}

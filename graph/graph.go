@@ -308,26 +308,34 @@ func (g *Graph) Logf(format string, args ...any) {
 func (g *Graph) Log() []string { return slices.Clone(g.log) }
 
 // Sort orders Nodes topologically (Kahn's algorithm, stable: among ready
-// nodes the earliest added first), and fails on a cycle or an input that no
+// nodes the earliest added first), puts every value's Users in that order,
+// and fails on a cycle or an input that no
 // node, constant or graph input defines. Linear in nodes plus edges.
 func (g *Graph) Sort() error {
 	g.Compact()
 	pending := make(map[*Node]int, len(g.Nodes))
 	for _, n := range g.Nodes {
-		k := 0
+		pending[n] = 0
+	}
+	for _, n := range g.Nodes {
 		for _, in := range n.Inputs {
 			if in == nil {
 				continue
 			}
-			if g.values[in.ID] != in {
+			if in.ID < 0 || in.ID >= len(g.values) || g.values[in.ID] != in {
 				return n.Errorf("reads %s, which is not in the graph", in)
 			}
 			if in.Producer != nil {
-				k++
+				if _, ok := pending[in.Producer]; !ok {
+					return n.Errorf("reads %s, whose producer is not in the graph", in)
+				}
+				pending[n]++
 			}
 		}
-		pending[n] = k
 	}
+	// Kahn's algorithm walks the users lists: rebuild them from the inputs
+	// first, so that it does not depend on their being up to date.
+	g.setUsers(g.Nodes)
 	order := make([]*Node, 0, len(g.Nodes))
 	for _, n := range g.Nodes {
 		if pending[n] == 0 {
@@ -351,7 +359,25 @@ func (g *Graph) Sort() error {
 		}
 	}
 	g.Nodes = order
+	g.setUsers(order) // users in graph order, as Value documents
 	return nil
+}
+
+// setUsers rebuilds every value's users from the inputs of nodes, in that
+// order.
+func (g *Graph) setUsers(nodes []*Node) {
+	for _, v := range g.values {
+		if v != nil {
+			v.Users = v.Users[:0]
+		}
+	}
+	for _, n := range nodes {
+		for _, in := range n.Inputs {
+			if in != nil {
+				in.Users = append(in.Users, n)
+			}
+		}
+	}
 }
 
 // OpHistogram returns "Op xN" entries for the nodes in the graph, most

@@ -230,6 +230,22 @@ func normAxes(n *Node, axes []int64, rank int) ([]int, error) {
 	return out, nil
 }
 
+// ConstOf returns the data of v when it is known before running: v's
+// constant, or the value of the Constant node that produces it; else nil.
+func ConstOf(v *Value) *Tensor {
+	switch {
+	case v == nil:
+		return nil
+	case v.Const != nil:
+		return v.Const
+	case v.Producer != nil && v.Producer.Op == "Constant":
+		if t, err := ConstantValue(v.Producer); err == nil {
+			return t
+		}
+	}
+	return nil
+}
+
 // constInts returns the elements of constant input i (nil, nil when the
 // optional input is absent). A non-constant input is unsupported: the
 // shape depends on its value. At most limit elements are accepted.
@@ -238,16 +254,17 @@ func constInts(n *Node, i int, limit int) ([]int64, error) {
 	if v == nil {
 		return nil, nil
 	}
-	if v.Const == nil {
+	c := ConstOf(v)
+	if c == nil {
 		return nil, n.Unsupportedf("input %d (%s) must be constant: the output shape depends on its value", i, v)
 	}
-	if v.Const.DType != Int64 {
-		return nil, n.Errorf("input %d (%s) is %v, want int64", i, v, v.Const.DType)
+	if c.DType != Int64 {
+		return nil, n.Errorf("input %d (%s) is %v, want int64", i, v, c.DType)
 	}
-	if l := v.Const.Len(); l < 0 || l > limit {
+	if l := c.Len(); l < 0 || l > limit {
 		return nil, n.Errorf("input %d (%s) has %d elements, at most %d allowed", i, v, l, limit)
 	}
-	d, err := v.Const.Int64s()
+	d, err := c.Int64s()
 	if err != nil {
 		return nil, n.Errorf("input %d: %v", i, err)
 	}

@@ -386,9 +386,9 @@ func inferRange(n *Node) error {
 	case Float32:
 		var v [3]float64
 		for i := range v {
-			t, err := n.ConstInput(i)
-			if err != nil {
-				return err
+			t := ConstOf(n.Input(i))
+			if t == nil {
+				return n.Unsupportedf("input %d must be constant: the output shape depends on its value", i)
 			}
 			d, err := t.Float32s()
 			if err != nil || len(d) != 1 {

@@ -335,3 +335,28 @@ func TestInferHostileInput(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestInferReadsConstantNodes: a shape input produced by a Constant node
+// counts as constant.
+func TestInferReadsConstantNodes(t *testing.T) {
+	g := New()
+	x, _ := g.AddInput("x", Float32, []int{1, 2, 3})
+	c, err := g.AddNode("Constant", "k", nil, []string{"shape"}, Attrs{"value_ints": Is(1, -1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := g.AddNode("Reshape", "n", []*Value{x, c.Outputs[0]}, []string{"y"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Outputs = r.Outputs
+	if err := InferShapes(g); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Outputs[0].Shape, []int{1, 6}) {
+		t.Errorf("shape %v", r.Outputs[0].Shape)
+	}
+	if err := Check(g); err != nil {
+		t.Error(err)
+	}
+}

@@ -92,3 +92,12 @@ func TestNodeFolds(t *testing.T) {
 		t.Errorf("huge input: %v", err)
 	}
 }
+
+// TestEverySupportedOp: the evaluator knows every operator graph accepts.
+func TestEverySupportedOp(t *testing.T) {
+	for _, op := range graph.SupportedOps() {
+		if _, ok := ops[op]; !ok {
+			t.Errorf("eval lacks %s", op)
+		}
+	}
+}
