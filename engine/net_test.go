@@ -290,7 +290,7 @@ func TestPlanDescription(t *testing.T) {
 	}
 	defer m.Close()
 	p := m.Plan()
-	for _, want := range []string{"gorn.Conv", "residual added in place", "+relu", "view:", "slot s0"} {
+	for _, want := range []string{"steps: gorn.Conv x4, ", "1 residual additions in place", "residual added in place", "+relu", "view:", "slot s0"} {
 		if !strings.Contains(p, want) {
 			t.Errorf("plan lacks %q:\n%s", want, p)
 		}

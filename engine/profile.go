@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -105,6 +106,7 @@ func (m *Model) Plan() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "level %s, %d threads, max batch %d; weights %d KiB, workspace %d KiB\n",
 		m.im.Name(), m.threads, m.maxBatch, m.weights>>10, m.WorkspaceBytes()>>10)
+	fmt.Fprintf(&sb, "steps: %s; %d views\n", strings.Join(m.histogram(), ", "), len(m.views))
 	for _, l := range m.log {
 		fmt.Fprintf(&sb, "pass: %s\n", l)
 	}
@@ -139,4 +141,30 @@ func slotList(bs []*buffer) string {
 		return "-"
 	}
 	return strings.Join(parts, ",")
+}
+
+// histogram counts the steps by operator ("gorn.Conv x53"), most frequent
+// first, and the in-place residual additions.
+func (m *Model) histogram() []string {
+	count := map[string]int{}
+	var kinds []string
+	inPlace := 0
+	for _, st := range m.steps {
+		if count[st.kind] == 0 {
+			kinds = append(kinds, st.kind)
+		}
+		count[st.kind]++
+		if strings.Contains(st.note, "residual added in place") {
+			inPlace++
+		}
+	}
+	slices.SortStableFunc(kinds, func(a, b string) int { return count[b] - count[a] })
+	out := make([]string, len(kinds), len(kinds)+1)
+	for i, k := range kinds {
+		out[i] = fmt.Sprintf("%s x%d", k, count[k])
+	}
+	if inPlace > 0 {
+		out = append(out, fmt.Sprintf("%d residual additions in place", inPlace))
+	}
+	return out
 }
