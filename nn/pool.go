@@ -79,7 +79,13 @@ var poolCalls idle.List[poolCall]
 // counts as -Inf); a NaN in a window gives NaN. opt selects the thread pool
 // (nil: the calling goroutine only).
 func MaxPool(dst, src []float32, n, h, w, c int, p PoolParams, opt *kernels.Options) error {
-	return pool(dst, src, n, h, w, c, p, false, opt)
+	return pool(kernels.Active(), dst, src, n, h, w, c, p, false, opt)
+}
+
+// MaxPoolFor is [MaxPool] on the kernels level im, which must be available
+// on this CPU.
+func MaxPoolFor(im *kernels.Impl, dst, src []float32, n, h, w, c int, p PoolParams, opt *kernels.Options) error {
+	return pool(im, dst, src, n, h, w, c, p, false, opt)
 }
 
 // AvgPool writes the average of each window of src (n x h x w x c, NHWC) to
@@ -87,10 +93,19 @@ func MaxPool(dst, src []float32, n, h, w, c int, p PoolParams, opt *kernels.Opti
 // chooses the divisor. opt selects the thread pool (nil: the calling
 // goroutine only).
 func AvgPool(dst, src []float32, n, h, w, c int, p PoolParams, opt *kernels.Options) error {
-	return pool(dst, src, n, h, w, c, p, true, opt)
+	return pool(kernels.Active(), dst, src, n, h, w, c, p, true, opt)
 }
 
-func pool(dst, src []float32, n, h, w, c int, p PoolParams, avg bool, opt *kernels.Options) error {
+// AvgPoolFor is [AvgPool] on the kernels level im, which must be available
+// on this CPU.
+func AvgPoolFor(im *kernels.Impl, dst, src []float32, n, h, w, c int, p PoolParams, opt *kernels.Options) error {
+	return pool(im, dst, src, n, h, w, c, p, true, opt)
+}
+
+func pool(im *kernels.Impl, dst, src []float32, n, h, w, c int, p PoolParams, avg bool, opt *kernels.Options) error {
+	if im == nil || !im.Available() {
+		return shapeErr("kernels level is nil or not available on this CPU")
+	}
 	oh, ow, err := p.OutSize(h, w)
 	if err != nil {
 		return err
@@ -114,7 +129,7 @@ func pool(dst, src []float32, n, h, w, c int, p PoolParams, avg bool, opt *kerne
 	}
 	x := poolCalls.Get()
 	x.dst, x.src, x.h, x.w, x.c, x.oh, x.ow, x.p, x.avg = dst, src, h, w, c, oh, ow, p, avg
-	x.im, x.err = kernels.Active(), nil
+	x.im, x.err = im, nil
 	rows := n * oh
 	if threads := threadsOf(opt); threads > 1 && rows > 1 {
 		opt.Pool.Run(rows, threads, x)
@@ -199,6 +214,15 @@ func (x *poolCall) windows(img, oy, ox, n, ys, ye, ph int) {
 // channel of src (n x h x w x c, NHWC) to dst (n x c). Sums are taken in
 // float32, pixel by pixel in row-major order.
 func GlobalAvgPool(dst, src []float32, n, h, w, c int) error {
+	return GlobalAvgPoolFor(kernels.Active(), dst, src, n, h, w, c)
+}
+
+// GlobalAvgPoolFor is [GlobalAvgPool] on the kernels level im, which must be
+// available on this CPU.
+func GlobalAvgPoolFor(im *kernels.Impl, dst, src []float32, n, h, w, c int) error {
+	if im == nil || !im.Available() {
+		return shapeErr("kernels level is nil or not available on this CPU")
+	}
 	in, err := tensorSize(n, h, w, c)
 	if err != nil {
 		return err
@@ -212,7 +236,6 @@ func GlobalAvgPool(dst, src []float32, n, h, w, c int) error {
 	if err := checkLen("global pool dst", dst, n*c); err != nil {
 		return err
 	}
-	im := kernels.Active()
 	g := kernels.Windows{C: c, N: 1, KH: 1, KW: h * w, LDW: c}
 	for i := 0; i < n; i++ {
 		if err := im.AvgWindows(dst[i*c:(i+1)*c], src[i*h*w*c:(i+1)*h*w*c], g, float32(h*w)); err != nil {

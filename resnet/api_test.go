@@ -400,3 +400,39 @@ func TestProfile(t *testing.T) {
 		t.Errorf("batch above MaxBatch: %v", err)
 	}
 }
+
+// The pooled features, through the fc weights in float64, give the logits.
+func TestInferFeatures(t *testing.T) {
+	a, h, w := smallNet()
+	wts := mustRandom(t, a, 1)
+	m := mustNew(t, a, wts, &Options{Threads: 2, MaxBatch: 2, Height: h, Width: w})
+	const batch = 3
+	src := randInput(4, batch, 3, h, w)
+	logits := infer(t, m, src, batch)
+	nf := m.Features()
+	feats := make([]float32, batch*nf)
+	ctx := context.Background()
+	if err := m.InferFeatures(ctx, feats, src, batch); err != nil {
+		t.Fatal(err)
+	}
+	fw, fb := wts["fc.weight"].Data, wts["fc.bias"].Data
+	got, want := make([]float64, len(logits)), make([]float64, len(logits))
+	for i := 0; i < batch; i++ {
+		for j := 0; j < m.Classes(); j++ {
+			s := float64(fb[j])
+			for k := 0; k < nf; k++ {
+				s += float64(fw[j*nf+k]) * float64(feats[i*nf+k])
+			}
+			got[i*m.Classes()+j], want[i*m.Classes()+j] = s, float64(logits[i*m.Classes()+j])
+		}
+	}
+	if e := relL2f64(got, want); !(e < 1e-5) {
+		t.Errorf("fc(features) vs logits: relative L2 %.3g", e)
+	}
+	if n := testing.AllocsPerRun(5, func() { m.InferFeatures(ctx, feats, src, batch) }); n != 0 {
+		t.Errorf("InferFeatures: %v allocations", n)
+	}
+	if err := m.InferFeatures(ctx, feats[1:], src, batch); !errors.Is(err, ErrInput) {
+		t.Errorf("short dst: %v", err)
+	}
+}

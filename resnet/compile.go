@@ -1,137 +1,62 @@
 package resnet
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/fold"
-	"github.com/gorn-ml/gorn/kernels"
+	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/nn"
 )
 
-// stepKind is the operation of one step of the plan.
-type stepKind uint8
-
-const (
-	opInput   stepKind = iota // NCHW input -> NHWC
-	opConv                    // convolution with fused bias, residual add, ReLU
-	opMaxPool                 // 3x3 stride-2 max pool, padding 1
-	opAffine                  // per-channel scale and shift, then ReLU (v2 pre-activation)
-	opGAP                     // global average pool
-	opFC                      // fully connected layer, writing the logits
-)
-
-var opNames = [...]string{"input", "conv", "maxpool", "scale-shift", "avgpool", "fc"}
-
-// step is one operation of the plan. Activations are NHWC, n x h x w x c,
-// in workspace slots.
-type step struct {
-	kind    stepKind
-	name    string // layer name, e.g. "layer1.0.conv2"
-	conv    *nn.Conv
-	fc      *nn.Linear
-	in, out int // slot indices; -1: the caller's src (opInput) or dst (opFC)
-	scratch int // slot index, -1 if none
-	h, w, c int // input height, width, channels
-	oh, ow  int // output height and width
-	ep      nn.Epilogue
-	scale   []float32 // opAffine
-	shift   []float32
-	macs    int64 // multiply-accumulates per image
-}
-
-// builder turns a netDef into a Model's steps and slots.
-type builder struct {
-	m       *Model
-	n       *netDef
-	src     WeightSource
-	im      *kernels.Impl
-	garbage int // bytes of temporaries made since the last collection
-}
-
-// garbageLimit is how many bytes of temporaries (decoded and folded
-// weights, the transposed copies the packers make) a build lets pile up
-// before it collects them. Without it the collector's pacing lets a
-// ResNet-50 build take twice the packed weights' memory, or more when the
-// caller holds the source weights; with it the peak stays near source +
-// packed weights. 8 MiB rather than 32 takes 13 MB off the peak RSS of a
-// ResNet-50 loaded from a file (177.7 MB against 191.3 MB) at no
-// measurable cost in build time (1.1-1.2 s either way).
-const garbageLimit = 8 << 20
-
-// temporary records n bytes of temporaries and collects them when enough
-// have piled up. The heap of a build is mostly pointer-free float slices, so
-// a collection costs about a millisecond.
-func (b *builder) temporary(n int) {
-	b.garbage += n
-	if b.garbage > garbageLimit {
-		runtime.GC()
-		b.garbage = 0
-	}
-}
-
-// fetch reads tensor s from the source, counting it as a temporary: a
-// source that decodes a file makes a new slice per tensor, which is garbage
-// once its layer is packed.
-func (b *builder) fetch(s *spec) (Tensor, error) {
-	t, err := fetch(b.src, s)
-	if err != nil {
-		return t, err
-	}
-	b.temporary(4 * len(t.Data))
-	return t, nil
-}
-
-// compile builds a Model for n from src.
+// compile builds the graph of n with weights from src and compiles it with
+// package engine.
 func compile(n *netDef, src WeightSource, opt *Options) (*Model, error) {
 	o, im, err := opt.resolve()
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{arch: n.arch, h: o.Height, w: o.Width, maxBatch: o.MaxBatch,
-		threads: o.Threads, impl: im, inSize: n.arch.InChannels * o.Height * o.Width}
-	if o.Pool != nil {
-		m.pool = o.Pool
-	} else if o.Threads > 1 {
-		m.pool, m.ownPool = kernels.NewPool(o.Threads), true
-	}
-	m.kopt = kernels.Options{Pool: m.pool, Threads: m.threads}
-	m.idle.Max, m.idle.New = runtime.GOMAXPROCS(0), m.NewWorkspace
-	b := &builder{m: m, n: n, src: src, im: im}
-	if err := b.network(); err != nil {
-		m.Close()
+	b := &graphBuilder{n: n, src: src, g: graph.New(), shapes: map[string]string{}}
+	if err := b.network(o.Height, o.Width); err != nil {
 		return nil, err
 	}
-	m.slab = layout(m.slots)
+	eng, err := engine.Compile(b.g, &engine.Options{Threads: o.Threads, Pool: o.Pool, MaxBatch: o.MaxBatch, Level: im.Name()})
+	if err != nil {
+		var werr error
+		if errors.Is(err, ErrWeights) {
+			werr = err
+		} else {
+			werr = fmt.Errorf("resnet: %w", err)
+		}
+		return nil, werr
+	}
+	m := &Model{arch: n.arch, h: o.Height, w: o.Width, maxBatch: o.MaxBatch, threads: eng.Threads(),
+		impl: im, features: n.features, inSize: n.arch.InChannels * o.Height * o.Width, eng: eng, slots: eng.Slots(), shapes: b.shapes}
+	m.idle.Max, m.idle.New = runtime.GOMAXPROCS(0), m.NewWorkspace
 	return m, nil
 }
 
-// newSlot adds a slot of size floats that the next step writes first.
-func (b *builder) newSlot(size int) int {
-	i := len(b.m.slots)
-	b.m.slots = append(b.m.slots, &slot{size: size, first: len(b.m.steps), last: len(b.m.steps)})
-	return i
+// graphBuilder turns a netDef into a graph.Graph whose constants load
+// lazily from the source, BatchNorm folded, one layer at a time.
+type graphBuilder struct {
+	n      *netDef
+	src    WeightSource
+	g      *graph.Graph
+	h, w   int               // the input size, for messages
+	shapes map[string]string // node name -> the profile's shape description
 }
 
-// use marks slot i as used by the next step.
-func (b *builder) use(i int) {
-	if i >= 0 {
-		b.m.slots[i].last = len(b.m.steps)
-	}
-}
-
-// act is an activation while the plan is built.
-type actv struct {
-	slot    int
-	h, w, c int
-}
-
-func (b *builder) network() error {
-	n, m := b.n, b.m
-	x := actv{slot: b.newSlot(m.maxBatch * m.inSize), h: m.h, w: m.w, c: n.arch.InChannels}
-	b.add(step{kind: opInput, name: "input", in: -1, out: x.slot, scratch: -1, h: x.h, w: x.w, c: x.c, oh: x.h, ow: x.w})
-	x, err := b.conv(&n.stem, x, -1, true)
+func (b *graphBuilder) network(h, w int) error {
+	n := b.n
+	b.h, b.w = h, w
+	x, err := b.g.AddInput("input", graph.Float32, []int{1, n.arch.InChannels, h, w})
 	if err != nil {
+		return err
+	}
+	b.shapes["input"] = fmt.Sprintf("%dx%dx%d -> %dx%dx%d", h, w, n.arch.InChannels, h, w, n.arch.InChannels)
+	if x, err = b.conv(&n.stem, x, nil, true); err != nil {
 		return err
 	}
 	if n.stemPool {
@@ -145,102 +70,148 @@ func (b *builder) network() error {
 		}
 	}
 	if n.final != "" {
-		if x, err = b.affine(n.final, x, true); err != nil {
+		if x, err = b.affine(n.final, x); err != nil {
 			return err
 		}
 	}
 	return b.head(x)
 }
 
-// add appends st, marking its slots as used.
-func (b *builder) add(st step) {
-	b.use(st.in)
-	b.use(st.out)
-	b.use(st.scratch)
-	b.m.steps = append(b.m.steps, st)
+// node adds a node whose output value is called name and has shape.
+func (b *graphBuilder) node(op, name string, in []*graph.Value, shape []int, attrs graph.Attrs) (*graph.Value, error) {
+	nd, err := b.g.AddNode(op, name, in, []string{name}, attrs)
+	if err != nil {
+		return nil, err
+	}
+	nd.Outputs[0].Shape = shape
+	return nd.Outputs[0], nil
 }
 
-// block plans one residual block on x and returns its output.
-func (b *builder) block(blk *blockDef, x actv) (actv, error) {
+// block adds one residual block on x and returns its output.
+func (b *graphBuilder) block(blk *blockDef, x *graph.Value) (*graph.Value, error) {
 	var err error
 	p := x // the branch's input
 	if blk.preact != "" {
-		// In a projection block x is not needed after its pre-activation,
-		// which can then overwrite it.
-		if p, err = b.affine(blk.preact, x, blk.down != nil); err != nil {
-			return x, err
+		if p, err = b.affine(blk.preact, x); err != nil {
+			return nil, err
 		}
 	}
 	sc := x
 	if blk.down != nil {
-		if sc, err = b.conv(blk.down, p, -1, false); err != nil {
-			return x, err
+		if sc, err = b.conv(blk.down, p, nil, false); err != nil {
+			return nil, err
 		}
 	}
 	t := p
 	last := len(blk.convs) - 1
 	for j := range blk.convs[:last] {
-		if t, err = b.conv(&blk.convs[j], t, -1, true); err != nil {
-			return x, err
+		if t, err = b.conv(&blk.convs[j], t, nil, true); err != nil {
+			return nil, err
 		}
 	}
-	// The last convolution adds into the shortcut's buffer in place; v1
-	// applies ReLU to the sum there, v2 leaves the sum as it is.
-	return b.conv(&blk.convs[last], t, sc.slot, blk.preact == "")
+	// The last convolution adds the shortcut (in place where the engine
+	// can); v1 applies ReLU to the sum, v2 leaves it as it is.
+	return b.conv(&blk.convs[last], t, sc, blk.preact == "")
 }
 
-// maxPool plans the stem's 3x3 stride-2 max pool.
-func (b *builder) maxPool(x actv) (actv, error) {
-	oh, ow, err := nn.SquarePool(3, 2, 1).OutSize(x.h, x.w)
+// maxPool adds the stem's 3x3 stride-2 max pool.
+func (b *graphBuilder) maxPool(x *graph.Value) (*graph.Value, error) {
+	h, w, c := x.Shape[2], x.Shape[3], x.Shape[1]
+	oh, ow, err := nn.SquarePool(3, 2, 1).OutSize(h, w)
 	if err != nil {
-		return x, fmt.Errorf("resnet: max pool on %dx%d input: %w", x.h, x.w, err)
+		return nil, fmt.Errorf("resnet: max pool on %dx%d input: %w", h, w, err)
 	}
-	y := actv{slot: b.newSlot(b.m.maxBatch * oh * ow * x.c), h: oh, w: ow, c: x.c}
-	b.add(step{kind: opMaxPool, name: "maxpool", in: x.slot, out: y.slot, scratch: -1,
-		h: x.h, w: x.w, c: x.c, oh: oh, ow: ow})
-	return y, nil
+	b.shapes["maxpool"] = fmt.Sprintf("%dx%dx%d -> %dx%dx%d", h, w, c, oh, ow, c)
+	return b.node("MaxPool", "maxpool", []*graph.Value{x}, []int{1, c, oh, ow}, graph.Attrs{
+		"kernel_shape": graph.Is(3, 3), "strides": graph.Is(2, 2), "pads": graph.Is(1, 1, 1, 1)})
 }
 
-// affine plans BatchNorm name and ReLU on x, in place or into a new slot.
-func (b *builder) affine(name string, x actv, inPlace bool) (actv, error) {
-	bn, err := b.batchNorm(name, x.c)
+// head adds global pooling, the flattened features and the fully connected
+// layer; the logits are the first output, the pooled features the second.
+func (b *graphBuilder) head(x *graph.Value) error {
+	n := b.n
+	c := x.Shape[1]
+	b.shapes["avgpool"] = fmt.Sprintf("%dx%dx%d -> %d", x.Shape[2], x.Shape[3], c, c)
+	p, err := b.node("GlobalAveragePool", "avgpool", []*graph.Value{x}, []int{1, c, 1, 1}, nil)
 	if err != nil {
-		return x, err
+		return err
 	}
-	scale, shift, err := fold.Affine(bn)
+	f, err := b.node("Flatten", "features", []*graph.Value{p}, []int{1, c}, nil)
 	if err != nil {
-		return x, fmt.Errorf("%w: %s: %w", ErrWeights, name, err)
+		return err
 	}
-	y := x
-	if !inPlace {
-		y.slot = b.newSlot(b.m.maxBatch * x.h * x.w * x.c)
-	}
-	b.add(step{kind: opAffine, name: name, in: x.slot, out: y.slot, scratch: -1,
-		h: x.h, w: x.w, c: x.c, oh: x.h, ow: x.w, scale: scale, shift: shift})
-	return y, nil
-}
-
-// head plans global pooling and the fully connected layer.
-func (b *builder) head(x actv) error {
-	n, m := b.n, b.m
-	feat := b.newSlot(m.maxBatch * x.c)
-	b.add(step{kind: opGAP, name: "avgpool", in: x.slot, out: feat, scratch: -1,
-		h: x.h, w: x.w, c: x.c, oh: 1, ow: 1})
 	fs := n.fcSpecs()
-	wt, err := b.fetch(&fs[0])
+	wt, err := b.g.AddConst(fs[0].key, graph.Lazy(fs[0].shape, b.fetcher(&fs[0])))
 	if err != nil {
 		return err
 	}
-	bias, err := b.fetch(&fs[1])
+	bias, err := b.g.AddConst(fs[1].key, graph.Lazy(fs[1].shape, b.fetcher(&fs[1])))
 	if err != nil {
 		return err
 	}
-	fc, err := nn.NewLinearFor(b.im, n.features, n.classes, wt.Data, bias.Data)
+	b.shapes["fc"] = fmt.Sprintf("%d -> %d", n.features, n.classes)
+	y, err := b.node("Gemm", "fc", []*graph.Value{f, wt, bias}, []int{1, n.classes}, graph.Attrs{"transB": graph.I(1)})
 	if err != nil {
-		return fmt.Errorf("resnet: fc: %w", err)
+		return err
 	}
-	m.weights += 4 * (n.features*n.classes + n.classes)
-	b.add(step{kind: opFC, name: "fc", fc: fc, in: feat, out: -1, scratch: -1,
-		h: 1, w: 1, c: n.features, oh: 1, ow: 1, macs: int64(n.features * n.classes)})
+	b.g.Outputs = []*graph.Value{y, f}
 	return nil
+}
+
+// fetcher returns a loader of tensor s.
+func (b *graphBuilder) fetcher(s *spec) func() ([]float32, error) {
+	return func() ([]float32, error) {
+		t, err := fetch(b.src, s)
+		return t.Data, err
+	}
+}
+
+// pair loads two tensors that one computation makes (folded weights and
+// bias, BatchNorm's scale and shift): the first loader computes both and
+// keeps the second for the second loader, so each source tensor is read
+// once when the engine loads them in order.
+type pair struct {
+	make   func() (a, b []float32, err error)
+	second []float32
+}
+
+func (p *pair) first() ([]float32, error) {
+	a, s, err := p.make()
+	p.second = s
+	return a, err
+}
+
+func (p *pair) last() ([]float32, error) {
+	if s := p.second; s != nil {
+		p.second = nil
+		return s, nil
+	}
+	_, s, err := p.make()
+	return s, err
+}
+
+// affine adds BatchNorm name and ReLU on x as a gorn.ScaleShift.
+func (b *graphBuilder) affine(name string, x *graph.Value) (*graph.Value, error) {
+	c := x.Shape[1]
+	p := &pair{make: func() ([]float32, []float32, error) {
+		bn, err := b.batchNorm(name, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		scale, shift, err := fold.Affine(bn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %s: %w", ErrWeights, name, err)
+		}
+		return scale, shift, nil
+	}}
+	sv, err := b.g.AddConst(name+".scale", graph.Lazy([]int{c}, p.first))
+	if err != nil {
+		return nil, err
+	}
+	hv, err := b.g.AddConst(name+".shift", graph.Lazy([]int{c}, p.last))
+	if err != nil {
+		return nil, err
+	}
+	b.shapes[name] = fmt.Sprintf("%dx%dx%d -> %dx%dx%d", x.Shape[2], x.Shape[3], c, x.Shape[2], x.Shape[3], c)
+	return b.node(graph.OpScaleShift, name, []*graph.Value{x, sv, hv}, x.Shape, graph.Attrs{"activation": graph.S("relu")})
 }

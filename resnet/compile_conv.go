@@ -4,16 +4,17 @@ import (
 	"fmt"
 
 	"github.com/gorn-ml/gorn/fold"
+	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/nn"
 )
 
 // batchNorm fetches BatchNorm name of c channels.
-func (b *builder) batchNorm(name string, c int) (fold.BatchNorm, error) {
+func (b *graphBuilder) batchNorm(name string, c int) (fold.BatchNorm, error) {
 	var t [len(bnSuffixes)]Tensor
 	for i, suf := range bnSuffixes {
 		s := spec{key: name + suf, shape: []int{c}}
 		var err error
-		if t[i], err = b.fetch(&s); err != nil {
+		if t[i], err = fetch(b.src, &s); err != nil {
 			return fold.BatchNorm{}, err
 		}
 	}
@@ -21,15 +22,15 @@ func (b *builder) batchNorm(name string, c int) (fold.BatchNorm, error) {
 }
 
 // convWeights fetches c's weights and bias with its BatchNorm folded in.
-func (b *builder) convWeights(c *convDef) (weights, bias []float32, err error) {
+func (b *graphBuilder) convWeights(c *convDef) (weights, bias []float32, err error) {
 	s := convSpecs(c)
-	wt, err := b.fetch(&s[0])
+	wt, err := fetch(b.src, &s[0])
 	if err != nil {
 		return nil, nil, err
 	}
 	weights = wt.Data
 	if _, ok := b.src.Shape(s[1].key); ok {
-		t, err := b.fetch(&s[1])
+		t, err := fetch(b.src, &s[1])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -59,41 +60,51 @@ func (b *builder) convWeights(c *convDef) (weights, bias []float32, err error) {
 	return weights, bias, nil
 }
 
-// conv plans convolution c on x. With into >= 0 the result is added to
-// that slot in place (a residual connection) and the output is that slot.
-func (b *builder) conv(c *convDef, x actv, into int, relu bool) (actv, error) {
-	weights, bias, err := b.convWeights(c)
-	if err != nil {
-		return x, err
+// hasBias reports whether c has a bias once its BatchNorm is folded.
+func (b *graphBuilder) hasBias(c *convDef) (bool, error) {
+	if _, ok := b.src.Shape(c.name + ".bias"); ok {
+		return true, nil
 	}
+	if c.bn == "" {
+		return false, nil
+	}
+	return hasBN(b.src, c.bn)
+}
+
+// conv adds convolution c on x as a gorn.Conv whose weights load (and
+// fold) when the engine packs them; res, if not nil, is added to the
+// result (the residual connection).
+func (b *graphBuilder) conv(c *convDef, x, res *graph.Value, relu bool) (*graph.Value, error) {
+	h, w := x.Shape[2], x.Shape[3]
 	p := nn.SquareConv(c.cin, c.cout, c.k, c.stride, c.pad)
 	p.Groups = c.groups
-	oh, ow, err := p.OutSize(x.h, x.w)
+	oh, ow, err := p.OutSize(h, w)
 	if err != nil {
-		return x, fmt.Errorf("resnet: input %dx%d is too small: %s gets %dx%d: %w", b.m.h, b.m.w, c.name, x.h, x.w, err)
+		return nil, fmt.Errorf("resnet: input %dx%d is too small: %s gets %dx%d: %w", b.h, b.w, c.name, h, w, err)
 	}
-	cv, err := nn.NewConvForInput(b.im, p, weights, bias, x.h, x.w)
+	s := convSpecs(c)
+	pr := &pair{make: func() ([]float32, []float32, error) { return b.convWeights(c) }}
+	wt, err := b.g.AddConst(s[0].key, graph.Lazy(s[0].shape, pr.first))
 	if err != nil {
-		return x, fmt.Errorf("resnet: %s: %w", c.name, err)
+		return nil, err
 	}
-	y := actv{slot: into, h: oh, w: ow, c: c.cout}
-	if into < 0 {
-		y.slot = b.newSlot(b.m.maxBatch * oh * ow * c.cout)
+	var bias *graph.Value
+	if ok, err := b.hasBias(c); err != nil {
+		return nil, err
+	} else if ok {
+		if bias, err = b.g.AddConst(c.name+".folded_bias", graph.Lazy(s[1].shape, pr.last)); err != nil {
+			return nil, err
+		}
 	}
-	// The scratch an im2col convolution needs is not monotonic in the batch
-	// (small batches extract all of A at once), so take the largest.
-	need := 0
-	for n := 1; n <= b.m.maxBatch; n++ {
-		need = max(need, cv.ScratchSize(n, x.h, x.w, &b.m.kopt))
+	at := graph.Attrs{"kernel_shape": graph.Is(int64(c.k), int64(c.k)), "strides": graph.Is(int64(c.stride), int64(c.stride)),
+		"pads": graph.Is(int64(c.pad), int64(c.pad), int64(c.pad), int64(c.pad)), "group": graph.I(int64(c.groups))}
+	if relu {
+		at["activation"] = graph.S("relu")
 	}
-	scratch := -1
-	if need > 0 {
-		scratch = b.newSlot(need)
+	d := fmt.Sprintf("%dx%dx%d -> %dx%dx%d %dx%d/%d", h, w, c.cin, oh, ow, c.cout, c.k, c.k, c.stride)
+	if c.groups > 1 {
+		d += fmt.Sprintf(" g%d", c.groups)
 	}
-	b.m.weights += cv.WeightBytes()
-	b.temporary(2 * 4 * len(weights)) // the folded copy and nn's transposed one (b.fetch counted the tensors)
-	b.add(step{kind: opConv, name: c.name, conv: cv, in: x.slot, out: y.slot, scratch: scratch,
-		h: x.h, w: x.w, c: x.c, oh: oh, ow: ow, ep: nn.Epilogue{Residual: into >= 0, ReLU: relu},
-		macs: int64(oh*ow*c.cout) * int64(c.cin/c.groups*c.k*c.k)})
-	return y, nil
+	b.shapes[c.name] = d
+	return b.node(graph.OpConv, c.name, []*graph.Value{x, wt, bias, res}, []int{1, c.cout, oh, ow}, at)
 }

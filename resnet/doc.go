@@ -13,10 +13,14 @@
 //	logits := make([]float32, batch*1000)
 //	err = m.Infer(ctx, logits, images, batch) // images: batch x 3 x 224 x 224, NCHW
 //
-// New folds every BatchNorm that directly follows a convolution into it,
-// packs the weights for the GEMM kernels once, fuses bias, residual addition
-// and ReLU into each convolution's store, and plans the activations by
-// lifetime so that an inference needs one small workspace. Infer converts
+// New builds the network's graph (package graph: every BatchNorm that
+// directly follows a convolution folded into it, v2's pre-activations as
+// per-channel scale-shifts, the pooled features as a second output) and
+// compiles it with package engine, which packs the weights for the GEMM
+// kernels once, fuses bias, residual addition and ReLU into each
+// convolution's store, and plans the activations by lifetime so that an
+// inference needs one small workspace ([Model.Engine] gives the compiled
+// graph: its plan and the calls that fill both outputs). Infer converts
 // the NCHW input to channels-last (NHWC) and runs the plan; it makes no heap
 // allocations once warm. A Model is read-only after New: concurrent calls
 // each take their own workspace (see [Model.NewWorkspace] to manage them

@@ -2,9 +2,10 @@ package resnet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
-	"github.com/gorn-ml/gorn/nn"
+	"github.com/gorn-ml/gorn/engine"
 )
 
 // Workspace holds the activations and scratch space of one inference at a
@@ -12,18 +13,13 @@ import (
 // [Model.Infer] manages workspaces itself; [Model.NewWorkspace] and
 // [Model.InferWith] are for callers who want to own them.
 type Workspace struct {
-	m    *Model
-	slab []float32
-	bufs [][]float32 // per slot, views of slab
+	m  *Model
+	ew *engine.Workspace
 }
 
 // NewWorkspace allocates a workspace for m ([Model.WorkspaceBytes] bytes).
 func (m *Model) NewWorkspace() *Workspace {
-	ws := &Workspace{m: m, slab: make([]float32, m.slab), bufs: make([][]float32, len(m.slots))}
-	for i, s := range m.slots {
-		ws.bufs[i] = ws.slab[s.off : s.off+s.size : s.off+s.size]
-	}
-	return ws
+	return &Workspace{m: m, ew: m.eng.NewWorkspace()}
 }
 
 // Infer computes the logits of batch images. src holds them in NCHW order,
@@ -54,30 +50,16 @@ func (m *Model) InferWith(ctx context.Context, ws *Workspace, dst, src []float32
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	nc := m.arch.Classes
-	for i := 0; i < batch; i += m.maxBatch {
-		n := min(m.maxBatch, batch-i)
-		if err := m.pass(ctx, ws, dst[i*nc:(i+n)*nc], src[i*m.inSize:(i+n)*m.inSize], n, nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	return m.pass(ctx, ws, dst, src, batch, nil)
 }
 
 // check validates the arguments of an inference.
 func (m *Model) check(ws *Workspace, dst, src []float32, batch int) error {
-	if m.isClosed.Load() {
-		return ErrClosed
+	if err := m.checkSrc(src, batch); err != nil {
+		return err
 	}
 	if ws == nil || ws.m != m {
 		return fmt.Errorf("%w: workspace is nil or belongs to another model", ErrInput)
-	}
-	if batch < 1 {
-		return fmt.Errorf("%w: batch %d (want >= 1)", ErrInput, batch)
-	}
-	if batch > len(src) || len(src) != batch*m.inSize {
-		return fmt.Errorf("%w: src has %d floats, batch %d x %d x %d x %d needs %d",
-			ErrInput, len(src), batch, m.arch.InChannels, m.h, m.w, batch*m.inSize)
 	}
 	if len(dst) != batch*m.arch.Classes {
 		return fmt.Errorf("%w: dst has %d floats, batch %d x %d classes needs %d",
@@ -86,58 +68,54 @@ func (m *Model) check(ws *Workspace, dst, src []float32, batch int) error {
 	return nil
 }
 
-// pass runs the plan once on n <= maxBatch images. If prof is not nil, it
-// receives each step's duration.
-func (m *Model) pass(ctx context.Context, ws *Workspace, dst, src []float32, n int, prof func(i int, run func() error) error) error {
-	if m.threads > 1 {
-		// the workers poll between layers, for this pass only
-		m.pool.Hold()
-		defer m.pool.Release()
+// checkSrc validates the model's state, the batch and the input.
+func (m *Model) checkSrc(src []float32, batch int) error {
+	if m.isClosed.Load() {
+		return ErrClosed
 	}
-	for i := range m.steps {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		st := &m.steps[i]
-		var err error
-		if prof != nil {
-			err = prof(i, func() error { return m.exec(st, ws, dst, src, n) })
-		} else {
-			err = m.exec(st, ws, dst, src, n)
-		}
-		if err != nil {
-			return fmt.Errorf("resnet: %s: %w", st.name, err)
-		}
+	if batch < 1 {
+		return fmt.Errorf("%w: batch %d (want >= 1)", ErrInput, batch)
+	}
+	if batch > len(src) || len(src) != batch*m.inSize {
+		return fmt.Errorf("%w: src has %d floats, batch %d x %d x %d x %d needs %d",
+			ErrInput, len(src), batch, m.arch.InChannels, m.h, m.w, batch*m.inSize)
 	}
 	return nil
 }
 
-// exec runs one step on n images.
-func (m *Model) exec(st *step, ws *Workspace, dst, src []float32, n int) error {
-	var in, out, scratch []float32
-	if st.in >= 0 {
-		in = ws.bufs[st.in]
+// pass runs the engine on n images (checked) into dst. If prof is not nil,
+// it runs each step.
+func (m *Model) pass(ctx context.Context, ws *Workspace, dst, src []float32, n int, prof func(i int, run func() error) error) error {
+	d := [1][]float32{dst}
+	err := m.eng.InferTraced(ctx, ws.ew, src, n, d[:], prof)
+	if errors.Is(err, engine.ErrClosed) {
+		return ErrClosed
 	}
-	if st.out >= 0 {
-		out = ws.bufs[st.out]
+	return err
+}
+
+// InferFeatures computes the pooled features of batch images (the global
+// average of the last block's output, which the fully connected layer
+// reads): an embedding. src is as for [Model.Infer]; dst receives batch x
+// [Model.Features] floats. Like Infer it is safe for concurrent use and
+// makes no heap allocations once warm.
+func (m *Model) InferFeatures(ctx context.Context, dst, src []float32, batch int) error {
+	if err := m.checkSrc(src, batch); err != nil {
+		return err
 	}
-	if st.scratch >= 0 {
-		scratch = ws.bufs[st.scratch]
+	if len(dst) != batch*m.features {
+		return fmt.Errorf("%w: dst has %d floats, batch %d x %d features needs %d",
+			ErrInput, len(dst), batch, m.features, batch*m.features)
 	}
-	switch st.kind {
-	case opInput:
-		return nn.NCHWToNHWC(out, src, n, st.c, st.h, st.w)
-	case opConv:
-		return st.conv.Forward(out, in, n, st.h, st.w, st.ep, scratch, &m.kopt)
-	case opMaxPool:
-		return nn.MaxPool(out, in, n, st.h, st.w, st.c, nn.SquarePool(3, 2, 1), &m.kopt)
-	case opAffine:
-		size := n * st.h * st.w * st.c
-		return nn.ScaleShift(out[:size], in[:size], st.c, st.scale, st.shift, true)
-	case opGAP:
-		return nn.GlobalAvgPool(out, in, n, st.h, st.w, st.c)
-	case opFC:
-		return st.fc.Forward(dst, in, n, nn.Epilogue{}, &m.kopt)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	return fmt.Errorf("unknown step kind %d", st.kind)
+	ws := m.idle.Get()
+	d := [2][]float32{nil, dst}
+	err := m.eng.InferTraced(ctx, ws.ew, src, batch, d[:], nil)
+	m.idle.Put(ws)
+	if errors.Is(err, engine.ErrClosed) {
+		return ErrClosed
+	}
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/internal/idle"
 	"github.com/gorn-ml/gorn/kernels"
 )
@@ -34,23 +35,20 @@ type Options struct {
 	Level string
 }
 
-// Model is a compiled network: folded, packed weights and an execution plan.
-// It is safe for concurrent use by any number of goroutines; each call
-// runs on its own workspace.
+// Model is a compiled network: folded, packed weights and an execution plan
+// (an engine.Model running the network's graph). It is safe for concurrent
+// use by any number of goroutines; each call runs on its own workspace.
 type Model struct {
 	arch     Arch // with defaults
 	h, w     int
 	maxBatch int
 	threads  int
-	pool     *kernels.Pool
-	ownPool  bool
-	kopt     kernels.Options
 	impl     *kernels.Impl
-	steps    []step
-	slots    []*slot
-	slab     int                  // floats of one workspace
+	eng      *engine.Model
+	slots    []engine.Slot        // the engine's workspace plan
+	shapes   map[string]string    // node name -> LayerStat.Shape
 	inSize   int                  // floats of one input image
-	weights  int                  // bytes of packed weights and biases
+	features int                  // pooled features per image
 	idle     idle.List[Workspace] // workspaces not in use (see Infer)
 	isClosed atomic.Bool
 }
@@ -123,6 +121,10 @@ func (m *Model) InputLen() int { return m.inSize }
 // Classes is the number of logits per image.
 func (m *Model) Classes() int { return m.arch.Classes }
 
+// Features is the number of pooled features per image: the input of the
+// fully connected layer, which [Model.InferFeatures] returns.
+func (m *Model) Features() int { return m.features }
+
 // MaxBatch is the number of images one pass runs.
 func (m *Model) MaxBatch() int { return m.maxBatch }
 
@@ -133,17 +135,22 @@ func (m *Model) Threads() int { return m.threads }
 func (m *Model) Level() *kernels.Impl { return m.impl }
 
 // WeightBytes is the memory the packed weights and biases take.
-func (m *Model) WeightBytes() int { return m.weights }
+func (m *Model) WeightBytes() int { return m.eng.WeightBytes() }
 
 // WorkspaceBytes is the memory one workspace takes: all activations and
 // scratch space of a pass of MaxBatch images.
-func (m *Model) WorkspaceBytes() int { return 4 * m.slab }
+func (m *Model) WorkspaceBytes() int { return m.eng.WorkspaceBytes() }
 
-// Close stops the model's worker pool (unless it was given in Options) and
-// drops its idle workspaces. Calls after Close return ErrClosed. It is safe to call more than once.
+// Engine returns the compiled graph the model runs: its plan (Plan), its
+// outputs (the logits, then the pooled features) and the calls that fill
+// several outputs at once.
+func (m *Model) Engine() *engine.Model { return m.eng }
+
+// Close waits for calls in flight, stops the model's worker pool (unless it
+// was given in Options) and drops its idle workspaces. Calls after Close
+// return ErrClosed. It is safe to call more than once.
 func (m *Model) Close() {
-	if !m.isClosed.Swap(true) && m.ownPool {
-		m.pool.Close()
-	}
+	m.isClosed.Store(true)
+	m.eng.Close()
 	m.idle.Clear()
 }

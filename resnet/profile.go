@@ -6,6 +6,8 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gorn-ml/gorn/graph"
 )
 
 // LayerStat is one step of a model's plan as [Model.Profile] measured it.
@@ -46,54 +48,23 @@ func (m *Model) Profile(ctx context.Context, src []float32, batch, runs int) ([]
 	if runs < 1 {
 		return nil, fmt.Errorf("%w: %d runs", ErrInput, runs)
 	}
-	ws := m.NewWorkspace()
-	dst := make([]float32, batch*m.arch.Classes)
-	if err := m.check(ws, dst, src, batch); err != nil {
+	if err := m.check(m.NewWorkspace(), make([]float32, batch*m.arch.Classes), src, batch); err != nil {
 		return nil, err
 	}
-	if err := m.pass(ctx, ws, dst, src, batch, nil); err != nil {
+	es, err := m.eng.Profile(ctx, src, batch, runs)
+	if err != nil {
 		return nil, err
 	}
-	total := make([]time.Duration, len(m.steps))
-	timed := func(i int, run func() error) error {
-		t0 := time.Now()
-		err := run()
-		total[i] += time.Since(t0)
-		return err
-	}
-	for range runs {
-		if err := m.pass(ctx, ws, dst, src, batch, timed); err != nil {
-			return nil, err
-		}
-	}
-	stats := make([]LayerStat, len(m.steps))
-	for i := range m.steps {
-		st := &m.steps[i]
-		stats[i] = LayerStat{Name: st.name, Op: opNames[st.kind], Shape: st.describe(),
-			MACs: st.macs * int64(batch), Time: total[i] / time.Duration(runs)}
+	stats := make([]LayerStat, len(es))
+	for i, s := range es {
+		stats[i] = LayerStat{Name: s.Name, Op: opNames[s.Op], Shape: m.shapes[s.Name], MACs: s.MACs, Time: s.Time}
 	}
 	return stats, nil
 }
 
-// describe is the step's shape for LayerStat.
-func (st *step) describe() string {
-	s := fmt.Sprintf("%dx%dx%d -> ", st.h, st.w, st.c)
-	switch st.kind {
-	case opConv:
-		p := st.conv.Params()
-		s += fmt.Sprintf("%dx%dx%d %dx%d/%d", st.oh, st.ow, p.Cout, p.KH, p.KW, p.StrideH)
-		if p.Groups > 1 {
-			s += fmt.Sprintf(" g%d", p.Groups)
-		}
-	case opGAP:
-		s += fmt.Sprint(st.c)
-	case opFC:
-		s = fmt.Sprintf("%d -> %d", st.fc.In(), st.fc.Out())
-	default:
-		s += fmt.Sprintf("%dx%dx%d", st.oh, st.ow, st.c)
-	}
-	return s
-}
+// opNames maps the engine's operators to the names LayerStat gives them.
+var opNames = map[string]string{"input": "input", graph.OpConv: "conv", "MaxPool": "maxpool",
+	graph.OpScaleShift: "scale-shift", "GlobalAveragePool": "avgpool", "Gemm": "fc"}
 
 // WriteProfile prints stats as a table: one row per layer with its time,
 // share of the total and GFLOP/s, then the total.

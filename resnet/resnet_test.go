@@ -84,7 +84,7 @@ func TestWorkspaceIsSmall(t *testing.T) {
 		largest := 4 * mb * 112 * 112 * 16
 		all := 0
 		for _, s := range m.slots {
-			all += 4 * s.size
+			all += 4 * s.Size
 		}
 		if got := m.WorkspaceBytes(); got > 3*largest {
 			t.Errorf("max batch %d: workspace %d KiB, largest activation %d KiB", mb, got>>10, largest>>10)

@@ -14,7 +14,7 @@ import (
 )
 
 const infoUsage = `
-Usage: gorn info -model M [-arch NAME]
+Usage: gorn info -model M [-arch NAME] [-v]
 
 Describes a model file: the architecture gorn recognises in it, its
 parameter count, the multiply-accumulates (MACs) of one image at the
@@ -24,13 +24,17 @@ BatchNorm was fused into the convolutions, the model's domain, version and
 doc string, its metadata_props, and the preprocessing they set for
 'gorn classify'. For a .safetensors file the architecture is read from the
 tensor shapes unless -arch names it. It loads and compiles the model,
-so any problem with the file shows up here.
+so any problem with the file shows up here. With -v it then prints the
+compiled plan: each operation with its shapes, fused epilogue and
+in-place additions, the workspace slots it reads and writes, and the
+slots' sizes and lifetimes.
 ` + modelHelp
 
 func runInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "info", infoUsage)
 	var mf modelFlags
 	mf.register(fs, false)
+	verbose := fs.Bool("v", false, "print the compiled plan")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -71,6 +75,9 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(out, "packed        %.2f MB weights, %.2f MB workspace per concurrent inference (%s)\n",
 		float64(m.WeightBytes())/1e6, float64(m.WorkspaceBytes())/1e6, m.Level().Name())
+	if *verbose {
+		fmt.Fprintf(out, "\nplan\n%s", m.Engine().Plan())
+	}
 	return nil
 }
 
