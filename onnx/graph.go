@@ -5,13 +5,11 @@ import (
 	"slices"
 )
 
-// Opset range the recogniser accepts for the default ONNX domain. Within it
-// the operators it uses changed only in ways it handles (attribute versus
-// input forms of Pad, training_mode of BatchNormalization, new types).
-const (
-	MinOpset = 9
-	MaxOpset = 21
-)
+// minRecognizeOpset is the oldest opset the ResNet recogniser accepts (up
+// to MaxOpset). Within that range the operators it uses changed only in
+// ways it handles (attribute versus input forms of Pad, training_mode of
+// BatchNormalization, new types). Import accepts opsets from MinOpset.
+const minRecognizeOpset = 9
 
 // graphIndex is a read-only index of a graph for pattern matching: which
 // values are constants, who produces and who consumes each value. Identity
