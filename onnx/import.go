@@ -101,7 +101,7 @@ type importer struct {
 	outputs  map[string]bool
 	// defined says what defines each name of the model (for messages
 	// about names defined twice).
-	defined map[string]string
+	defined map[string]definer
 	// vals are the IR values made so far by name (inputs, node outputs,
 	// constants).
 	vals    map[string]*graph.Value

@@ -17,13 +17,13 @@ func (im *importer) index() error {
 	im.producer = make(map[string]*Node, len(g.Nodes))
 	im.uses = make(map[string]int, len(g.Nodes))
 	im.outputs = make(map[string]bool, len(g.Outputs))
-	im.defined = make(map[string]string, len(g.Nodes)+len(g.Initializers))
+	im.defined = make(map[string]definer, len(g.Nodes)+len(g.Initializers))
 	im.vals = make(map[string]*graph.Value, len(g.Nodes))
-	define := func(name, what string) error {
+	define := func(name string, by definer) error {
 		if prev, dup := im.defined[name]; dup {
-			return fmt.Errorf("%w: value %q is defined twice (%s and %s)", graph.ErrInvalid, name, prev, what)
+			return fmt.Errorf("%w: value %q is defined twice (%v and %v)", graph.ErrInvalid, name, prev, by)
 		}
-		im.defined[name] = what
+		im.defined[name] = by
 		return nil
 	}
 	for i := range g.Initializers {
@@ -31,7 +31,7 @@ func (im *importer) index() error {
 		if t.Name == "" {
 			return fmt.Errorf("%w: initializer %d has no name", graph.ErrInvalid, i)
 		}
-		if err := define(t.Name, "an initializer"); err != nil {
+		if err := define(t.Name, definer{what: "an initializer"}); err != nil {
 			return err
 		}
 		im.inits[t.Name] = t
@@ -40,7 +40,7 @@ func (im *importer) index() error {
 		if im.inits[in.Name] != nil {
 			continue // an initializer listed as an input: a constant
 		}
-		if err := define(in.Name, "a graph input"); err != nil {
+		if err := define(in.Name, definer{what: "a graph input"}); err != nil {
 			return err
 		}
 	}
@@ -57,7 +57,7 @@ func (im *importer) index() error {
 }
 
 // indexNode records the names node n defines and reads.
-func (im *importer) indexNode(n *Node, define func(name, what string) error) error {
+func (im *importer) indexNode(n *Node, define func(string, definer) error) error {
 	if n.Domain != "" && n.Domain != "ai.onnx" {
 		return fmt.Errorf("%w: %v: operator domain %q (supported: the default ONNX domain)", graph.ErrUnsupported, n, n.Domain)
 	}
@@ -73,7 +73,7 @@ func (im *importer) indexNode(n *Node, define func(name, what string) error) err
 		if o == "" {
 			continue
 		}
-		if err := define(o, n.String()); err != nil {
+		if err := define(o, definer{node: n}); err != nil {
 			return err
 		}
 		im.producer[o] = n
@@ -94,6 +94,19 @@ func (im *importer) indexNode(n *Node, define func(name, what string) error) err
 		}
 	}
 	return nil
+}
+
+// definer is what defines a name: a node, or what says what.
+type definer struct {
+	node *Node
+	what string
+}
+
+func (d definer) String() string {
+	if d.node != nil {
+		return d.node.String()
+	}
+	return d.what
 }
 
 // addInputs declares the graph inputs that are not initializers, with the
