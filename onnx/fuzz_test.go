@@ -135,3 +135,40 @@ func editGraph(g *Graph, e []byte) {
 		}
 	}
 }
+
+// FuzzImport feeds mutated model bytes through Parse and Import, and reads
+// every constant of the graphs that import: no panic, no hang, and memory
+// in proportion to the input. Seeds: the committed fixtures, the opset-7
+// forms, Identity aliases and a small hostile graph.
+func FuzzImport(f *testing.F) {
+	fuzzSeeds(f)
+	f.Add([]byte(modelMsg(7, opset7Graph())))
+	f.Add([]byte(hostileModel(40, 100)))
+	f.Add([]byte(modelMsg(13, graphMsg([]msg{
+		nodeMsg("Identity", "i1", []string{"x"}, []string{"a"}),
+		nodeMsg("Identity", "i2", []string{"a"}, []string{"b"}),
+		nodeMsg("Softmax", "s", []string{"b"}, []string{"y"}, attrInt("axis", 1)),
+	}, nil, []any{"N", 3, "H", "W"}, "y"))))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m, err := Parse(data, &Options{MaxTotalBytes: 64 << 20})
+		if err != nil {
+			return
+		}
+		g, err := m.Import(&ImportOptions{Height: 32, Width: 32})
+		if err != nil {
+			return
+		}
+		for _, v := range g.Values() {
+			if v.Const != nil {
+				_, _ = v.Const.Float32s()
+				_, _ = v.Const.Int64s()
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if d := after.TotalAlloc - before.TotalAlloc; d > 2*allocBound(len(data)) {
+			t.Fatalf("Parse and Import of %d bytes allocated %d bytes", len(data), d)
+		}
+	})
+}
