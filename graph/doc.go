@@ -44,6 +44,27 @@
 //     (constants); attribute "activation" as above. Y = act(X*scale[c] +
 //     shift[c]) per channel c (dimension 1): a BatchNorm that cannot fold.
 //
+// # Shape inference and the supported set
+//
+// InferShapes (or InferShapesWith, whose After hook lets constant folding
+// turn each node into constants as soon as its shapes are known) sets every
+// node output's DType and Shape in topological order; InferNode does one
+// node. Shapes that depend on values (Reshape's shape, Slice's starts, Pad's
+// pads, Expand, ConstantOfShape, Range, axes inputs) need those inputs
+// constant, or the error wraps ErrUnsupported. No tensor may exceed
+// MaxElements elements or MaxRank dimensions. Helpers the executor shares
+// with inference: OutputSize and SamePads (window arithmetic), Slices,
+// Pads, Perm, ReduceAxes, ShapeRange, ConstantValue, FillValue, CastType,
+// Broadcast.
+//
+// Check is the supported-set check: SupportedOps lists the operators,
+// FoldOnly those that constant folding alone evaluates (their inputs must
+// be static: constants, or computed only from constants and shapes). It
+// refuses unknown attributes, unsupported modes, weights computed at run
+// time, and operations that would mix the images of a batch. Package
+// graph/eval interprets every supported operator in float64, for constant
+// folding and as the tests' reference.
+//
 // # Limits
 //
 // Every operation is linear in the graph's size (values, nodes and edges):

@@ -217,7 +217,15 @@ func (g *Graph) ReplaceUses(old, nw *Value) {
 	if old == nw {
 		return
 	}
+	// A node is listed once per slot that reads old: rewrite each node's
+	// inputs once (the first time it is met), so that a node with many
+	// slots reading old costs linear, not quadratic, time.
+	var prev *Node
 	for _, u := range old.Users {
+		if u == prev {
+			continue
+		}
+		prev = u
 		for i, in := range u.Inputs {
 			if in == old {
 				u.Inputs[i] = nw
@@ -242,9 +250,13 @@ func (g *Graph) Remove(n *Node) error {
 			return n.Errorf("removed while %s is still read", o)
 		}
 	}
+	// Every slot's entry goes at once, each input value visited once: linear
+	// even for a node with many slots reading one value.
+	done := map[*Value]bool{}
 	for _, in := range n.Inputs {
-		if in != nil {
-			in.Users = removeOne(in.Users, n)
+		if in != nil && !done[in] {
+			done[in] = true
+			in.Users = slices.DeleteFunc(in.Users, func(u *Node) bool { return u == n })
 		}
 	}
 	for _, o := range n.Outputs {
@@ -258,8 +270,12 @@ func (g *Graph) Remove(n *Node) error {
 // constants from the value table.
 func (g *Graph) Compact() {
 	g.Nodes = slices.DeleteFunc(g.Nodes, func(n *Node) bool { return n.Op == "" })
+	outs := make(map[*Value]bool, len(g.Outputs))
+	for _, o := range g.Outputs {
+		outs[o] = true
+	}
 	for _, v := range g.values {
-		if v != nil && v.Const != nil && len(v.Users) == 0 && !g.IsOutput(v) {
+		if v != nil && v.Const != nil && len(v.Users) == 0 && !outs[v] {
 			g.dropValue(v)
 		}
 	}
