@@ -32,12 +32,10 @@ var (
 // stored in its opset-21 form:
 //
 //	operator                  opsets  normalised from older versions
-//	Abs Ceil Exp Floor Log    7-21
-//	Neg Reciprocal Relu
-//	Sigmoid Sqrt Tanh Pow
+//	Relu Sigmoid Tanh         7-21
+//	Neg Sqrt Pow Floor Ceil
 //	Add Sub Mul Div           7-21    (opset 7 already broadcasts)
-//	Sum Max Min Mean          7-21    (before 8 equal shapes only, same results)
-//	Erf                       9-21
+//	Max Min                   7-21    (before 8 equal shapes only, same results)
 //	HardSwish                 14-21
 //	LeakyRelu HardSigmoid     7-21
 //	AveragePool               7-21
@@ -55,7 +53,7 @@ var (
 //	Softmax LogSoftmax        7-21    before 13 (axis default 1, flattens to 2-D): axis
 //	                                  made explicit when it is the last axis of a known
 //	                                  rank, else Flatten -> Softmax(-1) -> Reshape(Shape)
-//	Reshape Shape Gather      7-21
+//	Reshape Shape Size Gather 7-21
 //	Concat Transpose Cast     7-21    (Cast: "to" kept)
 //	Equal                     7-21
 //	Expand                    8-21
@@ -65,23 +63,22 @@ var (
 //	Slice                     7-21    before 10: starts/ends/axes attributes -> inputs
 //	Squeeze Unsqueeze         7-21    before 13: axes attribute -> input
 //	ReduceMean ReduceMax      7-21    before 18: axes attribute -> input
-//	ReduceMin
-//	ReduceSum                 7-21    before 13: axes attribute -> input
 //	Clip                      7-21    before 11: min and max attributes -> inputs
 //	Split                     7-21    before 13: split attribute -> input; without
 //	                                  split, num_outputs = the number of outputs
+//	                                  (normalised, but graph.Check does not run it yet)
 //	Identity                  7-21    resolved away unless it writes a graph output
 //	Constant                  7-21    becomes a constant (value, value_float(s),
 //	                                  value_int(s))
 //
+// The operator set is graph.SupportedOps' (which graph.Check enforces), plus
+// Split.
 // Upsample, Resize and every other operator are refused.
 var opTable = map[string]opSpec{
-	"Abs": {since: 7}, "Ceil": {since: 7}, "Exp": {since: 7}, "Floor": {since: 7},
-	"Log": {since: 7}, "Neg": {since: 7}, "Reciprocal": {since: 7}, "Relu": {since: 7},
-	"Sigmoid": {since: 7}, "Sqrt": {since: 7}, "Tanh": {since: 7}, "Pow": {since: 7},
+	"Relu": {since: 7}, "Sigmoid": {since: 7}, "Tanh": {since: 7}, "Neg": {since: 7},
+	"Sqrt": {since: 7}, "Pow": {since: 7}, "Floor": {since: 7}, "Ceil": {since: 7},
 	"Add": {since: 7}, "Sub": {since: 7}, "Mul": {since: 7}, "Div": {since: 7},
-	"Sum": {since: 7}, "Max": {since: 7}, "Min": {since: 7}, "Mean": {since: 7},
-	"Erf": {since: 9}, "HardSwish": {since: 14},
+	"Max": {since: 7}, "Min": {since: 7}, "HardSwish": {since: 14}, "Size": {since: 7},
 	"LeakyRelu":          {since: 7, attrs: []string{"alpha"}},
 	"HardSigmoid":        {since: 7, attrs: []string{"alpha", "beta"}},
 	"AveragePool":        {since: 7, attrs: append([]string{"count_include_pad"}, poolAttrs...)},
@@ -113,8 +110,6 @@ var opTable = map[string]opSpec{
 	"Unsqueeze":          {since: 7, norm: normAxes(13)},
 	"ReduceMean":         {since: 7, attrs: reduceAttrs, norm: normAxes(18)},
 	"ReduceMax":          {since: 7, attrs: reduceAttrs, norm: normAxes(18)},
-	"ReduceMin":          {since: 7, attrs: reduceAttrs, norm: normAxes(18)},
-	"ReduceSum":          {since: 7, attrs: reduceAttrs, norm: normAxes(13)},
 	"Clip":               {since: 7, norm: normClip},
 	"Split":              {since: 7, attrs: []string{"axis", "num_outputs"}, norm: normSplit},
 	"Identity":           {since: 7},
