@@ -159,9 +159,12 @@ func TestImportNewForms(t *testing.T) {
 		nodeMsg("Softmax", "sm", []string{"u"}, []string{"sm"}),
 		nodeMsg("Split", "split", []string{"x"}, []string{"a", "b", "c"}, attrInt("axis", 1)),
 		nodeMsg("BatchNormalization", "bn", []string{"x", "s", "s", "s", "s"}, []string{"bn"}, attrInt("training_mode", 0)),
+		nodeMsg("Dropout", "drop", []string{"x", "ratio", "tm"}, []string{"d"}, attrInt("seed", 3)),
 	}
 	s := tensorMsg("s", []int64{3}, 1, 1, 1)
-	g, err := importMsg(t, 17, graphMsg(nodes, []msg{axes, s}, []any{1, 3, 4, 4}, "sm", "a", "bn"), nil)
+	ratio := msg(nil).varint(2, int64(Float)).str(8, "ratio").bytes(9, f32bytes(0.5))
+	tm := msg(nil).varint(2, int64(Bool)).str(8, "tm").bytes(9, []byte{0})
+	g, err := importMsg(t, 17, graphMsg(nodes, []msg{axes, s, ratio, tm}, []any{1, 3, 4, 4}, "sm", "a", "bn", "d"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +174,30 @@ func TestImportNewForms(t *testing.T) {
 	wantAttrs(t, node(t, g, "Softmax"), graph.Attrs{})
 	wantAttrs(t, node(t, g, "Split"), graph.Attrs{"axis": graph.I(1), "num_outputs": graph.I(3)})
 	wantAttrs(t, node(t, g, "BatchNormalization"), graph.Attrs{})
+	if d := node(t, g, "Dropout"); len(d.Inputs) != 1 || len(d.Attrs) != 0 {
+		t.Errorf("Dropout: inputs %v attrs %v", d.Inputs, d.Attrs)
+	}
+}
+
+// TestImportUnsorted: nodes may come in any order; the graph comes out in
+// topological order.
+func TestImportUnsorted(t *testing.T) {
+	nodes := []msg{
+		nodeMsg("Sigmoid", "c", []string{"b"}, []string{"y"}),
+		nodeMsg("Tanh", "b", []string{"a"}, []string{"b"}),
+		nodeMsg("Relu", "a", []string{"x"}, []string{"a"}),
+	}
+	g, err := importMsg(t, 13, graphMsg(nodes, nil, []any{1, 3}, "y"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, n := range g.Nodes {
+		ops = append(ops, n.Op)
+	}
+	if !slices.Equal(ops, []string{"Relu", "Tanh", "Sigmoid"}) {
+		t.Errorf("order %v", ops)
+	}
 }
 
 // TestImportRefusals: what the importer must refuse, with the node named.

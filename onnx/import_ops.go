@@ -48,8 +48,8 @@ var (
 //	                                  training outputs refused
 //	Dropout                   7-21    ratio/seed/is_test dropped; only data kept; read mask
 //	                                  or a training_mode input not constant false refused
-//	Gemm MatMul               7-21
-//	Flatten                   7-21
+//	Gemm MatMul               7-21    (Gemm's defaults unchanged since 7; C optional from 11)
+//	Flatten                   7-21    (axis default 1 in every version)
 //	Softmax LogSoftmax        7-21    before 13 (axis default 1, flattens to 2-D): axis
 //	                                  made explicit when it is the last axis of a known
 //	                                  rank, else Flatten -> Softmax(-1) -> Reshape(Shape)
