@@ -2,7 +2,6 @@ package onnx
 
 import (
 	"fmt"
-	"slices"
 )
 
 // minRecognizeOpset is the oldest opset the ResNet recogniser accepts (up
@@ -78,26 +77,39 @@ func newGraphIndex(g *Graph) (*graphIndex, error) {
 			if in == "" {
 				continue
 			}
+			// Nodes are visited in order, so i is already listed only
+			// if it is the last entry: no quadratic search.
 			r := x.resolve(in)
-			if !slices.Contains(x.users[r], i) {
-				x.users[r] = append(x.users[r], i)
+			if u := x.users[r]; len(u) == 0 || u[len(u)-1] != i {
+				x.users[r] = append(u, i)
 			}
 		}
 	}
 	return x, nil
 }
 
-// resolve follows Identity aliases to the value's original name. A cycle
-// of Identities (invalid ONNX) stops after len(alias) steps.
+// resolve follows Identity aliases to the value's original name, and
+// points every alias it passed straight at that name, so that resolving
+// every name of a graph is linear however long its Identity chains are. A
+// cycle of Identities (invalid ONNX) stops after len(alias) steps.
 func (x *graphIndex) resolve(v string) string {
+	r := v
+	for range len(x.alias) + 1 {
+		a, ok := x.alias[r]
+		if !ok {
+			break
+		}
+		r = a
+	}
 	for range len(x.alias) + 1 {
 		a, ok := x.alias[v]
-		if !ok {
-			return v
+		if !ok || a == r {
+			break
 		}
+		x.alias[v] = r
 		v = a
 	}
-	return v
+	return r
 }
 
 // constant returns the constant tensor behind value v, or nil.

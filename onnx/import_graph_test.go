@@ -192,3 +192,26 @@ func TestGraphInfo(t *testing.T) {
 		t.Errorf("opset-7 info %+v", in)
 	}
 }
+
+// TestRecognizeHostile: the ResNet recogniser's index (in use until the
+// compiler replaces it) resolves the hostile file's aliases in linear time
+// too, and refuses the graph.
+func TestRecognizeHostile(t *testing.T) {
+	m, err := Parse(hostileModel(43000, 130000), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Info()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("hostile graph recognised as a ResNet")
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("recognising the hostile model hangs")
+	}
+}
