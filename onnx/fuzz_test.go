@@ -138,10 +138,17 @@ func editGraph(g *Graph, e []byte) {
 
 // FuzzImport feeds mutated model bytes through Parse and Import, and reads
 // every constant of the graphs that import: no panic, no hang, and memory
-// in proportion to the input. Seeds: the committed fixtures, the opset-7
-// forms, Identity aliases and a small hostile graph.
+// in proportion to the input. Seeds: the committed fixtures (opset-7 ones
+// too), the hand-built opset-7 forms, Identity aliases and a small hostile
+// graph.
 func FuzzImport(f *testing.F) {
 	fuzzSeeds(f)
+	files, _ := filepath.Glob(filepath.Join(fixtureDir, "opset7", "*.onnx"))
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Add([]byte(modelMsg(7, opset7Graph())))
 	f.Add([]byte(hostileModel(40, 100)))
 	f.Add([]byte(modelMsg(13, graphMsg([]msg{
