@@ -65,7 +65,9 @@ func (o *ImportOptions) withDefaults() ImportOptions {
 //   - Graph inputs: dimension 0 is the batch and is 1 in the IR, whether
 //     the model declares it symbolic, 1 or a fixed N > 1 (the executor runs
 //     any batch by scaling dimension 0). The height and width of a 4-D input
-//     come from opts when symbolic. Any other symbolic dimension is refused.
+//     (dimensions 2 and 3; 1 and 2 when both are symbolic and dimension 3 is
+//     fixed, the NHWC input tf2onnx writes) come from opts when symbolic.
+//     Any other symbolic dimension is refused.
 //     Inputs that name an initializer (old exporters list weights as inputs)
 //     are constants.
 //

@@ -30,6 +30,9 @@ func TestImportInputSize(t *testing.T) {
 		{[]any{"N", 3, "H", "W"}, &ImportOptions{Height: -1, Width: 8}, nil, "input size -1x8"},
 		{[]any{"N", 3, 1 << 20, 8}, nil, nil, "at most"},
 		{[]any{"N", 10}, nil, []int{1, 10}, ""},
+		{[]any{"N", "H", "W", 3}, &ImportOptions{Height: 32, Width: 48}, []int{1, 32, 48, 3}, ""}, // NHWC (tf2onnx)
+		{[]any{"N", 224, 224, 3}, nil, []int{1, 224, 224, 3}, ""},
+		{[]any{"N", 3, "H", 3}, &ImportOptions{Height: 5, Width: 3}, []int{1, 3, 5, 3}, ""},
 	}
 	for _, c := range cases {
 		g, err := importMsg(t, 13, graphMsg([]msg{nodeMsg("Relu", "r", []string{"x"}, []string{"y"})}, nil, c.dims, "y"), c.o)

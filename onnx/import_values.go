@@ -156,7 +156,9 @@ func inputType(in ValueInfo) (graph.DType, error) {
 // inputShape is the IR shape of a graph input: dimension 0 (the batch) is
 // 1, a 4-D input's height and width come from the options where symbolic
 // and must agree with them where fixed, and every other dimension must be
-// fixed.
+// fixed. Height and width are dimensions 2 and 3 (NCHW), or 1 and 2 when
+// both are symbolic and dimension 3 is fixed (NHWC, as tf2onnx writes
+// Keras models).
 func (im *importer) inputShape(in ValueInfo) ([]int, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: graph input %q %v: %s", graph.ErrUnsupported, in.Name, dimsString(in.Shape), fmt.Sprintf(format, args...))
@@ -164,22 +166,30 @@ func (im *importer) inputShape(in ValueInfo) ([]int, error) {
 	if !in.HasShape {
 		return nil, bad("has no declared shape")
 	}
-	shape := make([]int, len(in.Shape))
+	ds := in.Shape
+	spatial := map[int]int{} // dimension -> 0 (height) or 1 (width)
+	if len(ds) == 4 {
+		spatial[2], spatial[3] = 0, 1
+		if !ds[1].Known() && !ds[2].Known() && ds[3].Known() {
+			spatial = map[int]int{1: 0, 2: 1}
+		}
+	}
+	shape := make([]int, len(ds))
 	want := [2]int{im.opts.Height, im.opts.Width}
-	for i, d := range in.Shape {
-		spatial := len(in.Shape) == 4 && i >= 2
+	for i, d := range ds {
+		k, sp := spatial[i]
 		switch {
 		case i == 0:
 			shape[i] = 1 // the batch: the executor scales dimension 0
 		case d.Known() && d.Value > maxInputDim:
 			return nil, bad("dimension %d is %d (at most %d)", i, d.Value, maxInputDim)
-		case d.Known() && spatial && want[i-2] > 0 && int(d.Value) != want[i-2]:
+		case d.Known() && sp && want[k] > 0 && int(d.Value) != want[k]:
 			return nil, bad("has a fixed size, asked for %dx%d", want[0], want[1])
 		case d.Known():
 			shape[i] = int(d.Value)
-		case spatial && want[i-2] > 0:
-			shape[i] = want[i-2]
-		case spatial:
+		case sp && want[k] > 0:
+			shape[i] = want[k]
+		case sp:
 			shape[i] = DefaultImportSize
 		default:
 			return nil, bad("dimension %d is symbolic: only the batch and a 4-D input's height and width may be", i)
