@@ -193,7 +193,7 @@ func (im *importer) build() error {
 			v := r.v
 			if v == nil && r.name != "" {
 				var err error
-				if v, err = im.value(r.name, im.pending[i].src); err != nil {
+				if v, err = im.value(r.name, im.pending[i].src.String()); err != nil {
 					return err
 				}
 			}
@@ -209,12 +209,13 @@ func (im *importer) build() error {
 	return nil
 }
 
-// value returns the IR value that name (read by node n) stands for,
-// following Identity aliases and making constants on first use.
-func (im *importer) value(name string, n *Node) (*graph.Value, error) {
+// value returns the IR value that name (read by reader, a node or a graph
+// output) stands for, following Identity aliases and making constants on
+// first use.
+func (im *importer) value(name, reader string) (*graph.Value, error) {
 	r, err := im.resolve(name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v: %v", graph.ErrInvalid, n, err)
+		return nil, fmt.Errorf("%w: %s: %v", graph.ErrInvalid, reader, err)
 	}
 	if v := im.vals[r]; v != nil {
 		return v, nil
@@ -224,11 +225,11 @@ func (im *importer) value(name string, n *Node) (*graph.Value, error) {
 		t = im.consts[r]
 	}
 	if t == nil {
-		return nil, fmt.Errorf("%w: %v reads %q, which no node, initializer or graph input defines", graph.ErrInvalid, n, name)
+		return nil, fmt.Errorf("%w: %s reads %q, which no node, initializer or graph input defines", graph.ErrInvalid, reader, name)
 	}
 	c, err := im.tensor(t)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v: constant %q: %v", graph.ErrUnsupported, n, r, err)
+		return nil, fmt.Errorf("%w: %s: constant %q: %v", graph.ErrUnsupported, reader, r, err)
 	}
 	v, err := im.g.AddConst(r, c)
 	if err != nil {
@@ -264,9 +265,9 @@ func (im *importer) resolve(name string) (string, error) {
 // addOutputs declares the graph outputs.
 func (im *importer) addOutputs() error {
 	for _, o := range im.m.Graph.Outputs {
-		v, err := im.value(o.Name, nil)
+		v, err := im.value(o.Name, fmt.Sprintf("graph output %q", o.Name))
 		if err != nil {
-			return fmt.Errorf("graph output %q: %w", o.Name, err)
+			return err
 		}
 		im.g.Outputs = append(im.g.Outputs, v)
 	}
