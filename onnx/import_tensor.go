@@ -159,3 +159,28 @@ func unsupportedf(n *Node, format string, args ...any) error {
 func invalidf(n *Node, format string, args ...any) error {
 	return fmt.Errorf("%w: %v: %s", graph.ErrInvalid, n, fmt.Sprintf(format, args...))
 }
+
+// constantValue returns the tensor of a Constant node, converting the
+// scalar and list attribute forms (opset 12+) to tensors.
+func constantValue(n *Node) (*Tensor, error) {
+	if len(n.Outputs) != 1 || len(n.Attrs) != 1 {
+		return nil, fmt.Errorf("%v: want one output and one attribute", n)
+	}
+	a := &n.Attrs[0]
+	switch a.Name {
+	case "value":
+		if a.T == nil {
+			return nil, fmt.Errorf("%v: value attribute without a tensor", n)
+		}
+		return a.T, nil
+	case "value_float":
+		return &Tensor{DataType: Float, n: 1, src: srcFloat, f32: []float32{a.F}}, nil
+	case "value_floats":
+		return &Tensor{DataType: Float, Dims: []int64{int64(len(a.Floats))}, n: int64(len(a.Floats)), src: srcFloat, f32: a.Floats}, nil
+	case "value_int":
+		return &Tensor{DataType: Int64, n: 1, src: srcInt64, i64: []int64{a.I}}, nil
+	case "value_ints":
+		return &Tensor{DataType: Int64, Dims: []int64{int64(len(a.Ints))}, n: int64(len(a.Ints)), src: srcInt64, i64: a.Ints}, nil
+	}
+	return nil, fmt.Errorf("%v: unsupported constant attribute %q", n, a.Name)
+}
