@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -216,5 +217,35 @@ func TestRecognizeHostile(t *testing.T) {
 		}
 	case <-time.After(2 * time.Minute):
 		t.Fatal("recognising the hostile model hangs")
+	}
+}
+
+// TestImportLazy: importing a model does not decode its weights: a 16 MiB
+// weight costs Import no more than a small fixed amount of memory, and is
+// decoded when the constant is read.
+func TestImportLazy(t *testing.T) {
+	const n = 1 << 22
+	w := msg(nil).packedInts(1, 1, n).varint(2, int64(Float)).str(8, "w").bytes(9, make([]byte, 4*n))
+	m, err := Parse(modelMsg(13, graphMsg([]msg{nodeMsg("MatMul", "mm", []string{"x", "w"}, []string{"y"})},
+		[]msg{w}, []any{1, 1}, "y")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g, err := m.Import(nil)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 1<<20 {
+		t.Errorf("Import allocated %d bytes for a %d-byte weight", d, 4*n)
+	}
+	c := g.Value("w").Const
+	if c.F32 != nil || c.Load == nil {
+		t.Fatal("weight not lazy")
+	}
+	if d, err := c.Float32s(); err != nil || len(d) != n {
+		t.Errorf("weight loads %d floats (%v)", len(d), err)
 	}
 }
