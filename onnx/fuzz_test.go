@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/resnet"
 )
 
@@ -93,7 +94,10 @@ func FuzzRecognize(f *testing.F) {
 }
 
 // editGraph applies one 4-byte edit to g.
-func editGraph(g *Graph, e []byte) {
+func editGraph(g *Graph, e []byte) { editGraphWith(g, e, editOps) }
+
+// editGraphWith applies one 4-byte edit to g, swapping in ops from ops.
+func editGraphWith(g *Graph, e []byte, ops []string) {
 	if len(g.Nodes) == 0 {
 		return
 	}
@@ -101,7 +105,7 @@ func editGraph(g *Graph, e []byte) {
 	other := &g.Nodes[int(e[2])%len(g.Nodes)]
 	switch e[1] % 8 {
 	case 0:
-		n.OpType = editOps[int(e[2])%len(editOps)]
+		n.OpType = ops[int(e[2])%len(ops)]
 	case 1: // drop an input
 		if len(n.Inputs) > 0 {
 			i := int(e[2]) % len(n.Inputs)
@@ -134,4 +138,93 @@ func editGraph(g *Graph, e []byte) {
 			g.Initializers = append(g.Initializers[:i:i], g.Initializers[i+1:]...)
 		}
 	}
+}
+
+// FuzzImport feeds mutated model bytes through Parse and Import, and reads
+// every constant of the graphs that import: no panic, no hang, and memory
+// in proportion to the input. Seeds: the committed fixtures (opset-7 ones
+// too), the hand-built opset-7 forms, Identity aliases and a small hostile
+// graph.
+func FuzzImport(f *testing.F) {
+	fuzzSeeds(f)
+	files, _ := filepath.Glob(filepath.Join(fixtureDir, "opset7", "*.onnx"))
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(modelMsg(7, opset7Graph())))
+	f.Add([]byte(hostileModel(40, 100)))
+	f.Add([]byte(modelMsg(13, graphMsg([]msg{
+		nodeMsg("Identity", "i1", []string{"x"}, []string{"a"}),
+		nodeMsg("Identity", "i2", []string{"a"}, []string{"b"}),
+		nodeMsg("Softmax", "s", []string{"b"}, []string{"y"}, attrInt("axis", 1)),
+	}, nil, []any{"N", 3, "H", "W"}, "y"))))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m, err := Parse(data, &Options{MaxTotalBytes: 64 << 20})
+		if err != nil {
+			return
+		}
+		g, err := m.Import(&ImportOptions{Height: 32, Width: 32})
+		if err != nil {
+			return
+		}
+		for _, v := range g.Values() {
+			if v.Const != nil {
+				_, _ = v.Const.Float32s()
+				_, _ = v.Const.Int64s()
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if d := after.TotalAlloc - before.TotalAlloc; d > 2*allocBound(len(data)) {
+			t.Fatalf("Parse and Import of %d bytes allocated %d bytes", len(data), d)
+		}
+	})
+}
+
+// importEditOps are the operator types FuzzImportEdits swaps in: those
+// Import rewrites, and some it refuses.
+var importEditOps = []string{"BatchNormalization", "Pad", "Slice", "Squeeze", "Unsqueeze", "ReduceMean",
+	"Clip", "Split", "Dropout", "MaxPool", "Softmax", "LogSoftmax", "Identity", "Constant", "Upsample",
+	"Conv", "Gemm", "Flatten", "Reshape", "Concat", "Shape", "Cast", "Relu", "Add"}
+
+// FuzzImportEdits edits a hand-built opset-7 graph and an opset-7 fixture
+// as the fuzzer's bytes say (4 bytes per edit, see editGraphWith; the first
+// byte picks the model and its opset) and runs Import and, when it
+// succeeds, graph.InferShapes and graph.Check: errors are fine, panics and
+// hangs are not.
+func FuzzImportEdits(f *testing.F) {
+	f.Add([]byte{0})
+	f.Add([]byte{1, 3, 0, 2, 0})
+	f.Add([]byte{2, 7, 1, 0, 0, 9, 2, 1, 1})
+	f.Add([]byte{3, 1, 3, 1, 5, 2, 4, 0, 0})
+	f.Add([]byte{4, 20, 5, 0, 3, 0, 6, 1, 0})
+	fixture, err := os.ReadFile(filepath.Join(fixtureDir, "opset7", "resnet18_w4_kept_opset7.onnx"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	bases := [][]byte{modelMsg(7, opset7Graph()), fixture}
+	opsets := []int64{7, 8, 9, 10, 11, 12, 13, 18, 21}
+	f.Fuzz(func(t *testing.T, edits []byte) {
+		if len(edits) == 0 {
+			return
+		}
+		m, err := Parse(bases[int(edits[0])%len(bases)], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Opsets[0].Version = opsets[int(edits[0]/2)%len(opsets)]
+		for edits = edits[1:]; len(edits) >= 4; edits = edits[4:] {
+			editGraphWith(&m.Graph, edits[:4], importEditOps)
+		}
+		g, err := m.Import(nil)
+		if err != nil {
+			return
+		}
+		if graph.InferShapes(g) == nil {
+			_ = graph.Check(g)
+		}
+	})
 }

@@ -2,16 +2,13 @@ package onnx
 
 import (
 	"fmt"
-	"slices"
 )
 
-// Opset range the recogniser accepts for the default ONNX domain. Within it
-// the operators it uses changed only in ways it handles (attribute versus
-// input forms of Pad, training_mode of BatchNormalization, new types).
-const (
-	MinOpset = 9
-	MaxOpset = 21
-)
+// minRecognizeOpset is the oldest opset the ResNet recogniser accepts (up
+// to MaxOpset). Within that range the operators it uses changed only in
+// ways it handles (attribute versus input forms of Pad, training_mode of
+// BatchNormalization, new types). Import accepts opsets from MinOpset.
+const minRecognizeOpset = 9
 
 // graphIndex is a read-only index of a graph for pattern matching: which
 // values are constants, who produces and who consumes each value. Identity
@@ -80,26 +77,39 @@ func newGraphIndex(g *Graph) (*graphIndex, error) {
 			if in == "" {
 				continue
 			}
+			// Nodes are visited in order, so i is already listed only
+			// if it is the last entry: no quadratic search.
 			r := x.resolve(in)
-			if !slices.Contains(x.users[r], i) {
-				x.users[r] = append(x.users[r], i)
+			if u := x.users[r]; len(u) == 0 || u[len(u)-1] != i {
+				x.users[r] = append(u, i)
 			}
 		}
 	}
 	return x, nil
 }
 
-// resolve follows Identity aliases to the value's original name. A cycle
-// of Identities (invalid ONNX) stops after len(alias) steps.
+// resolve follows Identity aliases to the value's original name, and
+// points every alias it passed straight at that name, so that resolving
+// every name of a graph is linear however long its Identity chains are. A
+// cycle of Identities (invalid ONNX) stops after len(alias) steps.
 func (x *graphIndex) resolve(v string) string {
+	r := v
+	for range len(x.alias) + 1 {
+		a, ok := x.alias[r]
+		if !ok {
+			break
+		}
+		r = a
+	}
 	for range len(x.alias) + 1 {
 		a, ok := x.alias[v]
-		if !ok {
-			return v
+		if !ok || a == r {
+			break
 		}
+		x.alias[v] = r
 		v = a
 	}
-	return v
+	return r
 }
 
 // constant returns the constant tensor behind value v, or nil.
@@ -140,29 +150,4 @@ func (x *graphIndex) unplaced() *Node {
 		}
 	}
 	return nil
-}
-
-// constantValue returns the tensor of a Constant node, converting the
-// scalar and list attribute forms (opset 12+) to tensors.
-func constantValue(n *Node) (*Tensor, error) {
-	if len(n.Outputs) != 1 || len(n.Attrs) != 1 {
-		return nil, fmt.Errorf("%v: want one output and one attribute", n)
-	}
-	a := &n.Attrs[0]
-	switch a.Name {
-	case "value":
-		if a.T == nil {
-			return nil, fmt.Errorf("%v: value attribute without a tensor", n)
-		}
-		return a.T, nil
-	case "value_float":
-		return &Tensor{DataType: Float, n: 1, src: srcFloat, f32: []float32{a.F}}, nil
-	case "value_floats":
-		return &Tensor{DataType: Float, Dims: []int64{int64(len(a.Floats))}, n: int64(len(a.Floats)), src: srcFloat, f32: a.Floats}, nil
-	case "value_int":
-		return &Tensor{DataType: Int64, n: 1, src: srcInt64, i64: []int64{a.I}}, nil
-	case "value_ints":
-		return &Tensor{DataType: Int64, Dims: []int64{int64(len(a.Ints))}, n: int64(len(a.Ints)), src: srcInt64, i64: a.Ints}, nil
-	}
-	return nil, fmt.Errorf("%v: unsupported constant attribute %q", n, a.Name)
 }

@@ -87,10 +87,14 @@ func LoadFile(path string, opts *Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onnx: %w", err)
 	}
+	if len(mf.data) == 0 {
+		mf.close()
+		return nil, fmt.Errorf("onnx: %s: empty file", path)
+	}
 	m, err := parse(mf.data, &o)
 	if err != nil {
 		mf.close()
-		return nil, err
+		return nil, fmt.Errorf("onnx: %s: %w", path, err)
 	}
 	m.files = append(m.files, mf)
 	return m, nil
@@ -99,25 +103,46 @@ func LoadFile(path string, opts *Options) (*Model, error) {
 // Parse decodes a serialized ModelProto held in data. The Model refers to
 // data (tensor bytes are not copied): data must not change while the Model
 // is in use. External data is read from opts.BaseDir.
+//
+// Empty data gives an empty Model (no graph); data that is not a
+// ModelProto, or is cut short, gives an error that says so.
 func Parse(data []byte, opts *Options) (*Model, error) {
-	return parse(data, opts)
+	m, err := parse(data, opts)
+	if err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
+	}
+	return m, nil
 }
 
+// ErrNotONNX reports data that is not an ONNX ModelProto at all.
+var ErrNotONNX = errors.New("not an ONNX model")
+
+// parse decodes data; its errors carry no "onnx:" prefix (Parse and
+// LoadFile add it, LoadFile with the file's path).
 func parse(data []byte, opts *Options) (m *Model, err error) {
 	if len(data) > MaxModelBytes {
-		return nil, fmt.Errorf("onnx: model of %d bytes exceeds %d", len(data), MaxModelBytes)
+		return nil, fmt.Errorf("model of %d bytes exceeds %d", len(data), MaxModelBytes)
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guardFault(&err)
 	d := decoder{lim: opts.limits()}
 	m = new(Model)
 	if err := d.model(data, m); err != nil {
-		return nil, fmt.Errorf("onnx: %w", err)
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("truncated: %w", err)
+		case !d.seenModel:
+			return nil, fmt.Errorf("%w (%w)", ErrNotONNX, err)
+		}
+		return nil, err
+	}
+	if len(data) > 0 && !d.seenModel {
+		return nil, fmt.Errorf("%w: no ir_version, opset_import or graph", ErrNotONNX)
 	}
 	if d.external > 0 {
 		if err := m.resolveExternal(m.externalTensors(), opts); err != nil {
 			m.Close()
-			return nil, fmt.Errorf("onnx: %w", err)
+			return nil, err
 		}
 	}
 	return m, nil
@@ -249,18 +274,34 @@ func (f *mappedFile) close() error {
 // openMapped opens name (inside root when root is non-nil), checks its size
 // against maxSize, and maps or reads it.
 func openMapped(root *os.Root, name string, maxSize int64, noMmap bool) (*mappedFile, error) {
-	var f *os.File
+	// Check the type before opening: opening a FIFO for reading blocks
+	// until a writer appears. The open is non-blocking too, in case the
+	// name changes in between, and the type is checked again on the open
+	// file.
+	var st os.FileInfo
 	var err error
 	if root != nil {
-		f, err = root.Open(name)
+		st, err = root.Stat(name)
 	} else {
-		f, err = os.Open(name)
+		st, err = os.Stat(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	var f *os.File
+	if root != nil {
+		f, err = root.OpenFile(name, os.O_RDONLY|mmap.OpenNonBlock, 0)
+	} else {
+		f, err = os.OpenFile(name, os.O_RDONLY|mmap.OpenNonBlock, 0)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	st, err = f.Stat()
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +335,7 @@ func guardFault(err *error) {
 		return
 	}
 	if re, ok := r.(interface{ Addr() uintptr }); ok {
-		*err = fmt.Errorf("onnx: memory fault at %#x reading a mapped file (truncated while in use?)", re.Addr())
+		*err = fmt.Errorf("memory fault at %#x reading a mapped file (truncated while in use?)", re.Addr())
 		return
 	}
 	panic(r)

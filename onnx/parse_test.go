@@ -259,11 +259,30 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := Load(t.TempDir()); err == nil {
 		t.Error("directory accepted")
 	}
-	empty := filepath.Join(t.TempDir(), "empty.onnx")
-	os.WriteFile(empty, nil, 0o644)
-	m, err := Load(empty)
+	dir := t.TempDir()
+	model, err := os.ReadFile(filepath.Join(fixtureDir, "resnet18_w4_fused_b1.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every error names the file and says what is wrong with it.
+	for _, c := range []struct{ name, data, want string }{
+		{"empty.onnx", "", "empty.onnx: empty file"},
+		{"text.onnx", "this is a text file, not a model\n", "text.onnx: not an ONNX model"},
+		{"cut.onnx", string(model[:len(model)/2]), "cut.onnx: truncated"},
+	} {
+		path := filepath.Join(dir, c.name)
+		if err := os.WriteFile(path, []byte(c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want it to contain %q", c.name, err, c.want)
+		}
+	}
+	// Parse of no bytes is an empty model, which has no graph to run.
+	m, err := Parse(nil, nil)
 	if err != nil || len(m.Graph.Nodes) != 0 {
-		t.Errorf("empty file: %v", err)
+		t.Errorf("empty data: %v", err)
 	}
 	if _, _, err := m.ResNet(); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("empty model recognised: %v", err)

@@ -14,6 +14,9 @@ type decoder struct {
 	total    int64 // bytes of tensor data seen so far
 	external int   // number of tensors whose data lives in files
 	entries  int   // decoded messages and strings, bounded by MaxEntries
+	// seenModel is set once a field only a ModelProto has (ir_version,
+	// graph, opset_import) decodes: data without one is not ONNX.
+	seenModel bool
 }
 
 // entry counts one decoded message or string against MaxEntries.
@@ -27,6 +30,11 @@ func (d *decoder) entry() error {
 
 func (d *decoder) model(b []byte, m *Model) error {
 	return eachField(b, func(f field) (err error) {
+		defer func() {
+			if err == nil && (f.num == 1 || f.num == 7 || f.num == 8) {
+				d.seenModel = true
+			}
+		}()
 		switch f.num {
 		case 1:
 			m.IRVersion, err = f.int64v()

@@ -51,8 +51,8 @@ func unsupported(format string, args ...any) error {
 // recognize matches the whole graph.
 func (m *Model) recognize() (*recognizer, error) {
 	op := m.Opset()
-	if op < MinOpset || op > MaxOpset {
-		return nil, unsupported("opset %d (supported: %d to %d)", op, MinOpset, MaxOpset)
+	if op < minRecognizeOpset || op > MaxOpset {
+		return nil, unsupported("opset %d (supported: %d to %d)", op, minRecognizeOpset, MaxOpset)
 	}
 	x, err := newGraphIndex(&m.Graph)
 	if err != nil {

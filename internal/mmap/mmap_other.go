@@ -15,3 +15,7 @@ func Map(f *os.File, size int64) (data []byte, unmap func() error, err error) {
 
 // DropPages does nothing where files are not mapped.
 func DropPages(b []byte) {}
+
+// OpenNonBlock is 0 where there is no O_NONBLOCK: the loaders' check of the
+// file type before opening stands alone there.
+const OpenNonBlock = 0

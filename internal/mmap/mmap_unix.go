@@ -51,3 +51,8 @@ func DropPages(b []byte) {
 	}
 	_ = unix.Madvise(b[start-p:end-p], unix.MADV_DONTNEED)
 }
+
+// OpenNonBlock is the open flag that keeps opening a FIFO or device from
+// blocking (O_NONBLOCK); the loaders open model files with it and then
+// refuse anything but a regular file.
+const OpenNonBlock = unix.O_NONBLOCK
