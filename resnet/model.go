@@ -140,9 +140,17 @@ func (m *Model) WeightBytes() int { return m.weights }
 func (m *Model) WorkspaceBytes() int { return 4 * m.slab }
 
 // Close stops the model's worker pool (unless it was given in Options) and
-// drops its idle workspaces. Calls after Close return ErrClosed. It is safe to call more than once.
+// drops its idle workspaces. Calls of [Model.Infer] already running are
+// waited for (they finish, or return early if their context is
+// cancelled); calls after Close return ErrClosed. [Model.InferWith] and
+// [Model.Profile] calls on caller-owned workspaces are not tracked: they
+// must not run concurrently with Close. It is safe to call more than once.
 func (m *Model) Close() {
-	if !m.isClosed.Swap(true) && m.ownPool {
+	first := !m.isClosed.Swap(true)
+	// Infer takes its workspace (idle.Get) before it checks isClosed, so
+	// once Wait has seen every workspace back, no Infer can reach the pool.
+	m.idle.Wait()
+	if first && m.ownPool {
 		m.pool.Close()
 	}
 	m.idle.Clear()
