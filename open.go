@@ -18,7 +18,7 @@ const (
 	// MaxThreads bounds Options.Threads: 256 threads per inference. More
 	// gain nothing on any machine gorn runs on and cost a goroutine and a
 	// stack each.
-	MaxThreads = 256
+	MaxThreads = resnet.MaxThreads
 	// DefaultMaxInputPixels bounds the height x width the model is
 	// compiled for: 1024 x 1024 (ImageNet models take 224 x 224).
 	DefaultMaxInputPixels = 1 << 20

@@ -89,3 +89,17 @@ func TestEmbedFeaturesGiveLogits(t *testing.T) {
 		t.Errorf("short features: %v", err)
 	}
 }
+
+// Bad thread counts are errors that name the option (issue 15, rows 4-5).
+func TestThreadsBounds(t *testing.T) {
+	a, h, w := smallNet()
+	for _, tc := range []struct {
+		threads int
+		want    string
+	}{{-5, "Options.Threads = -5 is negative"}, {10_000_000, "Options.Threads = 10000000 exceeds 256"}} {
+		_, err := NewRandom(a, 1, &Options{Threads: tc.threads, Height: h, Width: w})
+		if err == nil || err.Error() != "resnet: "+tc.want {
+			t.Errorf("Threads %d: %v", tc.threads, err)
+		}
+	}
+}
