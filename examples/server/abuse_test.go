@@ -92,9 +92,12 @@ func abuseKinds(t *testing.T, d *digits, maxBytes int) []abuseKind {
 // legitimate ones correct; afterwards goroutines and the heap return to
 // their level before. 'make abuse' runs it at full size (GORN_ABUSE=1:
 // 5,000 requests, 64 clients) and prints the figures; otherwise it runs
-// 400 requests from 16 clients.
+// 400 requests from 16 clients (200 with -short).
 func TestAbuse(t *testing.T) {
 	requests, clients := 400, 16
+	if testing.Short() {
+		requests = 200
+	}
 	if os.Getenv("GORN_ABUSE") == "1" {
 		requests, clients = 5000, 64
 	}
