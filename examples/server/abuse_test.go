@@ -61,7 +61,7 @@ func abuseKinds(t *testing.T, d *digits, maxBytes int) []abuseKind {
 	post := func(data func(i int) []byte, check func(i, top int) bool) func(*http.Client, string, string, int) (int, bool) {
 		return func(c *http.Client, url, _ string, i int) (int, bool) {
 			code, top, err := classifyRaw(c, url, data(i))
-			return code, err == nil && check(i, top)
+			return code, code == 0 || err == nil && check(i, top) // 0: no answer, judged by the codes
 		}
 	}
 	any := func(int, int) bool { return true }
@@ -70,7 +70,11 @@ func abuseKinds(t *testing.T, d *digits, maxBytes int) []abuseKind {
 	kinds := []abuseKind{
 		{"legitimate 1280x960 jpeg", []int{200}, post(func(int) []byte { return jb.Bytes() }, any)},
 		{"corrupt", []int{400, 422}, post(func(i int) []byte { return corrupt[i%len(corrupt)] }, any)},
-		{"oversized body", []int{413}, post(func(int) []byte { return make([]byte, maxBytes+1) }, any)},
+		// The server answers 413 and closes the connection (net/http
+		// waits rstAvoidanceDelay, 500 ms, after its FIN); a client that is
+		// still sending then may see a reset instead of the answer, which
+		// it reports as status 0: refused either way, never a 5xx.
+		{"oversized body", []int{413, 0}, post(func(int) []byte { return make([]byte, maxBytes+1) }, any)},
 		{"decompression-heavy", []int{422}, post(func(i int) []byte { return heavy[i%len(heavy)] }, any)},
 		{"slow upload", []int{408}, func(_ *http.Client, _, addr string, _ int) (int, bool) {
 			stop := make(chan struct{})
@@ -197,7 +201,7 @@ func TestAbuse(t *testing.T) {
 	}
 	for _, n := range names {
 		for code := range codes[n] {
-			if code >= 500 || code == 0 {
+			if code >= 500 || code == 0 && n != "oversized body" {
 				t.Errorf("%s: %d answers with status %d", n, codes[n][code], code)
 			}
 		}
