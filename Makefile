@@ -100,7 +100,13 @@ bench-resnet:
 	cd bench && $(GO) test -run '^$$' -bench '^BenchmarkResNet$$' -benchtime 10x -count 3 .
 	sh scripts/peer.sh --model resnet50,resnet18 --threads 1,2
 
-.PHONY: fixtures fixtures-check peer verify-onnx help
+## abuse: the load and abuse test of examples/server: 5,000 requests from 64 loopback clients
+## mixing legitimate, corrupt, oversized, decompression-heavy images and slow uploads; prints the
+## answers by kind, p50/p99 latency of the legitimate ones, peak RSS, goroutines and heap after
+abuse:
+	GORN_ABUSE=1 $(GO) test -count=1 -run '^TestAbuse$$' -v -timeout 15m ./examples/server
+
+.PHONY: fixtures fixtures-check peer verify-onnx help abuse
 
 PYTHON ?= /usr/bin/python3
 

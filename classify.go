@@ -15,20 +15,49 @@ import (
 	"github.com/gorn-ml/gorn/resnet"
 )
 
-// Prediction is one class of a classification.
+// Prediction is one class of a classification. It marshals to JSON as
+// {"index":258,"label":"Samoyed","probability":0.87}.
 type Prediction struct {
 	// Index is the class index (the logit's position).
-	Index int
+	Index int `json:"index"`
 	// Label is the class name, or "" when the classifier has no labels.
-	Label string
+	Label string `json:"label,omitempty"`
 	// Probability is the class's softmax probability.
-	Probability float64
+	Probability float64 `json:"probability"`
+}
+
+// ErrBadImage marks an image the classifier cannot take: not a decodable
+// JPEG or PNG, or over a size or memory limit (then the error also wraps
+// preprocess.ErrTooLarge). A service answers it with a 4xx status; any
+// other error of Classify is the server's.
+var ErrBadImage = errors.New("gorn: bad image")
+
+// ErrNoEmbedding reports a model that cannot give an embedding.
+var ErrNoEmbedding = errors.New("gorn: the model gives no embedding")
+
+// engine is what a Classifier runs. *resnet.Model is one; a compiled graph
+// executor can take its place without changing the Classifier's API.
+type engine interface {
+	Infer(ctx context.Context, dst, src []float32, batch int) error
+	InputSize() (h, w int)
+	InputLen() int
+	Classes() int
+	MaxBatch() int
+	Close()
+}
+
+// embedder is an engine that also gives the features before its last
+// layer.
+type embedder interface {
+	Embed(ctx context.Context, features, dst, src []float32, batch int) error
+	Features() int
 }
 
 // Classifier classifies images with a compiled model: preprocessing,
 // inference, softmax and top-k. It is safe for concurrent use.
 type Classifier struct {
-	model  *resnet.Model
+	eng    engine
+	owned  bool // Close closes eng (Open made it)
 	labels []string
 	opts   preprocess.Options
 	bufs   sync.Pool // *buffers
@@ -41,12 +70,17 @@ type buffers struct {
 // NewClassifier wraps m. labels names the classes (nil: the ImageNet-1k
 // names when the model has 1000 classes, none otherwise). opts sets the
 // preprocessing (nil: torchvision's ImageNet transform); a zero crop size
-// takes the model's input size.
+// takes the model's input size. The caller keeps m: Close leaves it open.
+// Open loads a model file with its metadata in one call.
 func NewClassifier(m *resnet.Model, labels []string, opts *preprocess.Options) (*Classifier, error) {
 	if m == nil {
 		return nil, errors.New("gorn: nil model")
 	}
-	c := &Classifier{model: m, labels: labels}
+	return newClassifier(m, labels, opts)
+}
+
+func newClassifier(m engine, labels []string, opts *preprocess.Options) (*Classifier, error) {
+	c := &Classifier{eng: m, labels: labels}
 	if opts != nil {
 		c.opts = *opts
 	}
@@ -55,16 +89,19 @@ func NewClassifier(m *resnet.Model, labels []string, opts *preprocess.Options) (
 		c.opts.CropWidth, c.opts.CropHeight = w, h
 	}
 	if c.opts.CropWidth != w || c.opts.CropHeight != h {
-		return nil, fmt.Errorf("gorn: crop %dx%d, the model takes %dx%d images", c.opts.CropWidth, c.opts.CropHeight, w, h)
+		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("crop %dx%d, the model takes %dx%d images", c.opts.CropWidth, c.opts.CropHeight, w, h))
 	}
 	if labels == nil && m.Classes() == 1000 {
 		c.labels = preprocess.ImageNetLabels()
 	}
 	if c.labels != nil && len(c.labels) != m.Classes() {
-		return nil, fmt.Errorf("gorn: %d labels for %d classes", len(c.labels), m.Classes())
+		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("%d labels for %d classes", len(c.labels), m.Classes()))
 	}
 	if err := preprocess.TensorInto(make([]float32, 3*w*h), image.NewGray(image.Rect(0, 0, 1, 1)), &c.opts); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("gorn: %w", err)
+	}
+	if m.InputLen() != 3*w*h {
+		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("the model takes %d input channels; images have 3", m.InputLen()/(w*h)))
 	}
 	c.bufs.New = func() any {
 		return &buffers{input: make([]float32, m.InputLen()), logits: make([]float32, m.Classes())}
@@ -72,9 +109,36 @@ func NewClassifier(m *resnet.Model, labels []string, opts *preprocess.Options) (
 	return c, nil
 }
 
+// Close releases the model that Open loaded; a Classifier made by
+// NewClassifier leaves its model to the caller. Classifications running
+// are waited for; later ones fail.
+func (c *Classifier) Close() {
+	if c.owned {
+		c.eng.Close()
+	}
+}
+
+// Labels returns the class names in index order (a copy), or nil.
+func (c *Classifier) Labels() []string { return append([]string(nil), c.labels...) }
+
+// InputSize returns the image height and width the model takes.
+func (c *Classifier) InputSize() (h, w int) { return c.eng.InputSize() }
+
+// Classes is the number of classes (logits) the model outputs.
+func (c *Classifier) Classes() int { return c.eng.Classes() }
+
+// Preprocessing returns the preprocessing applied to each image, with the
+// model's metadata and the caller's overrides merged.
+func (c *Classifier) Preprocessing() preprocess.Options {
+	o := c.opts
+	o.Mean, o.Std = slices.Clone(o.Mean), slices.Clone(o.Std)
+	return o
+}
+
 // Classify returns the k most probable classes of img, most probable first
 // (ties by class index). k larger than the number of classes returns them
-// all.
+// all. An image the preprocessing cannot take gives an error wrapping
+// ErrBadImage.
 func (c *Classifier) Classify(ctx context.Context, img image.Image, k int) ([]Prediction, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("gorn: k = %d, want at least 1", k)
@@ -82,22 +146,85 @@ func (c *Classifier) Classify(ctx context.Context, img image.Image, k int) ([]Pr
 	b := c.bufs.Get().(*buffers)
 	defer c.bufs.Put(b)
 	if err := preprocess.TensorInto(b.input, img, &c.opts); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrBadImage, err)
 	}
-	if err := c.model.Infer(ctx, b.logits, b.input, 1); err != nil {
+	if err := c.eng.Infer(ctx, b.logits, b.input, 1); err != nil {
 		return nil, err
 	}
 	return TopK(b.logits, k, c.labels), nil
 }
 
 // ClassifyReader decodes a JPEG or PNG image from r (within the
-// preprocessing limits) and classifies it.
+// preprocessing limits) and classifies it. An image that does not decode,
+// or is over a limit, gives an error wrapping ErrBadImage.
 func (c *Classifier) ClassifyReader(ctx context.Context, r io.Reader, k int) ([]Prediction, error) {
-	img, err := preprocess.Decode(r, &c.opts)
+	limit := c.opts.MaxBytes
+	if limit <= 0 {
+		limit = preprocess.DefaultMaxBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("gorn: reading the image: %w", err) // the reader's failure, not the image's
+	}
+	return c.ClassifyBytes(ctx, data, k)
+}
+
+// ClassifyBytes is ClassifyReader of an encoded image held in data.
+func (c *Classifier) ClassifyBytes(ctx context.Context, data []byte, k int) ([]Prediction, error) {
+	img, err := preprocess.DecodeBytes(data, &c.opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadImage, err)
 	}
 	return c.Classify(ctx, img, k)
+}
+
+// ClassifyBatch classifies imgs in passes of the model's MaxBatch
+// (Options.MaxBatch) and returns the k most probable classes of each. An
+// image the preprocessing cannot take fails the batch with an error
+// wrapping ErrBadImage that gives its index.
+func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []image.Image, k int) ([][]Prediction, error) {
+	if k < 1 {
+		return nil, fmt.Errorf("gorn: k = %d, want at least 1", k)
+	}
+	mb := min(c.eng.MaxBatch(), max(len(imgs), 1))
+	in, nc := c.eng.InputLen(), c.eng.Classes()
+	src, logits := make([]float32, mb*in), make([]float32, mb*nc)
+	out := make([][]Prediction, 0, len(imgs))
+	for i := 0; i < len(imgs); i += mb {
+		n := min(mb, len(imgs)-i)
+		for j := range n {
+			if err := preprocess.TensorInto(src[j*in:(j+1)*in], imgs[i+j], &c.opts); err != nil {
+				return nil, fmt.Errorf("%w: image %d: %w", ErrBadImage, i+j, err)
+			}
+		}
+		if err := c.eng.Infer(ctx, logits[:n*nc], src[:n*in], n); err != nil {
+			return nil, err
+		}
+		for j := range n {
+			out = append(out, TopK(logits[j*nc:(j+1)*nc], k, c.labels))
+		}
+	}
+	return out, nil
+}
+
+// Embed returns img's embedding: the features the model's last layer
+// classifies (for a ResNet, the globally pooled activations, 2048 values
+// for ResNet-50). A model without one gives ErrNoEmbedding.
+func (c *Classifier) Embed(ctx context.Context, img image.Image) ([]float32, error) {
+	e, ok := c.eng.(embedder)
+	if !ok || e.Features() == 0 {
+		return nil, ErrNoEmbedding
+	}
+	b := c.bufs.Get().(*buffers)
+	defer c.bufs.Put(b)
+	if err := preprocess.TensorInto(b.input, img, &c.opts); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadImage, err)
+	}
+	features := make([]float32, e.Features())
+	if err := e.Embed(ctx, features, b.logits, b.input, 1); err != nil {
+		return nil, err
+	}
+	return features, nil
 }
 
 // TopK applies softmax to logits and returns the k most probable classes,

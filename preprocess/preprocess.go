@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 )
 
 // Defaults: torchvision's ImageNet evaluation transform
@@ -18,8 +19,10 @@ const (
 	DefaultResize = 256
 	DefaultCrop   = 224
 	// DefaultMaxPixels bounds width*height of an image before it is decoded
-	// (a decompression-bomb guard): 40 megapixels, e.g. 8000x5000, whose
-	// decoding needs at most ~160 MB.
+	// (a decompression-bomb guard): 40 megapixels, e.g. 8000x5000. The
+	// memory that takes depends on the format, from about 260 MB for a
+	// baseline JPEG to 720 MB for a progressive one: DefaultMaxDecodeBytes
+	// bounds it (see ImageInfo.DecodeBytes).
 	DefaultMaxPixels = 40_000_000
 	// DefaultMaxBytes bounds the encoded size Decode reads: 64 MiB.
 	DefaultMaxBytes = 64 << 20
@@ -52,6 +55,10 @@ type Options struct {
 	// MaxBytes bounds the encoded size Decode reads; 0 means
 	// DefaultMaxBytes.
 	MaxBytes int
+	// MaxDecodeBytes bounds the memory decoding one image takes, as
+	// Inspect estimates it from the header (ImageInfo.DecodeBytes); 0
+	// means DefaultMaxDecodeBytes.
+	MaxDecodeBytes int64
 }
 
 // ErrTooLarge reports an image whose encoded size or pixel count exceeds
@@ -65,11 +72,13 @@ type resolved struct {
 	mean, std      [3]float32
 	maxPixels      int
 	maxBytes       int
+	maxDecode      int64
 }
 
 func (o *Options) resolve() (resolved, error) {
 	r := resolved{resize: DefaultResize, cw: DefaultCrop, ch: DefaultCrop,
-		mean: ImageNetMean, std: ImageNetStd, maxPixels: DefaultMaxPixels, maxBytes: DefaultMaxBytes}
+		mean: ImageNetMean, std: ImageNetStd, maxPixels: DefaultMaxPixels, maxBytes: DefaultMaxBytes,
+		maxDecode: DefaultMaxDecodeBytes}
 	if o == nil {
 		return r, nil
 	}
@@ -83,7 +92,13 @@ func (o *Options) resolve() (resolved, error) {
 	set(&r.ch, o.CropHeight)
 	set(&r.maxPixels, o.MaxPixels)
 	set(&r.maxBytes, o.MaxBytes)
+	if o.MaxDecodeBytes != 0 {
+		r.maxDecode = o.MaxDecodeBytes
+	}
 	r.filter = o.Filter
+	if r.maxPixels < 0 || r.maxBytes < 0 || r.maxDecode < 0 {
+		return r, errors.New("preprocess: negative limit")
+	}
 	if r.cw < 1 || r.ch < 1 || r.cw > 1<<14 || r.ch > 1<<14 || r.resize > 1<<14 {
 		return r, fmt.Errorf("preprocess: crop %dx%d or resize %d out of range", r.cw, r.ch, r.resize)
 	}
@@ -111,8 +126,10 @@ func (o *Options) resolve() (resolved, error) {
 }
 
 // Decode reads a JPEG or PNG image from r. It reads at most MaxBytes, and
-// checks the dimensions in the header against MaxPixels before decoding
-// the pixels.
+// checks the header before decoding the pixels: the dimensions against
+// MaxPixels (and the size Resize would make of them), the memory decoding
+// takes (Inspect) against MaxDecodeBytes. Images over a limit give an error
+// wrapping ErrTooLarge.
 func Decode(r io.Reader, opts *Options) (image.Image, error) {
 	o, err := opts.resolve()
 	if err != nil {
@@ -125,28 +142,69 @@ func Decode(r io.Reader, opts *Options) (image.Image, error) {
 	if len(data) > o.maxBytes {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, o.maxBytes)
 	}
-	return decodeBytes(data, o.maxPixels)
+	return o.decodeBytes(data)
 }
 
-func decodeBytes(data []byte, maxPixels int) (image.Image, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+// DecodeBytes is Decode of an image held in data.
+func DecodeBytes(data []byte, opts *Options) (image.Image, error) {
+	o, err := opts.resolve()
 	if err != nil {
-		return nil, fmt.Errorf("preprocess: %w", err)
+		return nil, err
 	}
-	if cfg.Width < 1 || cfg.Height < 1 {
-		return nil, fmt.Errorf("preprocess: %s image of %dx%d pixels", format, cfg.Width, cfg.Height)
+	if len(data) > o.maxBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, o.maxBytes)
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
-		return nil, fmt.Errorf("%w: %s image of %dx%d pixels exceeds %d", ErrTooLarge, format, cfg.Width, cfg.Height, maxPixels)
+	return o.decodeBytes(data)
+}
+
+func (o *resolved) decodeBytes(data []byte) (image.Image, error) {
+	in, err := Inspect(data)
+	if err != nil {
+		return nil, err
+	}
+	format, w, h := in.Format, in.Width, in.Height
+	if int64(w)*int64(h) > int64(o.maxPixels) {
+		return nil, fmt.Errorf("%w: %s image of %dx%d pixels exceeds %d", ErrTooLarge, format, w, h, o.maxPixels)
+	}
+	if rw, rh := resizedSize(w, h, o.resize); rw < 1 || rh < 1 || int64(rw)*int64(rh) > int64(o.maxPixels) {
+		return nil, fmt.Errorf("%w: %s image of %dx%d pixels would be resized to %dx%d, over %d pixels",
+			ErrTooLarge, format, w, h, rw, rh, o.maxPixels)
+	}
+	if in.DecodeBytes > o.maxDecode {
+		return nil, fmt.Errorf("%w: decoding the %dx%d %s image takes about %d MB, over the %d MB limit",
+			ErrTooLarge, w, h, in.kind(), in.DecodeBytes>>20, o.maxDecode>>20)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("preprocess: %s: %w", format, err)
+		return nil, formatErr(format, err)
 	}
-	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
-		return nil, fmt.Errorf("preprocess: %s decoded to %v, header said %dx%d", format, b, cfg.Width, cfg.Height)
+	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+		return nil, fmt.Errorf("preprocess: %s decoded to %v, header said %dx%d", format, b, w, h)
 	}
 	return img, nil
+}
+
+// kind names the image's format for messages: "progressive jpeg".
+func (in *ImageInfo) kind() string {
+	switch {
+	case in.Progressive && in.Format == "png":
+		return "interlaced png"
+	case in.Progressive:
+		return "progressive " + in.Format
+	}
+	return in.Format
+}
+
+// formatErr wraps a decoder's error, naming the format unless the
+// decoder's message already starts with it ("png: invalid format").
+func formatErr(format string, err error) error {
+	if errors.Is(err, image.ErrFormat) {
+		return fmt.Errorf("preprocess: not a JPEG or PNG image (%w)", err)
+	}
+	if format == "" || strings.HasPrefix(err.Error(), format+": ") {
+		return fmt.Errorf("preprocess: %w", err)
+	}
+	return fmt.Errorf("preprocess: %s: %w", format, err)
 }
 
 // File decodes the image file at path and returns its tensor (see Tensor).

@@ -32,10 +32,73 @@ func toRGB(img image.Image) *rgbImage {
 				dst.pix[3*(y*dst.w+x)], dst.pix[3*(y*dst.w+x)+1], dst.pix[3*(y*dst.w+x)+2] = v, v, v
 			}
 		}
+	case *image.NRGBA64:
+		wide(dst, m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, 8)
+	case *image.RGBA64:
+		if opaque64(m) {
+			wide(dst, m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, 8)
+			return dst
+		}
+		generic(dst, img)
+	case *image.Gray16:
+		wide(dst, m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, 2)
+	case *image.Paletted:
+		paletted(dst, m)
 	default:
 		generic(dst, img)
 	}
 	return dst
+}
+
+// wide copies the high bytes of 16-bit samples, size bytes per pixel: 8
+// for RGBA (alpha dropped), 2 for grey (replicated). Converting them with
+// img.At instead would allocate a boxed colour per pixel.
+func wide(dst *rgbImage, pix []uint8, stride, size int) {
+	g := 2 // offset of green: grey repeats its sample
+	if size == 2 {
+		g = 0
+	}
+	for y := range dst.h {
+		row := pix[y*stride:]
+		out := dst.pix[3*dst.w*y:]
+		for x := range dst.w {
+			p := row[size*x:]
+			out[3*x], out[3*x+1], out[3*x+2] = p[0], p[g], p[2*g]
+		}
+	}
+}
+
+func opaque64(m *image.RGBA64) bool {
+	b := m.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := m.Pix[m.PixOffset(b.Min.X, y):]
+		for x := range b.Dx() {
+			if row[8*x+6] != 0xff || row[8*x+7] != 0xff {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// paletted converts each palette entry once, as generic would, then looks
+// pixels up.
+func paletted(dst *rgbImage, m *image.Paletted) {
+	var lut [256][3]uint8
+	for i, c := range m.Palette {
+		if i < len(lut) {
+			n := color.NRGBA64Model.Convert(c).(color.NRGBA64)
+			lut[i] = [3]uint8{uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)}
+		}
+	}
+	b := m.Bounds()
+	for y := range dst.h {
+		row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+		out := dst.pix[3*dst.w*y:]
+		for x := range dst.w {
+			copy(out[3*x:3*x+3], lut[row[x]][:])
+		}
+	}
 }
 
 func copyRGBX(dst *rgbImage, pix []uint8, stride int) {

@@ -11,6 +11,10 @@ import (
 	"github.com/gorn-ml/gorn/kernels"
 )
 
+// MaxThreads bounds Options.Threads: each thread is a goroutine of the
+// model's pool, and more than this gain nothing on any machine.
+const MaxThreads = 256
+
 // Options tune a compiled [Model]. The zero value (or a nil *Options) runs
 // 224x224 images one at a time on every core, at the best kernels level
 // this CPU has.
@@ -78,8 +82,16 @@ func (o *Options) resolve() (Options, *kernels.Impl, error) {
 	if o != nil {
 		r = *o
 	}
-	if r.Threads < 0 || r.MaxBatch < 0 || r.Height < 0 || r.Width < 0 {
-		return r, nil, fmt.Errorf("resnet: negative option in %+v", r)
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"Threads", r.Threads}, {"MaxBatch", r.MaxBatch}, {"Height", r.Height}, {"Width", r.Width}} {
+		if f.v < 0 {
+			return r, nil, fmt.Errorf("resnet: Options.%s = %d is negative", f.name, f.v)
+		}
+	}
+	if r.Threads > MaxThreads {
+		return r, nil, fmt.Errorf("resnet: Options.Threads = %d exceeds %d", r.Threads, MaxThreads)
 	}
 	if r.Threads == 0 {
 		r.Threads = runtime.GOMAXPROCS(0)
@@ -146,9 +158,10 @@ func (m *Model) WorkspaceBytes() int { return m.eng.WorkspaceBytes() }
 // several outputs at once.
 func (m *Model) Engine() *engine.Model { return m.eng }
 
-// Close waits for calls in flight, stops the model's worker pool (unless it
-// was given in Options) and drops its idle workspaces. Calls after Close
-// return ErrClosed. It is safe to call more than once.
+// Close waits for calls in flight (Infer, InferWith and Profile alike: the
+// executor holds them off while it closes), stops the model's worker pool
+// (unless it was given in Options) and drops its idle workspaces. Calls
+// after Close return ErrClosed. It is safe to call more than once.
 func (m *Model) Close() {
 	m.isClosed.Store(true)
 	m.eng.Close()

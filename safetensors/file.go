@@ -21,6 +21,7 @@ type File struct {
 	tensors []Tensor
 	byName  map[string]int
 	release func() error // unmaps or drops the backing memory
+	path    string       // the file Open read, for errors
 }
 
 // Parse parses a whole safetensors file held in b. It copies nothing: the
@@ -85,8 +86,9 @@ func Read(r io.ReaderAt, size int64) (*File, error) {
 // memory-mapped read-only, so only the pages of tensors actually used are
 // read from disk; elsewhere it is read into memory. Call Close when done
 // with the File and every Tensor.Data taken from it. (As with any memory
-// map, truncating the file while it is open makes reads of the lost pages
-// fault.)
+// map, truncating the file while it is open makes the lost pages unreadable:
+// Float32s and Float64s then return an error wrapping ErrFault, where a
+// plain read of Tensor.Data would crash the process.)
 func Open(path string) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -117,7 +119,7 @@ func Open(path string) (*File, error) {
 		unmap()
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
-	f.release = unmap
+	f.release, f.path = unmap, path
 	return f, nil
 }
 

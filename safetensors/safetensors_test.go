@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/gorn-ml/gorn/internal/mmap"
 )
 
 // sample returns a few tensors of different dtypes and shapes, a scalar and
@@ -296,4 +298,43 @@ func withHeader(hdr string, dataLen int) []byte {
 	binary.LittleEndian.PutUint64(b, uint64(len(hdr)))
 	b = append(b, hdr...)
 	return append(b, make([]byte, dataLen)...)
+}
+
+// A file truncated after Open gives an error naming the file, not SIGBUS.
+func TestTruncatedAfterOpen(t *testing.T) {
+	v := make([]float32, 1<<16) // 256 KiB: many pages past the header
+	for i := range v {
+		v[i] = float32(i)
+	}
+	tensor, err := FromFloat32("w", []int{len(v)}, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Encode([]Tensor{tensor}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := os.Truncate(path, 100); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Float32s("w")
+	if f.release == nil || !mmap.Supported {
+		// read into memory: truncation cannot hurt
+		if err != nil || got[len(got)-1] != v[len(v)-1] {
+			t.Fatalf("unmapped file: %v", err)
+		}
+		return
+	}
+	if !errors.Is(err, ErrFault) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Float32s of a truncated mapped file: %v, want ErrFault naming %s", err, path)
+	}
 }

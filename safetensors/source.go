@@ -1,6 +1,10 @@
 package safetensors
 
-import "github.com/gorn-ml/gorn/internal/mmap"
+import (
+	"fmt"
+
+	"github.com/gorn-ml/gorn/internal/mmap"
+)
 
 // Keys returns the tensor names in sorted order, as Names does. With Shape
 // and Float32s it makes a *File a weight source for gorn's resnet package
@@ -32,6 +36,9 @@ func (f *File) Float32s(name string) ([]float32, error) {
 	}
 	v, err := t.Float32s()
 	if err != nil {
+		if f.path != "" {
+			return nil, fmt.Errorf("%w (file %s)", err, f.path)
+		}
 		return nil, err
 	}
 	if f.release != nil && mmap.Supported {

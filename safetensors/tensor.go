@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime/debug"
 )
 
 // Tensor is one named tensor: its dtype, its shape and its raw bytes.
@@ -77,7 +78,7 @@ func (t *Tensor) Float32s() ([]float32, error) {
 		return nil, err
 	}
 	dst := make([]float32, t.NumElements())
-	if err := decodeFloat32(dst, t.DType, t.Data); err != nil {
+	if err := guardFault(func() error { return decodeFloat32(dst, t.DType, t.Data) }); err != nil {
 		return nil, fmt.Errorf("%w (tensor %q)", err, t.Name)
 	}
 	return dst, nil
@@ -90,7 +91,7 @@ func (t *Tensor) Float64s() ([]float64, error) {
 		return nil, err
 	}
 	dst := make([]float64, t.NumElements())
-	if err := decodeFloat64(dst, t.DType, t.Data); err != nil {
+	if err := guardFault(func() error { return decodeFloat64(dst, t.DType, t.Data) }); err != nil {
 		return nil, fmt.Errorf("%w (tensor %q)", err, t.Name)
 	}
 	return dst, nil
@@ -132,3 +133,25 @@ func FromFloat64(name string, shape []int, v []float64) (Tensor, error) {
 
 // ErrNotFound is returned (wrapped) by File.Get for a name the file lacks.
 var ErrNotFound = errors.New("safetensors: no such tensor")
+
+// ErrFault reports a memory fault while reading a tensor's data: the
+// memory-mapped file was truncated (or its storage failed) after Open.
+var ErrFault = errors.New("safetensors: memory fault reading the mapped file (truncated after Open?)")
+
+// guardFault runs read, turning a memory fault (SIGBUS on a mapped file
+// that shrank under us) into ErrFault instead of a crash.
+func guardFault(read func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if re, ok := r.(interface{ Addr() uintptr }); ok {
+			err = fmt.Errorf("%w: address %#x", ErrFault, re.Addr())
+			return
+		}
+		panic(r)
+	}()
+	return read()
+}

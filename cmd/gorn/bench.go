@@ -104,6 +104,9 @@ func (c *benchConfig) open() (*resnet.Model, string, error) {
 		if err != nil {
 			return nil, "", usageErrorf("-arch: %v", err)
 		}
+		if err := checkLevel(c.mf.level); err != nil {
+			return nil, "", err
+		}
 		a = a.WithClasses(c.classes)
 		size := c.sizeOr(224)
 		opt := &resnet.Options{Threads: c.mf.threads, MaxBatch: c.batch, Height: size, Width: size, Level: c.mf.level}
@@ -202,7 +205,7 @@ func (c *benchConfig) report(e *env, m *resnet.Model, desc string, times []time.
 		fmt.Fprintf(out, "peak        %.1f %% of %.0f GFLOP/s (given with -peak)\n", 100*gflops/c.peak, c.peak)
 		return
 	}
-	p := estimatePeak(m.Threads())
+	p := estimatePeak(m.Threads(), m.Level().Name())
 	fmt.Fprintf(out, "peak        %.1f %% of %s\n", 100*gflops/p.gflops(), p)
 }
 

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -41,7 +44,10 @@ Labels: by default, the class names an ONNX model lists in its metadata
 (gorn.labels), else for models with 1000 classes the ImageNet-1k names;
 -labels imagenet prints the ImageNet-1k names, -labels FILE the lines of
 FILE (one name per class, in index order), -labels none indices only.
-Stops at the first image it cannot read or decode.
+Stops at the first image it cannot read or decode, unless -keep-going: then
+each failure is reported on stderr (and as {"file":...,"error":...} with
+-json) and the exit status is 1 at the end. -json prints one JSON object per
+image and line. Flags may also follow the images.
 ` + modelHelp
 
 // classifyConfig holds the classify flags.
@@ -53,6 +59,8 @@ type classifyConfig struct {
 	mean, std string
 	labels    string
 	filter    string
+	json      bool
+	keepGoing bool
 }
 
 func runClassify(ctx context.Context, e *env, args []string) error {
@@ -66,6 +74,8 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.std, "std", "0.229,0.224,0.225", "per-channel `R,G,B` standard deviation divided by")
 	fs.StringVar(&c.filter, "filter", "bilinear", "resampling `kernel`: bilinear (torchvision's default) or bicubic (many timm models)")
 	fs.StringVar(&c.labels, "labels", "", "class names: imagenet, none or a `file` with one per line (default: imagenet for 1000 classes)")
+	fs.BoolVar(&c.json, "json", false, "print one JSON object per image: {\"file\":...,\"predictions\":[{\"index\":...,\"label\":...,\"probability\":...}]}")
+	fs.BoolVar(&c.keepGoing, "keep-going", false, "report an image that fails and go on with the next; exit 1 at the end if any failed")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -81,40 +91,114 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	case c.topk < 1:
 		return usageErrorf("-topk must be at least 1")
 	}
-	f, err := c.mf.loadFile()
+	clf, err := c.open(fs, opts)
 	if err != nil {
 		return err
 	}
-	if err := fromMetadata(opts, f, setFlags(fs)); err != nil {
-		f.discard()
-		return err
-	}
-	m, err := c.mf.compile(f, opts.CropHeight, opts.CropWidth, 1)
+	defer clf.Close()
+	labels, err := c.loadLabels(clf.Classes(), clf.Labels())
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	labels, err := c.loadLabels(m.Classes(), f.labels)
-	if err != nil {
-		return err
-	}
-	logits := make([]float32, m.Classes())
+	failed := 0
 	for _, path := range fs.Args() {
-		src, err := preprocess.File(path, opts)
+		top, err := classifyFile(ctx, clf, path, c.topk)
+		if err == nil {
+			err = c.print(e, path, top, labels)
+		} else if c.keepGoing && ctx.Err() == nil {
+			failed++
+			fmt.Fprintf(e.stderr, "gorn classify: %s: %s\n", path, oneLine(err.Error()))
+			if c.json {
+				json.NewEncoder(e.stdout).Encode(struct {
+					File  string `json:"file"`
+					Error string `json:"error"`
+				}{path, err.Error()})
+			}
+			continue
+		}
 		if err != nil {
-			return err
-		}
-		if len(src) != m.InputLen() {
-			return fmt.Errorf("%s: %d input values, the model takes %d", path, len(src), m.InputLen())
-		}
-		if err := m.Infer(ctx, logits, src, 1); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		fmt.Fprintln(e.stdout, path)
-		for _, p := range gorn.TopK(logits, c.topk, labels) {
-			line := fmt.Sprintf("  %7.3f%%  %4d  %s", 100*p.Probability, p.Index, p.Label)
-			fmt.Fprintln(e.stdout, strings.TrimRight(line, " "))
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d images failed", failed, fs.NArg())
+	}
+	return nil
+}
+
+// open loads -model with gorn.Open: the flags given on the command line
+// override the model's metadata, which overrides the flags' defaults.
+func (c *classifyConfig) open(fs *flagSet, opts *preprocess.Options) (*gorn.Classifier, error) {
+	if err := checkLevel(c.mf.level); err != nil {
+		return nil, err
+	}
+	set := setFlags(fs)
+	o := &gorn.Options{Threads: c.mf.threads, Level: c.mf.level, Preprocess: &preprocess.Options{}}
+	if c.mf.arch != "" {
+		if strings.EqualFold(filepath.Ext(c.mf.path), ".onnx") {
+			return nil, usageErrorf("-arch does not apply to ONNX models (the graph names the architecture)")
 		}
+		a, err := parseArch(c.mf.arch)
+		if err != nil {
+			return nil, usageErrorf("-arch: %v", err)
+		}
+		o.Arch = &a
+	}
+	p := o.Preprocess
+	if set["resize"] {
+		p.Resize = opts.Resize
+	}
+	if set["crop"] {
+		p.CropWidth, p.CropHeight = opts.CropWidth, opts.CropHeight
+	}
+	if set["mean"] {
+		p.Mean = opts.Mean
+	}
+	if set["std"] {
+		p.Std = opts.Std
+	}
+	if set["filter"] {
+		p.Filter = opts.Filter
+	}
+	clf, err := gorn.Open(c.mf.path, o)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "gorn: "))
+	}
+	return clf, nil
+}
+
+// classifyFile classifies the image file at path.
+func classifyFile(ctx context.Context, clf *gorn.Classifier, path string, k int) ([]gorn.Prediction, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	top, err := clf.ClassifyReader(ctx, f, k)
+	if errors.Is(err, gorn.ErrBadImage) {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), gorn.ErrBadImage.Error()+": "))
+	}
+	return top, err
+}
+
+// print writes one image's classes, as text or JSON.
+func (c *classifyConfig) print(e *env, path string, top []gorn.Prediction, labels []string) error {
+	for i := range top {
+		top[i].Label = ""
+		if top[i].Index < len(labels) {
+			top[i].Label = labels[top[i].Index]
+		}
+	}
+	if c.json {
+		return json.NewEncoder(e.stdout).Encode(struct {
+			File        string            `json:"file"`
+			Predictions []gorn.Prediction `json:"predictions"`
+		}{path, top})
+	}
+	fmt.Fprintln(e.stdout, path)
+	for _, p := range top {
+		line := fmt.Sprintf("  %7.3f%%  %4d  %s", 100*p.Probability, p.Index, p.Label)
+		fmt.Fprintln(e.stdout, strings.TrimRight(line, " "))
 	}
 	return nil
 }
@@ -124,34 +208,6 @@ func setFlags(fs *flagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
-}
-
-// fromMetadata replaces the preprocessing settings whose flags were not
-// given (set) with those the model's metadata asks for.
-func fromMetadata(o *preprocess.Options, f *modelFile, set map[string]bool) error {
-	if f.prepErr != nil {
-		return f.prepErr
-	}
-	md := f.prep
-	if md == nil {
-		return nil
-	}
-	if !set["resize"] && md.Resize != 0 {
-		o.Resize = md.Resize
-	}
-	if !set["crop"] && md.CropWidth != 0 {
-		o.CropWidth, o.CropHeight = md.CropWidth, md.CropHeight
-	}
-	if !set["mean"] && md.Mean != nil {
-		o.Mean = md.Mean
-	}
-	if !set["std"] && md.Std != nil {
-		o.Std = md.Std
-	}
-	if !set["filter"] && md.Filter != preprocess.Bilinear {
-		o.Filter = md.Filter
-	}
-	return nil
 }
 
 // options turns the preprocessing flags into preprocess.Options.

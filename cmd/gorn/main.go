@@ -29,6 +29,7 @@ var commands = []command{
 	{"run", "run a model on a raw float32 tensor, write raw logits", runRun},
 	{"bench", "measure inference speed", runBench},
 	{"info", "describe a model file", runInfo},
+	{"version", "print the module and Go versions, kernels level and CPU", runVersion},
 }
 
 const mainUsage = `gorn runs ResNet-family image classifiers on the CPU.
@@ -112,6 +113,7 @@ type flagSet struct {
 	*flag.FlagSet
 	e     *env
 	usage string
+	args  []string // the arguments that are not flags, in order
 }
 
 // newFlags returns a flag set for a command whose help text is usage.
@@ -122,21 +124,47 @@ func newFlags(e *env, name, usage string) *flagSet {
 	return &flagSet{FlagSet: fs, e: e, usage: usage}
 }
 
-// parse parses args. For -h it prints the help text and the flags to
-// stdout and returns flag.ErrHelp; anything the flag package rejects comes
-// back as a usage error.
+// parse parses args. Flags may come before or after the other arguments
+// (gorn classify IMG -topk 3); "--" ends the flags. For -h it prints the
+// help text and the flags to stdout and returns flag.ErrHelp; anything the
+// flag package rejects comes back as a usage error.
 func (fs *flagSet) parse(args []string) error {
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(fs.e.stdout, strings.TrimLeft(fs.usage, "\n"))
-		fmt.Fprintln(fs.e.stdout, "\nFlags:")
-		fs.SetOutput(fs.e.stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-		return err
-	case err != nil:
-		return usageErrorf("%v", err)
+	for {
+		err := fs.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			fmt.Fprint(fs.e.stdout, strings.TrimLeft(fs.usage, "\n"))
+			fmt.Fprintln(fs.e.stdout, "\nFlags:")
+			fs.SetOutput(fs.e.stdout)
+			fs.PrintDefaults()
+			fs.SetOutput(io.Discard)
+			return err
+		case err != nil:
+			return usageErrorf("%v", err)
+		}
+		rest := fs.FlagSet.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			fs.args = append(fs.args, rest...)
+			return nil
+		}
+		if len(rest) == 0 {
+			return nil
+		}
+		fs.args = append(fs.args, rest[0])
+		args = rest[1:]
 	}
-	return nil
+}
+
+// Args returns the arguments that are not flags.
+func (fs *flagSet) Args() []string { return fs.args }
+
+// NArg is len(Args()).
+func (fs *flagSet) NArg() int { return len(fs.args) }
+
+// Arg returns the i-th argument that is not a flag, or "".
+func (fs *flagSet) Arg(i int) string {
+	if i < 0 || i >= len(fs.args) {
+		return ""
+	}
+	return fs.args[i]
 }

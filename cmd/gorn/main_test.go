@@ -78,7 +78,7 @@ func TestBadInput(t *testing.T) {
 		{"run missing input", []string{"run", "-model", digitsModel, "-input", "/nonexistent", "-shape", "1,3,32,32", "-output", out}, 1},
 		{"run wrong image size", []string{"run", "-model", digitsModel, "-input", input, "-shape", "8,3,64,32", "-output", out}, 1},
 		{"run wrong channels", []string{"run", "-model", digitsModel, "-input", input, "-shape", "96,1,32,32", "-output", out}, 1},
-		{"run bad threads", []string{"run", "-model", digitsModel, "-input", input, "-shape", "32,3,32,32", "-output", out, "-threads", "-1"}, 1},
+		{"run bad threads", []string{"run", "-model", digitsModel, "-input", input, "-shape", "32,3,32,32", "-output", out, "-threads", "-1"}, 2},
 		{"run bad level", []string{"run", "-model", digitsModel, "-input", input, "-shape", "32,3,32,32", "-output", out, "-level", "sse9"}, 1},
 		{"run unwritable output", []string{"run", "-model", digitsModel, "-input", input, "-shape", "32,3,32,32", "-output", "/nonexistent/o.bin"}, 1},
 		{"bench zero batch", []string{"bench", "-batch", "0"}, 2},
@@ -197,7 +197,7 @@ func TestStats(t *testing.T) {
 }
 
 func TestPeak(t *testing.T) {
-	p := estimatePeak(1)
+	p := estimatePeak(1, "avx2")
 	t.Logf("peak estimate: %v", p)
 	if p.lanes < 4 || !(p.ghz > 0) || p.cores != 1 || !(p.gflops() > 0) {
 		t.Errorf("implausible peak %+v", p)
@@ -275,7 +275,7 @@ func TestClassifyMetadata(t *testing.T) {
 	// (fixed at 32x32) rejects; -crop 32 overrides it.
 	model = writeFile(t, "crop.onnx", withMetadata(t, digitsModel, "gorn.preprocess.crop", "30"))
 	code, _, stderr = runGorn(t, "classify", "-model", model, img)
-	if code != 1 || !strings.Contains(stderr, "takes 32x32 images, not 30x30") {
+	if code != 1 || !strings.Contains(stderr, "crop 30x30, but the model takes 32x32 images") {
 		t.Errorf("crop from metadata: status %d, stderr %q", code, stderr)
 	}
 	if code, _, stderr = runGorn(t, "classify", "-model", model, "-crop", "32", img); code != 0 {

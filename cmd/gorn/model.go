@@ -1,15 +1,20 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
 
+	"golang.org/x/sys/cpu"
+
+	"github.com/gorn-ml/gorn"
+	"github.com/gorn-ml/gorn/internal/modelfile"
+	"github.com/gorn-ml/gorn/kernels"
 	"github.com/gorn-ml/gorn/onnx"
 	"github.com/gorn-ml/gorn/preprocess"
 	"github.com/gorn-ml/gorn/resnet"
-	"github.com/gorn-ml/gorn/safetensors"
 )
 
 // modelHelp explains -model, -arch, -threads and -level; it ends the help of
@@ -34,7 +39,7 @@ Models:
                            width and kernel, input channels and class count
                            still come from the weights (conv1.weight,
                            fc.weight).
-  -threads N               threads per inference (default: all CPUs).
+  -threads N               threads per inference (default: all CPUs; at most 256).
   -level NAME              kernels level to run on (e.g. avx2, neon, generic;
                            default: the best this CPU has).
 Model files are memory-mapped and compiled one layer at a time, so loading
@@ -56,7 +61,7 @@ func (mf *modelFlags) register(fs *flagSet, allowArch bool) {
 		usage += ", or of synthetic weights without -model"
 	}
 	fs.StringVar(&mf.arch, "arch", "", usage)
-	fs.IntVar(&mf.threads, "threads", 0, "threads per inference (0: all CPUs)")
+	fs.Var((*threadsValue)(&mf.threads), "threads", fmt.Sprintf("threads per inference, 0 (all CPUs) to %d", gorn.MaxThreads))
 	fs.StringVar(&mf.level, "level", "", "kernels level `name` (default: best available)")
 }
 
@@ -101,11 +106,11 @@ type modelFile struct {
 	close    func() error
 	info     *onnx.Info // ONNX files only
 	format   string     // "onnx" or "safetensors"
-	// prep is the preprocessing the ONNX metadata asks for (nil if none),
+	// prep is the preprocessing the metadata asks for (nil if none),
 	// prepErr why it could not be read.
 	prep    *preprocess.Options
 	prepErr error
-	labels  []string // the class names the ONNX metadata lists, or nil
+	labels  []string // the class names the metadata lists, or nil
 }
 
 // discard closes the file without compiling it.
@@ -119,14 +124,16 @@ func (f *modelFile) discard() {
 // loadFile opens -model and recognises its architecture (for safetensors,
 // from -arch or from the tensor shapes).
 func (mf *modelFlags) loadFile() (*modelFile, error) {
+	if err := checkLevel(mf.level); err != nil {
+		return nil, err
+	}
+	var a *resnet.Arch
 	switch strings.ToLower(filepath.Ext(mf.path)) {
 	case ".onnx":
 		if mf.arch != "" {
 			return nil, usageErrorf("-arch does not apply to ONNX models (the graph names the architecture)")
 		}
-		return loadONNX(mf.path)
 	case ".safetensors":
-		var a *resnet.Arch
 		if mf.arch != "" {
 			pa, err := parseArch(mf.arch)
 			if err != nil {
@@ -134,76 +141,72 @@ func (mf *modelFlags) loadFile() (*modelFile, error) {
 			}
 			a = &pa
 		}
-		return loadSafetensors(mf.path, a)
+	default:
+		return nil, usageErrorf("-model %q: want a .onnx or .safetensors file", mf.path)
 	}
-	return nil, usageErrorf("-model %q: want a .onnx or .safetensors file", mf.path)
+	f, err := modelfile.Open(mf.path, a)
+	if err != nil {
+		return nil, err
+	}
+	return &modelFile{arch: f.Arch, archFrom: f.ArchFrom, src: f.Src, close: f.Close, info: f.Info,
+		format: f.Format, prep: f.Prep, prepErr: f.PrepErr, labels: f.Labels}, nil
 }
 
-func loadONNX(path string) (*modelFile, error) {
-	m, err := onnx.LoadFile(path, nil)
-	if err != nil {
-		return nil, err
+// threadsValue is the -threads flag: 0 (all CPUs) to gorn.MaxThreads.
+type threadsValue int
+
+func (v *threadsValue) String() string { return strconv.Itoa(int(*v)) }
+
+func (v *threadsValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil:
+		return errors.New("not an integer")
+	case n < 0:
+		return errors.New("-threads must be >= 0")
+	case n > gorn.MaxThreads:
+		return fmt.Errorf("-threads must be at most %d", gorn.MaxThreads)
 	}
-	info, err := m.Info()
-	if err != nil {
-		m.Close()
-		return nil, err
-	}
-	a, src, err := m.ResNetSource()
-	if err != nil {
-		m.Close()
-		return nil, err
-	}
-	f := &modelFile{arch: a, archFrom: "graph", src: src, close: m.Close, info: info, format: "onnx"}
-	f.prep, f.prepErr = m.Preprocessing()
-	f.labels = m.Labels()
-	return f, nil
+	*v = threadsValue(n)
+	return nil
 }
 
-// stateDict is a safetensors file as a state dict: names starting with
-// "__" (extra tensors such as the test fixtures' __input__, never part of a
-// state dict) are left out.
-type stateDict struct{ *safetensors.File }
-
-func (s stateDict) Keys() []string {
-	return slices.DeleteFunc(s.File.Keys(), func(k string) bool { return strings.HasPrefix(k, "__") })
-}
-
-// loadSafetensors opens a state dict. Without an architecture it is read
-// from the tensor shapes (resnet.ArchFromShapes). With one, a fixes the
-// block kind, stage depths and version; the stem's width, kernel size (7:
-// the ImageNet stem, 3: the CIFAR one) and input channels come from
-// conv1.weight, the number of classes from fc.weight. PyTorch's
-// num_batches_tracked counters are ignored.
-func loadSafetensors(path string, a *resnet.Arch) (*modelFile, error) {
-	f, err := safetensors.Open(path)
-	if err != nil {
-		return nil, err
+// checkLevel reports a -level this build or CPU cannot run, with the true
+// reason: a level the CPU could run may be off for another reason (avx512
+// waits for GORN_AVX512=1 until it is verified on hardware).
+func checkLevel(name string) error {
+	if name == "" {
+		return nil
 	}
-	src := stateDict{f}
-	mf := &modelFile{src: src, close: f.Close, format: "safetensors", archFrom: "tensor shapes"}
-	if a == nil {
-		if mf.arch, err = resnet.ArchFromShapes(src); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return mf, nil
-	}
-	mf.arch, mf.archFrom = *a, "-arch"
-	if c, ok := src.Shape("conv1.weight"); ok && len(c) == 4 {
-		mf.arch.Width, mf.arch.InChannels = c[0], c[1]
-		if c[2] == 3 {
-			mf.arch.Stem = resnet.StemCIFAR
+	for _, im := range kernels.Impls() {
+		if im.Name() == name && !im.Available() {
+			return levelError(name, im.Requires(), cpuHas(name))
 		}
 	}
-	if fc, ok := src.Shape("fc.weight"); ok && len(fc) == 2 {
-		mf.arch.Classes = fc[0]
+	_, err := kernels.Lookup(name)
+	return err
+}
+
+// levelError explains why level name is unavailable: requires is what the
+// level needs, hasISA whether the CPU has its instructions.
+func levelError(name, requires string, hasISA bool) error {
+	if hasISA {
+		return fmt.Errorf("-level %s: this CPU has the instructions, but the level is not enabled: it needs %s", name, requires)
 	}
-	if _, ok := src.Shape("bn_final.weight"); ok && a.Version != resnet.V2 {
-		f.Close()
-		return nil, fmt.Errorf("%s has bn_final: a pre-activation network; try -arch %s-v2", path, strings.SplitN(a.String(), " ", 2)[0])
+	return fmt.Errorf("-level %s: needs %s, which this CPU lacks", name, requires)
+}
+
+// cpuHas reports whether the CPU has the instruction set of a level.
+func cpuHas(level string) bool {
+	switch level {
+	case "avx512":
+		return cpu.X86.HasAVX512F
+	case "avx2":
+		return cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	case "neon":
+		return cpu.ARM64.HasASIMD
 	}
-	return mf, nil
+	return false
 }
 
 // inputSize is the model's declared input size, or 0, 0.

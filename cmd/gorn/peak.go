@@ -6,17 +6,15 @@ import (
 	"time"
 
 	"github.com/klauspost/cpuid/v2"
-	"golang.org/x/sys/cpu"
 )
 
 // peakHelp explains the peak estimate; it is part of `gorn bench -h`.
-const peakHelp = `Peak: cores used x float32 FMA lanes per cycle x 2 FLOP per FMA x clock.
-  Lanes per cycle come from the CPU's features (golang.org/x/sys/cpu): 32 for
-  AVX-512 on Intel (two 512-bit FMA units), 16 for AVX-512 on AMD (its 512-bit
-  FMAs use both 256-bit pipes) and for AVX2+FMA (two 256-bit FMA units), 8 for
-  arm64 NEON (two 128-bit FMA pipes, as on Neoverse N1 and Cortex-A76), and
-  4 otherwise (SSE: one 4-lane multiply plus one add per cycle, counted as 4
-  FMA). The clock is measured: a chain of dependent one-cycle integer
+const peakHelp = `Peak: cores used x float32 FMA lanes per cycle x 2 FLOP per FMA x clock,
+  for the kernels level the model runs on (not the best the CPU has). Lanes
+  per cycle: 32 for avx512 on Intel (two 512-bit FMA units), 16 for avx512 on
+  AMD (its 512-bit FMAs use both 256-bit pipes) and for avx2 (two 256-bit FMA
+  units), 8 for neon (two 128-bit FMA pipes, as on Neoverse N1 and
+  Cortex-A76), and 2 for generic (scalar Go: two multiply-adds per cycle). The clock is measured: a chain of dependent one-cycle integer
   operations (add, xor) runs in short bursts after a warm-up that lets the
   core reach its boost clock; the fastest of up to 200 bursts counts. Cores
   used is min(threads, number of CPUs). It is an estimate: a CPU with other
@@ -37,26 +35,29 @@ func (p peakInfo) String() string {
 	return fmt.Sprintf("%.0f GFLOP/s = %d cores x %d FMA lanes x 2 x %.2f GHz", p.gflops(), p.cores, p.lanes, p.ghz)
 }
 
-// estimatePeak measures the clock and combines it with the FMA width of this
-// CPU for the given number of threads.
-func estimatePeak(threads int) peakInfo {
+// estimatePeak measures the clock and combines it with the FMA width of the
+// kernels level that runs, for the given number of threads.
+func estimatePeak(threads int, level string) peakInfo {
 	cores := min(max(threads, 1), runtime.NumCPU())
-	return peakInfo{lanes: fmaLanes(), ghz: measureGHz(), cores: cores}
+	return peakInfo{lanes: fmaLanes(level, cpuid.CPU.VendorID == cpuid.AMD), ghz: measureGHz(), cores: cores}
 }
 
-// fmaLanes is the number of float32 FMA lanes one core retires per cycle.
-func fmaLanes() int {
-	switch {
-	case cpu.X86.HasAVX512F && cpuid.CPU.VendorID == cpuid.AMD:
-		return 16
-	case cpu.X86.HasAVX512F:
+// fmaLanes is the number of float32 FMA lanes one core retires per cycle at
+// a kernels level: what the level's instructions can reach on this CPU
+// vendor, whatever wider units the CPU may have.
+func fmaLanes(level string, amd bool) int {
+	switch level {
+	case "avx512":
+		if amd {
+			return 16
+		}
 		return 32
-	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+	case "avx2":
 		return 16
-	case cpu.ARM64.HasASIMD:
+	case "neon":
 		return 8
 	}
-	return 4
+	return 2
 }
 
 // chain runs 4n dependent one-cycle integer operations. It must not be

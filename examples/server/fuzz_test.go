@@ -20,11 +20,7 @@ func FuzzClassify(f *testing.F) {
 	f.Add([]byte("--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a\"\r\n\r\n"), "multipart/form-data; boundary=x")
 	f.Add([]byte{0xff, 0xd8, 0xff, 0xe0}, "image/jpeg")
 	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x7f\xff\xff\xff\x7f\xff\xff\xff\x08\x02\x00\x00\x00"), "")
-	clf, err := NewModelClassifier(ModelConfig{Path: "../../testdata/digits/digits_resnet.onnx", Threads: 1, Resize: 32, Crop: 32, MaxPixels: 1 << 20})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer clf.Close()
+	clf := digitsClassifier(f)
 	h := NewServer(clf, Config{MaxInFlight: 1, MaxQueued: 4, QueueWait: time.Minute, MaxBytes: 1 << 16})
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
 		req := httptest.NewRequest("POST", "/classify", bytes.NewReader(body))

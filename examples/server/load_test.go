@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gorn-ml/gorn"
 )
 
 const digitsDir = "../../testdata/digits"
@@ -53,14 +55,22 @@ func loadDigits(t testing.TB) *digits {
 // digitsServer serves the demo model.
 func digitsServer(t testing.TB, cfg Config) *httptest.Server {
 	t.Helper()
-	clf, err := NewModelClassifier(ModelConfig{Path: filepath.Join(digitsDir, "digits_resnet.onnx"),
-		Threads: 1, Resize: 32, Crop: 32})
+	clf := digitsClassifier(t)
+	srv := httptest.NewServer(NewServer(clf, cfg)) // listens on 127.0.0.1
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// digitsClassifier opens the demo model, as the server does: its
+// preprocessing and labels come from its metadata.
+func digitsClassifier(t testing.TB) modelClassifier {
+	t.Helper()
+	clf, err := gorn.Open(filepath.Join(digitsDir, "digits_resnet.onnx"), &gorn.Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(NewServer(clf, cfg)) // listens on 127.0.0.1
-	t.Cleanup(func() { srv.Close(); clf.Close() })
-	return srv
+	t.Cleanup(clf.Close)
+	return modelClassifier{clf}
 }
 
 // classifyRaw posts img and returns the status and the top class (-1 if

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorn-ml/gorn"
 )
 
 // fakeClassifier answers class 7 for any image starting with "IMG", blocks
@@ -21,7 +23,9 @@ type fakeClassifier struct {
 	gate    chan struct{} // calls wait for it to close, if not nil
 }
 
-func (f *fakeClassifier) Classify(ctx context.Context, img []byte, k int) ([]Prediction, error) {
+func (f *fakeClassifier) Cost(img []byte) (int64, error) { return 1000, nil }
+
+func (f *fakeClassifier) Classify(ctx context.Context, img []byte, k int) ([]gorn.Prediction, error) {
 	if f.entered != nil {
 		f.entered <- struct{}{}
 	}
@@ -33,9 +37,9 @@ func (f *fakeClassifier) Classify(ctx context.Context, img []byte, k int) ([]Pre
 		}
 	}
 	if !bytes.HasPrefix(img, []byte("IMG")) {
-		return nil, errBadImage
+		return nil, gorn.ErrBadImage
 	}
-	return []Prediction{{Index: 7, Label: "7", Probability: 1}}[:min(k, 1)], nil
+	return []gorn.Prediction{{Index: 7, Label: "7", Probability: 1}}[:min(k, 1)], nil
 }
 
 // post sends body to url with the content type and decodes the JSON

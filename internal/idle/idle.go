@@ -18,11 +18,14 @@ type List[T any] struct {
 	New   func() *T
 	mu    sync.Mutex
 	items []*T
+	out   int        // Gets minus Puts
+	drain *sync.Cond // made by Wait; signalled when out drops to zero
 }
 
 // Get returns an idle object, or a new one if there is none.
 func (l *List[T]) Get() *T {
 	l.mu.Lock()
+	l.out++
 	n := len(l.items)
 	if n == 0 {
 		l.mu.Unlock()
@@ -45,8 +48,27 @@ func (l *List[T]) Put(x *T) {
 		max = 64
 	}
 	l.mu.Lock()
+	l.out--
 	if len(l.items) < max {
 		l.items = append(l.items, x)
+	}
+	if l.out <= 0 && l.drain != nil {
+		l.drain.Broadcast()
+	}
+	l.mu.Unlock()
+}
+
+// Wait blocks until every object taken with Get has been given back with
+// Put (it counts Gets and Puts, so a List that was filled with Puts of its
+// own counts those as returns). Get and Put never allocate for it.
+// Everything a caller did before its Put happens before Wait returns.
+func (l *List[T]) Wait() {
+	l.mu.Lock()
+	for l.out > 0 {
+		if l.drain == nil {
+			l.drain = sync.NewCond(&l.mu)
+		}
+		l.drain.Wait()
 	}
 	l.mu.Unlock()
 }

@@ -91,3 +91,23 @@ func TestListNewLenClear(t *testing.T) {
 		t.Fatal("Get after Clear returned a dropped object")
 	}
 }
+
+// Wait returns only once every Get has been matched by a Put.
+func TestListWaitDrains(t *testing.T) {
+	var l List[int]
+	l.Wait() // nothing out: returns at once
+	x := l.Get()
+	done := make(chan struct{})
+	go func() { l.Wait(); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("Wait returned with an object out")
+	default:
+	}
+	var shared int
+	go func() { shared = 1; l.Put(x) }()
+	<-done
+	if shared != 1 { // the race detector checks the ordering too
+		t.Fatal("Wait returned before the Put")
+	}
+}
