@@ -160,6 +160,6 @@ func packQARow(dst, src []byte, stride, g, k, kpad int, flip byte) {
 	}
 }
 
-func unsafeBytes(p *byte, n int) []byte     { return unsafe.Slice(p, n) }
-func unsafeInt8s(p *int8, n int) []int8     { return unsafe.Slice(p, n) }
-func unsafeInt32s(p *int32, n int) []int32  { return unsafe.Slice(p, n) }
+func unsafeBytes(p *byte, n int) []byte    { return unsafe.Slice(p, n) }
+func unsafeInt8s(p *int8, n int) []int8    { return unsafe.Slice(p, n) }
+func unsafeInt32s(p *int32, n int) []int32 { return unsafe.Slice(p, n) }
