@@ -26,6 +26,7 @@ type QImpl struct {
 	group     int  // k steps per packed group: 4 (dot products) or 8 (SMMLA)
 	aSigned   bool // A is multiplied as int8 (else uint8)
 	kernel    qKernel
+	broken    bool // the CPU has the features but the self-test failed
 }
 
 // Name is the level's short name, e.g. "avx2" or "neon-sdot".
@@ -73,7 +74,7 @@ var (
 // must pass its self-test against the generic level first.
 func qRegister(q *QImpl) {
 	if q.available && !qSelfTest(q) {
-		q.available = false
+		q.available, q.broken = false, true
 		q.requires += " (failed its self-test on this CPU)"
 	}
 	qRegistry = append([]*QImpl{q}, qRegistry...)

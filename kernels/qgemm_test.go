@@ -13,6 +13,9 @@ func forEachQImpl(t *testing.T, f func(t *testing.T, q *QImpl)) {
 	t.Helper()
 	for _, q := range QImpls() {
 		t.Run("impl="+q.Name(), func(t *testing.T) {
+			if q.broken {
+				t.Fatalf("level has the CPU features it needs but failed its self-test")
+			}
 			if !q.Available() {
 				t.Skipf("CPU lacks %s", q.Requires())
 			}
