@@ -74,7 +74,7 @@ func (q *QImpl) checkPack(k, rows, cols, l, ld int) error {
 	if err := checkLen("B", l, rows, cols, ld, true); err != nil {
 		return err
 	}
-	if rows > 0 && cols > 0 && (rows+q.group)*(cols+q.nr) > 1<<40 {
+	if rows > 0 && cols > 0 && (rows+q.group)*(cols+q.nr)/(cols+q.nr) != rows+q.group { // overflow
 		return shapeErr("B is too large")
 	}
 	return nil
