@@ -1,6 +1,9 @@
 package kernels
 
-import "unsafe"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // QPackedB is a k x n int8 matrix (per-output-channel weights: column j is
 // output channel j) packed for one 8-bit level: zero-padded panels NR
@@ -134,19 +137,20 @@ func packQA(q *QImpl, dst, a []byte, lda, i0, rows, k, kpad int, flip byte) {
 	}
 }
 
-// packQARow spreads one row over the groups of a tile (groups stride apart).
+// packQARow spreads one row over the groups of a tile (groups stride
+// apart), a group (4 or 8 bytes) per load and store.
 func packQARow(dst, src []byte, stride, g, k, kpad int, flip byte) {
 	full := k / g
-	if g == 4 && flip == 0 {
+	f4 := uint32(flip) * 0x01010101
+	switch g {
+	case 4:
 		for gg := 0; gg < full; gg++ {
-			copy(dst[gg*stride:][:4], src[gg*4:][:4])
+			binary.LittleEndian.PutUint32(dst[gg*stride:], binary.LittleEndian.Uint32(src[gg*4:])^f4)
 		}
-	} else {
+	case 8:
+		f8 := uint64(f4)<<32 | uint64(f4)
 		for gg := 0; gg < full; gg++ {
-			d, s := dst[gg*stride:][:g], src[gg*g:][:g]
-			for q := range d {
-				d[q] = s[q] ^ flip
-			}
+			binary.LittleEndian.PutUint64(dst[gg*stride:], binary.LittleEndian.Uint64(src[gg*8:])^f8)
 		}
 	}
 	if full*g < kpad {
