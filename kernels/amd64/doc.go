@@ -24,6 +24,10 @@
 //   - CopyRowsAVX2 (AVX), Scatter3: im2col's moves, a kernel row of KW*C
 //     floats into the A rows of a run of output pixels, and the stem's
 //     groups of three channels into its stacks.
+//   - QgemmAVX2 (AVX2), QgemmAVXVNNI (AVX-VNNI), QgemmAVX512VNNI (AVX-512
+//     VNNI): a tile of int32 sums of an 8-bit GEMM, uint8 A x int8 B packed
+//     in groups of four k steps; AVX2 widens to int16 (VPMADDWD) to stay
+//     exact, the VNNI ones use VPDPBUSD (not yet run on hardware).
 //   - FMAPeakAVX2: an FMA-only loop that measures the CPU's peak for
 //     benchmarks.
 package amd64
