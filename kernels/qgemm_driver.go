@@ -13,6 +13,8 @@ import (
 // do not depend on the thread count.
 type qJob struct {
 	q                  *QImpl
+	kernel             qKernel       // q.kernel, or q.pairs for a pair-safe B
+	direct             qDirectKernel // likewise; nil: pack all of A
 	m                  int
 	a                  []byte
 	lda                int
@@ -33,9 +35,10 @@ var qJobs idle.List[qJob]
 // qScratch is a task's room: a packed block of A, one tile of sums and one
 // row of real values.
 type qScratch struct {
-	a   []byte
-	acc []int32
-	f   []float32
+	a    []byte
+	acc  []int32
+	f    []float32
+	corr []int32 // bias - za*colsum per column of a panel, for q.requant
 }
 
 var qScratches idle.List[qScratch]
@@ -61,6 +64,10 @@ func qgemm(m int, a []byte, lda int, aSigned bool, b *QPackedB, c unsafe.Pointer
 		} else {
 			g.za -= 128 // uint8 a is int8 a-128
 		}
+	}
+	g.kernel, g.direct = q.kernel, q.direct
+	if b.pairSafe && q.pairs != nil {
+		g.kernel, g.direct = q.pairs, q.pairsDirect
 	}
 	g.tiles = (m + q.mr - 1) / q.mr
 	g.panels = (b.n + q.nr - 1) / q.nr
@@ -95,27 +102,84 @@ func (g *qJob) Do(task, _ int) {
 	}
 	if cap(s.f) < q.nr {
 		s.f = make([]float32, q.nr)
+		s.corr = make([]int32, q.nr)
 	}
+	// read A in place where the level can: whole groups, no sign change
+	direct := g.direct != nil && kpad > 0 && kpad == g.b.k && g.flip == 0
 	acc := s.acc[:q.mr*q.nr]
 	for ib := i0; ib < i1; ib += g.mc {
 		rows := min(g.mc, i1-ib)
-		ablk := s.a[:(rows+q.mr-1)/q.mr*q.mr*kpad]
-		packQA(q, ablk, g.a, g.lda, ib, rows, g.b.k, kpad, g.flip)
+		inPlace := 0 // leading rows of the block read in place
+		if direct {
+			inPlace = rows / q.mr * q.mr
+		}
+		ablk := s.a[:(rows-inPlace+q.mr-1)/q.mr*q.mr*kpad]
+		packQA(q, ablk, g.a, g.lda, ib+inPlace, rows-inPlace, g.b.k, kpad, g.flip)
 		for jp := jp0; jp < jp1; jp++ {
 			bp := g.b.panel(jp)
 			j0 := jp * q.nr
 			cols := min(q.nr, g.b.n-j0)
+			vector := g.panelCorr(s, j0, cols)
 			for t := 0; t*q.mr < rows; t++ {
-				if kpad == 0 {
+				i := t * q.mr
+				switch {
+				case kpad == 0:
 					clear(acc)
-				} else {
-					q.kernel(&ablk[t*q.mr*kpad], &bp[0], kpad/q.group, &acc[0])
+				case i < inPlace:
+					g.direct(&g.a[(ib+i)*g.lda], g.lda, &bp[0], kpad/q.group, &acc[0])
+				default:
+					g.kernel(&ablk[(i-inPlace)*kpad], &bp[0], kpad/q.group, &acc[0])
 				}
-				g.store(s, acc, ib+t*q.mr, min(q.mr, rows-t*q.mr), j0, cols)
+				if vector {
+					g.storeVector(s, acc, ib+i, min(q.mr, rows-i), j0, cols)
+				} else {
+					g.store(s, acc, ib+i, min(q.mr, rows-i), j0, cols)
+				}
 			}
 		}
 	}
 	qScratches.Put(s)
+}
+
+// panelCorr prepares the vector store of the panel at column j0 (cols
+// wide): it fills s.corr with bias - za*colsum and reports whether the
+// level's requant kernel applies (8-bit C, no residual, whole groups of 8
+// columns, int32-safe sums).
+func (g *qJob) panelCorr(s *qScratch, j0, cols int) bool {
+	q, ep := g.q, &g.ep
+	if q.requant == nil || ep.Residual != nil || cols%8 != 0 || (g.kind != outU8 && g.kind != outS8) {
+		return false
+	}
+	bound := int64(g.b.k) * 255 * 128 // the largest |sum| of k products
+	corr := s.corr[:cols]
+	for c := range corr {
+		v := -g.za * int64(g.b.colSum[j0+c])
+		if ep.Bias != nil {
+			v += int64(ep.Bias[j0+c])
+		}
+		if bound+max(v, -v) > math.MaxInt32 {
+			return false
+		}
+		corr[c] = int32(v)
+	}
+	return true
+}
+
+// storeVector stores a tile through the level's requant kernel, with
+// s.corr from panelCorr.
+func (g *qJob) storeVector(s *qScratch, acc []int32, i0, rows, j0, cols int) {
+	q, ep := g.q, &g.ep
+	flags := 0
+	if ep.ReLU {
+		flags |= 1
+	}
+	if g.kind == outS8 {
+		flags |= 2
+	}
+	for c := 0; c < cols; c += 8 {
+		dst := (*byte)(unsafe.Add(g.c, i0*g.ldc+j0+c))
+		q.requant(&acc[c], q.nr, &s.corr[c], &ep.Scale[j0+c], rows, dst, g.ldc, int(ep.OutZero), flags)
+	}
 }
 
 // store applies the epilogue to rows x cols of a tile of sums (row stride

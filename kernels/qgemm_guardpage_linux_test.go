@@ -28,7 +28,7 @@ func TestQGemmGuardPages(t *testing.T) {
 		r := rand.New(rand.NewPCG(14, 7))
 		g := q.Group()
 		shapes := [][3]int{{1, 1, 1}, {q.MR() - 1, q.NR() - 1, g - 1}, {q.MR() + 1, q.NR() + 1, g + 1},
-			{2*q.MR() + 1, 3*q.NR() - 1, 7*g + 3}, {49, 40, 65}}
+			{2*q.MR() + 1, 3*q.NR() - 1, 7*g + 3}, {49, 40, 65}, {2 * q.MR(), 2 * q.NR(), 4 * g}, {3*q.MR() + 1, q.NR(), 16 * g}}
 		for _, s := range shapes {
 			m, n, k := max(s[0], 1), max(s[1], 1), max(s[2], 1)
 			for _, atEnd := range []bool{false, true} {

@@ -13,6 +13,15 @@ import "fmt"
 // whatever the level, so the levels agree bit for bit.
 type qKernel func(a *byte, b *int8, kg int, c *int32)
 
+// qDirectKernel is a qKernel that reads A in place: row i of the tile at
+// a[i*lda:], group g at a[i*lda+g*G:], kg*G bytes per row (k a multiple of
+// the group, A in the level's signedness, all MR rows present).
+type qDirectKernel func(a *byte, lda int, b *int8, kg int, c *int32)
+
+// qRequant stores rows x 8 sums as uint8 or int8: see
+// amd64.QRequantAVX2 for the contract (flags bit 0 ReLU, bit 1 int8).
+type qRequant func(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int)
+
 // QImpl is one implementation level of the 8-bit GEMM: a kernel, its tile,
 // the k group its packed layouts use and the signedness of A it multiplies
 // natively (the other one is converted while A is packed, with the zero
@@ -26,7 +35,13 @@ type QImpl struct {
 	group     int  // k steps per packed group: 4 (dot products) or 8 (SMMLA)
 	aSigned   bool // A is multiplied as int8 (else uint8)
 	kernel    qKernel
-	broken    bool // the CPU has the features but the self-test failed
+	direct    qDirectKernel // optional: kernel reading A in place
+	requant   qRequant      // optional: vector requantization for 8-bit C
+	// pairs and pairsDirect, when set, replace kernel and direct for a B
+	// whose k pairs cannot saturate 16-bit pair sums (QPackedB.pairSafe).
+	pairs       qKernel
+	pairsDirect qDirectKernel
+	broken      bool // the CPU has the features but the self-test failed
 }
 
 // Name is the level's short name, e.g. "avx2" or "neon-sdot".

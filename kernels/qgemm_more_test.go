@@ -270,3 +270,56 @@ func TestQPackRowMajorMatchesTransposed(t *testing.T) {
 		}
 	})
 }
+
+// sevenBit redraws c's weights in [-64, 63], as a quantizer with a reduced
+// range writes them; such weights are pair-safe.
+func sevenBit(r *rand.Rand, c *qCase) *qCase {
+	for i := range c.bt {
+		c.bt[i] = int8(r.IntN(128) - 64)
+	}
+	return c
+}
+
+// TestQGemmPairKernels drives the 16-bit pair kernels (where a level has
+// them) at the edge of their condition: every k pair of B at the largest
+// positive and negative parts allowed, against A at 255 and 0 in every
+// arrangement, plus random 7-bit weights; and checks that a B one step past
+// the condition is not given to them.
+func TestQGemmPairKernels(t *testing.T) {
+	pats := [][2]int8{{127, 1}, {1, 127}, {64, 64}, {-128, 0}, {0, -128}, {-64, -64}, {-128, 127}, {127, -128}, {100, 28}}
+	forEachQImpl(t, func(t *testing.T, q *QImpl) {
+		r := rand.New(rand.NewPCG(14, 8))
+		m, n, k := 2*q.MR()+1, 2*q.NR()+1, 64
+		for _, apat := range [][2]int64{{255, 255}, {255, 0}, {0, 255}} {
+			c := &qCase{m: m, n: n, k: k, lda: k, ldc: n}
+			c.a = make([]int64, m*k)
+			for i := range c.a {
+				c.a[i] = apat[i%2]
+			}
+			c.bt = make([]int8, n*k)
+			for j := 0; j < n; j++ {
+				for p := 0; p < k; p++ {
+					c.bt[j*k+p] = pats[(j+p/2)%len(pats)][p%2]
+				}
+			}
+			c.ep.Scale = make([]float32, n)
+			for j := range c.ep.Scale {
+				c.ep.Scale[j] = 1.0 / 1024
+			}
+			pb, err := q.PackQBTransposed(k, n, c.bt, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.pairs != nil && !pb.PairSafe() {
+				t.Fatal("weights at the limit were not found pair-safe")
+			}
+			checkQ(t, q, c, nil)
+			checkQ(t, q, sevenBit(r, newQCase(r, 3*q.MR()+2, 2*q.NR(), 96, false)), nil)
+			c.bt[5*k+9] = 2 // with its neighbour 127 (pattern 0): one past the limit
+			if pb, _ = q.PackQBTransposed(k, n, c.bt, k); pb.PairSafe() {
+				t.Fatal("a pair past the limit was found pair-safe")
+			}
+			checkQ(t, q, c, nil)
+		}
+	})
+}

@@ -18,6 +18,10 @@ type QPackedB struct {
 	npad   int // n rounded up to NR
 	data   []int8
 	colSum []int32 // sum_p B[p][j], npad entries
+	// pairSafe: every pair of neighbouring k steps (2i, 2i+1) of every
+	// column has positive parts summing to at most 128 and negative parts
+	// summing to at most 128, so u8*s8 pair sums fit int16 exactly.
+	pairSafe bool
 }
 
 // K is the number of rows of the packed matrix (the GEMM's k).
@@ -105,7 +109,28 @@ func (p *QPackedB) pack(at func(pp, j int) int8) {
 		}
 		p.colSum[j] = s
 	}
+	if p.impl.pairs != nil {
+		p.pairSafe = pairSafe(p.data)
+	}
 }
+
+// pairSafe reports whether every pair of neighbouring bytes of data (a
+// packed B in groups of an even number of k steps per column) has positive
+// parts summing to at most 128 and negative parts summing to at most 128.
+func pairSafe(data []int8) bool {
+	for i := 0; i+1 < len(data); i += 2 {
+		b0, b1 := int(data[i]), int(data[i+1])
+		if max(b0, 0)+max(b1, 0) > 128 || max(-b0, 0)+max(-b1, 0) > 128 {
+			return false
+		}
+	}
+	return true
+}
+
+// PairSafe reports whether the packed weights' neighbouring k pairs are
+// small enough for the levels' faster 16-bit pair kernels (AVX2
+// VPMADDUBSW) to be exact, and so used: 7-bit weights always are.
+func (p *QPackedB) PairSafe() bool { return p.pairSafe }
 
 // panel returns packed panel jp.
 func (p *QPackedB) panel(jp int) []int8 {

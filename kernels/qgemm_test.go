@@ -202,6 +202,9 @@ func TestQGemmEdgeShapes(t *testing.T) {
 					}
 					c := newQCase(r, m, n, k, (m+n)%2 == 0)
 					c.ep.ReLU = k%2 == 0
+					if (m+n+k)%4 == 1 {
+						sevenBit(r, c)
+					}
 					checkQ(t, q, c, nil)
 				}
 			}
@@ -223,6 +226,8 @@ func TestQGemmLarger(t *testing.T) {
 			for _, signed := range []bool{false, true} {
 				c := newQCase(r, s[0], s[1], s[2], signed)
 				c.ep.ReLU = signed
+				checkQ(t, q, c, &Options{Pool: pool})
+				sevenBit(r, c)
 				checkQ(t, q, c, &Options{Pool: pool})
 			}
 		}

@@ -34,3 +34,36 @@ func QgemmAVXVNNI(a *byte, b *int8, kg int, c *int32)
 //
 //go:noescape
 func QgemmAVX512VNNI(a *byte, b *int8, kg int, c *int32)
+
+// QRequantAVX2 requantizes rows x 8 int32 sums (acc, rows accStride int32
+// apart) into uint8 or int8 (dst, rows ldc bytes apart):
+//
+//	for i < rows, j < 8:
+//		f := float32(acc[i*accStride+j] + corr[j]) * scale[j]
+//		if flags&1 != 0 { f = max(f, 0) }
+//		dst[i*ldc+j] = saturate(roundHalfToEven(f) + zero)   // to int8 if flags&2 != 0, else uint8
+//
+// acc[.]+corr[j] must not overflow int32. The CPU must have AVX2.
+//
+//go:noescape
+func QRequantAVX2(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int)
+
+// QgemmAVX2Direct is QgemmAVX2 reading A in place: rows i < 6 at a + i*lda,
+// group g at byte 4g of each row (4*kg bytes readable per row).
+//
+//go:noescape
+func QgemmAVX2Direct(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmAVX2Pairs is QgemmAVX2 with VPMADDUBSW, exact only for B whose k
+// pairs (k = 4g+0,1 and 4g+2,3 of each column) have positive parts summing
+// to at most 128 and negative parts summing to at most 128 (7-bit weights
+// always do); the caller checks. The CPU must have AVX2.
+//
+//go:noescape
+func QgemmAVX2Pairs(a *byte, b *int8, kg int, c *int32)
+
+// QgemmAVX2PairsDirect is QgemmAVX2Pairs reading A in place, as
+// QgemmAVX2Direct does.
+//
+//go:noescape
+func QgemmAVX2PairsDirect(a *byte, lda int, b *int8, kg int, c *int32)

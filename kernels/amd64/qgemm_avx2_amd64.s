@@ -30,9 +30,9 @@
 //	Y14       A[i][4g:4g+4] as int16, repeated
 //	Y15       products
 
-// QROW is one row of a group: acc0, acc1 += A row (byte offset off) * B.
-#define QROW(off, acc0, acc1) \
-	VPBROADCASTD off(AX), X14 \
+// QROW is one row of a group: acc0, acc1 += A row (4 bytes at addr) * B.
+#define QROW(addr, acc0, acc1) \
+	VPBROADCASTD addr, X14 \
 	VPMOVZXBW    X14, Y14     \
 	VPMADDWD     Y12, Y14, Y15 \
 	VPADDD       Y15, acc0, acc0 \
@@ -45,44 +45,84 @@
 	VPERMQ  $0xD8, acc0, acc0 \
 	VMOVDQU acc0, off(DX)
 
+// QZERO clears the twelve accumulators.
+#define QZERO \
+	VPXOR Y0, Y0, Y0 \
+	VPXOR Y1, Y1, Y1 \
+	VPXOR Y2, Y2, Y2 \
+	VPXOR Y3, Y3, Y3 \
+	VPXOR Y4, Y4, Y4 \
+	VPXOR Y5, Y5, Y5 \
+	VPXOR Y6, Y6, Y6 \
+	VPXOR Y7, Y7, Y7 \
+	VPXOR Y8, Y8, Y8 \
+	VPXOR Y9, Y9, Y9 \
+	VPXOR Y10, Y10, Y10 \
+	VPXOR Y11, Y11, Y11
+
+// QSTORE folds and stores the tile's six rows.
+#define QSTORE \
+	QFOLD(Y0, Y1, 0)    \
+	QFOLD(Y2, Y3, 32)   \
+	QFOLD(Y4, Y5, 64)   \
+	QFOLD(Y6, Y7, 96)   \
+	QFOLD(Y8, Y9, 128)  \
+	QFOLD(Y10, Y11, 160)
+
+// func QgemmAVX2Direct(a *byte, lda int, b *int8, kg int, c *int32)
+//
+// A read in place: rows 0-2 from AX (lda = SI apart), rows 3-5 from R8.
+TEXT ·QgemmAVX2Direct(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ lda+8(FP), SI
+	MOVQ b+16(FP), BX
+	MOVQ kg+24(FP), CX
+	MOVQ c+32(FP), DX
+	LEAQ (SI)(SI*2), R8
+	ADDQ AX, R8
+	QZERO
+
+dloop:
+	VPMOVSXBW (BX), Y12
+	VPMOVSXBW 16(BX), Y13
+	QROW((AX), Y0, Y1)
+	QROW((AX)(SI*1), Y2, Y3)
+	QROW((AX)(SI*2), Y4, Y5)
+	QROW((R8), Y6, Y7)
+	QROW((R8)(SI*1), Y8, Y9)
+	QROW((R8)(SI*2), Y10, Y11)
+	ADDQ $4, AX
+	ADDQ $4, R8
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  dloop
+
+	QSTORE
+	VZEROUPPER
+	RET
+
 // func QgemmAVX2(a *byte, b *int8, kg int, c *int32)
 TEXT ·QgemmAVX2(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), AX
 	MOVQ b+8(FP), BX
 	MOVQ kg+16(FP), CX
 	MOVQ c+24(FP), DX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
+	QZERO
 
 loop:
 	VPMOVSXBW (BX), Y12
 	VPMOVSXBW 16(BX), Y13
-	QROW(0, Y0, Y1)
-	QROW(4, Y2, Y3)
-	QROW(8, Y4, Y5)
-	QROW(12, Y6, Y7)
-	QROW(16, Y8, Y9)
-	QROW(20, Y10, Y11)
+	QROW(0(AX), Y0, Y1)
+	QROW(4(AX), Y2, Y3)
+	QROW(8(AX), Y4, Y5)
+	QROW(12(AX), Y6, Y7)
+	QROW(16(AX), Y8, Y9)
+	QROW(20(AX), Y10, Y11)
 	ADDQ $24, AX
 	ADDQ $32, BX
 	DECQ CX
 	JNZ  loop
 
-	QFOLD(Y0, Y1, 0)
-	QFOLD(Y2, Y3, 32)
-	QFOLD(Y4, Y5, 64)
-	QFOLD(Y6, Y7, 96)
-	QFOLD(Y8, Y9, 128)
-	QFOLD(Y10, Y11, 160)
+	QSTORE
 	VZEROUPPER
 	RET
