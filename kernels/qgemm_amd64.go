@@ -28,7 +28,7 @@ var qAVXVNNI = &QImpl{
 	name: "avx-vnni", fp32: "avx2", requires: "AVX2, AVX-VNNI",
 	available: cpu.X86.HasAVX2 && cpu.X86.HasAVXVNNI,
 	mr:        6, nr: 16, group: 4,
-	kernel: amd64.QgemmAVXVNNI, requant: amd64.QRequantAVX2,
+	kernel: amd64.QgemmAVXVNNI, direct: amd64.QgemmAVXVNNIDirect, requant: amd64.QRequantAVX2,
 }
 
 // qAVX512VNNI is the ZMM VPDPBUSD level (Ice Lake, Sapphire Rapids, Zen 4).
@@ -38,7 +38,7 @@ var qAVX512VNNI = &QImpl{
 	name: "avx512-vnni", fp32: "avx512", requires: "AVX-512F, AVX-512BW, AVX-512 VNNI",
 	available: cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI,
 	mr:        8, nr: 32, group: 4,
-	kernel: amd64.QgemmAVX512VNNI, requant: amd64.QRequantAVX2,
+	kernel: amd64.QgemmAVX512VNNI, direct: amd64.QgemmAVX512VNNIDirect, requant: amd64.QRequantAVX2,
 }
 
 func init() {

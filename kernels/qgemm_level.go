@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // qKernel computes one MR x NR tile of int32 sums from a packed A tile and a
 // packed B panel, both cut into kg groups of G k steps (the level's group):
@@ -160,10 +163,24 @@ func qGenericKernel(a *byte, b *int8, kg int, c *int32) {
 	}
 }
 
-// qSelfTest runs one GEMM with edge shapes on q and on the generic level and
-// reports whether they agree.
+// qSelfTest runs GEMMs with edge shapes on q and on the generic level and
+// reports whether they agree: k not a multiple of the group (A packed) and
+// a multiple (A read in place where the level can), uint8 and int8 A,
+// full-range and pair-safe weights (the levels' second kernels).
 func qSelfTest(q *QImpl) bool {
-	m, n, k := 2*q.mr+1, 2*q.nr+3, 3*q.group+1
+	for _, k := range []int{3*q.group + 1, 4 * q.group} {
+		for _, signed := range []bool{false, true} {
+			for _, small := range []bool{false, true} {
+				if !qSelfTestCase(q, 2*q.mr+1, 2*q.nr+3, k, signed, small) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func qSelfTestCase(q *QImpl, m, n, k int, signed, small bool) bool {
 	a := make([]uint8, m*k)
 	bt := make([]int8, n*k)
 	for i := range a {
@@ -171,8 +188,14 @@ func qSelfTest(q *QImpl) bool {
 	}
 	for i := range bt {
 		bt[i] = int8(i*53 - 7)
+		if small {
+			bt[i] >>= 1
+		}
 	}
-	a[0], bt[0], bt[1] = 255, -128, -128
+	a[0], a[1], bt[0] = 255, 255, -128
+	if !small {
+		bt[1] = -128
+	}
 	got, want := make([]int32, m*n), make([]int32, m*n)
 	for _, im := range []*QImpl{q, qGeneric} {
 		pb, err := im.PackQBTransposed(k, n, bt, k)
@@ -183,7 +206,13 @@ func qSelfTest(q *QImpl) bool {
 		if im == qGeneric {
 			c = want
 		}
-		if QGemm(m, a, k, pb, c, n, QEpilogue{AZero: 3}, nil) != nil {
+		if signed {
+			as := unsafeInt8s((*int8)(unsafe.Pointer(&a[0])), len(a))
+			err = QGemm(m, as, k, pb, c, n, QEpilogue{AZero: -3}, nil)
+		} else {
+			err = QGemm(m, a, k, pb, c, n, QEpilogue{AZero: 3}, nil)
+		}
+		if err != nil {
 			return false
 		}
 	}

@@ -67,3 +67,15 @@ func QgemmAVX2Pairs(a *byte, b *int8, kg int, c *int32)
 //
 //go:noescape
 func QgemmAVX2PairsDirect(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmAVXVNNIDirect is QgemmAVXVNNI reading A in place: rows i < 6 at
+// a + i*lda, group g at byte 4g of each row. Not yet run on hardware.
+//
+//go:noescape
+func QgemmAVXVNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmAVX512VNNIDirect is QgemmAVX512VNNI reading A in place: rows i < 8
+// at a + i*lda, group g at byte 4g of each row. Not yet run on hardware.
+//
+//go:noescape
+func QgemmAVX512VNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)

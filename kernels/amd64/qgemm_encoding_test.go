@@ -32,11 +32,13 @@ func TestQgemmVEXEncoding(t *testing.T) {
 		want = append(want, vexText(12, 14, 2*r), vexText(13, 14, 2*r+1))
 	}
 	checkVPDPBUSD(t, objdump, gas, QgemmAVXVNNI, "QgemmAVXVNNI", want)
+	checkVPDPBUSD(t, objdump, gas, QgemmAVXVNNIDirect, "QgemmAVXVNNIDirect", want)
 	want = want[:0]
 	for r := 0; r < 8; r++ {
 		want = append(want, zmmText(16, 18, 2*r), zmmText(17, 18, 2*r+1))
 	}
 	checkVPDPBUSD(t, objdump, gas, QgemmAVX512VNNI, "QgemmAVX512VNNI", want)
+	checkVPDPBUSD(t, objdump, gas, QgemmAVX512VNNIDirect, "QgemmAVX512VNNIDirect", want)
 }
 
 func vexText(s2, s1, d int) string {
@@ -53,13 +55,16 @@ var objLine = regexp.MustCompile(`^\s*[0-9a-f]+:\s+((?:[0-9a-f]{2} )+)\s*(.*)$`)
 
 // checkVPDPBUSD disassembles fn and compares its vpdpbusd instructions, in
 // order, with want, then reassembles each with GNU as.
-func checkVPDPBUSD(t *testing.T, objdump, gas string, f func(*byte, *int8, int, *int32), fn string, want []string) {
+func checkVPDPBUSD(t *testing.T, objdump, gas string, f any, fn string, want []string) {
 	t.Helper()
 	dir := t.TempDir()
 	code := funcBytes(t, objdump, f, dir)
 	out := disasm(t, objdump, dir, code, 0)
 	if i := strings.Index(out, "\tret"); i >= 0 {
 		out = out[:i] // the function ends at its first RET
+	}
+	if strings.Contains(out, "(bad)") {
+		t.Fatalf("%s: objdump cannot decode part of the kernel:\n%s", fn, out)
 	}
 	var texts, raw []string
 	for _, l := range strings.Split(string(out), "\n") {
@@ -110,7 +115,7 @@ var callLine = regexp.MustCompile(`call\s+(?:0x)?([0-9a-f]+)`)
 // first RET), read from memory: test binaries carry no symbol table for an
 // outside disassembler. f's value is its ABIInternal wrapper, whose CALL
 // leads to the assembly body.
-func funcBytes(t *testing.T, objdump string, f func(*byte, *int8, int, *int32), dir string) []byte {
+func funcBytes(t *testing.T, objdump string, f any, dir string) []byte {
 	t.Helper()
 	wrapper := reflect.ValueOf(f).Pointer()
 	out := disasm(t, objdump, dir, unsafe.Slice((*byte)(codeAt(wrapper)), 64), wrapper)

@@ -21,10 +21,75 @@
 	BYTE $0xC4; BYTE $(0xE2 ^ (((d)&8)<<4) ^ (((s2)&8)<<2)); BYTE $(0x7D ^ (((s1)&15)<<3)); \
 	BYTE $0x50; BYTE $(0xC0 | (((d)&7)<<3) | ((s2)&7))
 
-// VROW is one row of a group: Y(acc0), Y(acc1) += A row (byte offset off)
+// VZERO, VSTORE, ZZERO, ZSTORE clear and store the accumulators.
+#define VZERO \
+	VPXOR Y0, Y0, Y0 \
+	VPXOR Y1, Y1, Y1 \
+	VPXOR Y2, Y2, Y2 \
+	VPXOR Y3, Y3, Y3 \
+	VPXOR Y4, Y4, Y4 \
+	VPXOR Y5, Y5, Y5 \
+	VPXOR Y6, Y6, Y6 \
+	VPXOR Y7, Y7, Y7 \
+	VPXOR Y8, Y8, Y8 \
+	VPXOR Y9, Y9, Y9 \
+	VPXOR Y10, Y10, Y10 \
+	VPXOR Y11, Y11, Y11
+
+#define VSTORE \
+	VMOVDQU Y0, 0(DX) \
+	VMOVDQU Y1, 32(DX) \
+	VMOVDQU Y2, 64(DX) \
+	VMOVDQU Y3, 96(DX) \
+	VMOVDQU Y4, 128(DX) \
+	VMOVDQU Y5, 160(DX) \
+	VMOVDQU Y6, 192(DX) \
+	VMOVDQU Y7, 224(DX) \
+	VMOVDQU Y8, 256(DX) \
+	VMOVDQU Y9, 288(DX) \
+	VMOVDQU Y10, 320(DX) \
+	VMOVDQU Y11, 352(DX)
+
+#define ZZERO \
+	VPXORD Z0, Z0, Z0 \
+	VPXORD Z1, Z1, Z1 \
+	VPXORD Z2, Z2, Z2 \
+	VPXORD Z3, Z3, Z3 \
+	VPXORD Z4, Z4, Z4 \
+	VPXORD Z5, Z5, Z5 \
+	VPXORD Z6, Z6, Z6 \
+	VPXORD Z7, Z7, Z7 \
+	VPXORD Z8, Z8, Z8 \
+	VPXORD Z9, Z9, Z9 \
+	VPXORD Z10, Z10, Z10 \
+	VPXORD Z11, Z11, Z11 \
+	VPXORD Z12, Z12, Z12 \
+	VPXORD Z13, Z13, Z13 \
+	VPXORD Z14, Z14, Z14 \
+	VPXORD Z15, Z15, Z15
+
+#define ZSTORE \
+	VMOVDQU32 Z0, 0(DX) \
+	VMOVDQU32 Z1, 64(DX) \
+	VMOVDQU32 Z2, 128(DX) \
+	VMOVDQU32 Z3, 192(DX) \
+	VMOVDQU32 Z4, 256(DX) \
+	VMOVDQU32 Z5, 320(DX) \
+	VMOVDQU32 Z6, 384(DX) \
+	VMOVDQU32 Z7, 448(DX) \
+	VMOVDQU32 Z8, 512(DX) \
+	VMOVDQU32 Z9, 576(DX) \
+	VMOVDQU32 Z10, 640(DX) \
+	VMOVDQU32 Z11, 704(DX) \
+	VMOVDQU32 Z12, 768(DX) \
+	VMOVDQU32 Z13, 832(DX) \
+	VMOVDQU32 Z14, 896(DX) \
+	VMOVDQU32 Z15, 960(DX)
+
+// VROW is one row of a group: Y(acc0), Y(acc1) += A row (4 bytes at addr)
 // * B columns 0-7, 8-15 (Y12, Y13).
-#define VROW(off, acc0, acc1) \
-	VPBROADCASTD off(AX), Y14 \
+#define VROW(addr, acc0, acc1) \
+	VPBROADCASTD addr, Y14 \
 	VPDPBUSD_VEX(acc0, 14, 12) \
 	VPDPBUSD_VEX(acc1, 14, 13)
 
@@ -37,53 +102,31 @@ TEXT ·QgemmAVXVNNI(SB), NOSPLIT, $0-32
 	MOVQ b+8(FP), BX
 	MOVQ kg+16(FP), CX
 	MOVQ c+24(FP), DX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
+	VZERO
 
 vloop:
 	VMOVDQU (BX), Y12
 	VMOVDQU 32(BX), Y13
-	VROW(0, 0, 1)
-	VROW(4, 2, 3)
-	VROW(8, 4, 5)
-	VROW(12, 6, 7)
-	VROW(16, 8, 9)
-	VROW(20, 10, 11)
+	VROW(0(AX), 0, 1)
+	VROW(4(AX), 2, 3)
+	VROW(8(AX), 4, 5)
+	VROW(12(AX), 6, 7)
+	VROW(16(AX), 8, 9)
+	VROW(20(AX), 10, 11)
 	ADDQ $24, AX
 	ADDQ $64, BX
 	DECQ CX
 	JNZ  vloop
 
-	VMOVDQU Y0, 0(DX)
-	VMOVDQU Y1, 32(DX)
-	VMOVDQU Y2, 64(DX)
-	VMOVDQU Y3, 96(DX)
-	VMOVDQU Y4, 128(DX)
-	VMOVDQU Y5, 160(DX)
-	VMOVDQU Y6, 192(DX)
-	VMOVDQU Y7, 224(DX)
-	VMOVDQU Y8, 256(DX)
-	VMOVDQU Y9, 288(DX)
-	VMOVDQU Y10, 320(DX)
-	VMOVDQU Y11, 352(DX)
+	VSTORE
 	VZEROUPPER
 	RET
 
-// ZROW is one row of a group: acc0, acc1 += A row (byte offset off) * B
+// ZROW is one row of a group: acc0, acc1 += A row (4 bytes at addr) * B
 // columns 0-15, 16-31 (Z16, Z17). VPDPBUSD's second source (here Z18, the
 // broadcast A) is the unsigned one.
-#define ZROW(off, acc0, acc1) \
-	VPBROADCASTD off(AX), Z18 \
+#define ZROW(addr, acc0, acc1) \
+	VPBROADCASTD addr, Z18 \
 	VPDPBUSD     Z16, Z18, acc0 \
 	VPDPBUSD     Z17, Z18, acc1
 
@@ -96,54 +139,95 @@ TEXT ·QgemmAVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ b+8(FP), BX
 	MOVQ kg+16(FP), CX
 	MOVQ c+24(FP), DX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
+	ZZERO
 
 zloop:
 	VMOVDQU32 (BX), Z16
 	VMOVDQU32 64(BX), Z17
-	ZROW(0, Z0, Z1)
-	ZROW(4, Z2, Z3)
-	ZROW(8, Z4, Z5)
-	ZROW(12, Z6, Z7)
-	ZROW(16, Z8, Z9)
-	ZROW(20, Z10, Z11)
-	ZROW(24, Z12, Z13)
-	ZROW(28, Z14, Z15)
+	ZROW(0(AX), Z0, Z1)
+	ZROW(4(AX), Z2, Z3)
+	ZROW(8(AX), Z4, Z5)
+	ZROW(12(AX), Z6, Z7)
+	ZROW(16(AX), Z8, Z9)
+	ZROW(20(AX), Z10, Z11)
+	ZROW(24(AX), Z12, Z13)
+	ZROW(28(AX), Z14, Z15)
 	ADDQ $32, AX
 	ADDQ $128, BX
 	DECQ CX
 	JNZ  zloop
 
-	VMOVDQU32 Z0, 0(DX)
-	VMOVDQU32 Z1, 64(DX)
-	VMOVDQU32 Z2, 128(DX)
-	VMOVDQU32 Z3, 192(DX)
-	VMOVDQU32 Z4, 256(DX)
-	VMOVDQU32 Z5, 320(DX)
-	VMOVDQU32 Z6, 384(DX)
-	VMOVDQU32 Z7, 448(DX)
-	VMOVDQU32 Z8, 512(DX)
-	VMOVDQU32 Z9, 576(DX)
-	VMOVDQU32 Z10, 640(DX)
-	VMOVDQU32 Z11, 704(DX)
-	VMOVDQU32 Z12, 768(DX)
-	VMOVDQU32 Z13, 832(DX)
-	VMOVDQU32 Z14, 896(DX)
-	VMOVDQU32 Z15, 960(DX)
+	ZSTORE
+	VZEROUPPER
+	RET
+
+// func QgemmAVXVNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
+//
+// QgemmAVXVNNI reading A in place: rows 0-2 from AX (lda = SI apart), rows
+// 3-5 from R8.
+TEXT ·QgemmAVXVNNIDirect(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ lda+8(FP), SI
+	MOVQ b+16(FP), BX
+	MOVQ kg+24(FP), CX
+	MOVQ c+32(FP), DX
+	LEAQ (SI)(SI*2), R8
+	ADDQ AX, R8
+	VZERO
+
+vdloop:
+	VMOVDQU (BX), Y12
+	VMOVDQU 32(BX), Y13
+	VROW((AX), 0, 1)
+	VROW((AX)(SI*1), 2, 3)
+	VROW((AX)(SI*2), 4, 5)
+	VROW((R8), 6, 7)
+	VROW((R8)(SI*1), 8, 9)
+	VROW((R8)(SI*2), 10, 11)
+	ADDQ $4, AX
+	ADDQ $4, R8
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  vdloop
+
+	VSTORE
+	VZEROUPPER
+	RET
+
+// func QgemmAVX512VNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
+//
+// QgemmAVX512VNNI reading A in place: rows 0-2 from AX (lda = SI apart),
+// rows 3-5 from R8, rows 6-7 from R9.
+TEXT ·QgemmAVX512VNNIDirect(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ lda+8(FP), SI
+	MOVQ b+16(FP), BX
+	MOVQ kg+24(FP), CX
+	MOVQ c+32(FP), DX
+	LEAQ (SI)(SI*2), R8
+	ADDQ AX, R8
+	LEAQ (R8)(SI*2), R9
+	ADDQ SI, R9
+	ZZERO
+
+zdloop:
+	VMOVDQU32 (BX), Z16
+	VMOVDQU32 64(BX), Z17
+	ZROW((AX), Z0, Z1)
+	ZROW((AX)(SI*1), Z2, Z3)
+	ZROW((AX)(SI*2), Z4, Z5)
+	ZROW((R8), Z6, Z7)
+	ZROW((R8)(SI*1), Z8, Z9)
+	ZROW((R8)(SI*2), Z10, Z11)
+	ZROW((R9), Z12, Z13)
+	ZROW((R9)(SI*1), Z14, Z15)
+	ADDQ $4, AX
+	ADDQ $4, R8
+	ADDQ $4, R9
+	ADDQ $128, BX
+	DECQ CX
+	JNZ  zdloop
+
+	ZSTORE
 	VZEROUPPER
 	RET
