@@ -143,11 +143,11 @@ func (g *qJob) Do(task, _ int) {
 
 // panelCorr prepares the vector store of the panel at column j0 (cols
 // wide): it fills s.corr with bias - za*colsum and reports whether the
-// level's requant kernel applies (8-bit C, no residual, whole groups of 8
-// columns, int32-safe sums).
+// level's requant kernel applies (8-bit C, whole groups of 8 columns,
+// int32-safe sums).
 func (g *qJob) panelCorr(s *qScratch, j0, cols int) bool {
 	q, ep := g.q, &g.ep
-	if q.requant == nil || ep.Residual != nil || cols%8 != 0 || (g.kind != outU8 && g.kind != outS8) {
+	if q.requant == nil || cols%8 != 0 || (g.kind != outU8 && g.kind != outS8) {
 		return false
 	}
 	bound := int64(g.b.k) * 255 * 128 // the largest |sum| of k products
@@ -176,9 +176,25 @@ func (g *qJob) storeVector(s *qScratch, acc []int32, i0, rows, j0, cols int) {
 	if g.kind == outS8 {
 		flags |= 2
 	}
+	var res []byte
+	var resLd, resZero int
+	var resScale float32
+	if r := ep.Residual; r != nil {
+		flags |= 4
+		res, resLd, resZero, resScale = r.U8, r.Ld, int(r.Zero), r.Scale
+		if r.S8 != nil {
+			flags |= 8
+			res = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(r.S8))), len(r.S8))
+		}
+	}
 	for c := 0; c < cols; c += 8 {
 		dst := (*byte)(unsafe.Add(g.c, i0*g.ldc+j0+c))
-		q.requant(&acc[c], q.nr, &s.corr[c], &ep.Scale[j0+c], rows, dst, g.ldc, int(ep.OutZero), flags)
+		var rp *byte
+		if res != nil {
+			rp = &res[i0*resLd+j0+c]
+		}
+		q.requant(&acc[c], q.nr, &s.corr[c], &ep.Scale[j0+c], rows, dst, g.ldc, int(ep.OutZero), flags,
+			rp, resLd, resZero, resScale)
 	}
 }
 

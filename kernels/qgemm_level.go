@@ -22,8 +22,10 @@ type qKernel func(a *byte, b *int8, kg int, c *int32)
 type qDirectKernel func(a *byte, lda int, b *int8, kg int, c *int32)
 
 // qRequant stores rows x 8 sums as uint8 or int8: see
-// amd64.QRequantAVX2 for the contract (flags bit 0 ReLU, bit 1 int8).
-type qRequant func(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int)
+// amd64.QRequantAVX2 for the contract (flags bit 0 ReLU, bit 1 int8 C,
+// bit 2 residual, bit 3 int8 residual).
+type qRequant func(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int,
+	res *byte, resLd int, resZero int, resScale float32)
 
 // QImpl is one implementation level of the 8-bit GEMM: a kernel, its tile,
 // the k group its packed layouts use and the signedness of A it multiplies

@@ -36,17 +36,19 @@ func QgemmAVXVNNI(a *byte, b *int8, kg int, c *int32)
 func QgemmAVX512VNNI(a *byte, b *int8, kg int, c *int32)
 
 // QRequantAVX2 requantizes rows x 8 int32 sums (acc, rows accStride int32
-// apart) into uint8 or int8 (dst, rows ldc bytes apart):
+// apart) into uint8 or int8 (dst, rows ldc bytes apart), optionally adding
+// a residual (res, rows resLd bytes apart; uint8, or int8 if flags&8):
 //
 //	for i < rows, j < 8:
 //		f := float32(acc[i*accStride+j] + corr[j]) * scale[j]
+//		if flags&4 != 0 { f += float32(float32(res[i*resLd+j] - resZero) * resScale) }
 //		if flags&1 != 0 { f = max(f, 0) }
 //		dst[i*ldc+j] = saturate(roundHalfToEven(f) + zero)   // to int8 if flags&2 != 0, else uint8
 //
 // acc[.]+corr[j] must not overflow int32. The CPU must have AVX2.
 //
 //go:noescape
-func QRequantAVX2(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int)
+func QRequantAVX2(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int, res *byte, resLd int, resZero int, resScale float32)
 
 // QgemmAVX2Direct is QgemmAVX2 reading A in place: rows i < 6 at a + i*lda,
 // group g at byte 4g of each row (4*kg bytes readable per row).
