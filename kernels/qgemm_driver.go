@@ -114,7 +114,9 @@ func (g *qJob) Do(task, _ int) {
 			inPlace = rows / q.mr * q.mr
 		}
 		ablk := s.a[:(rows-inPlace+q.mr-1)/q.mr*q.mr*kpad]
-		packQA(q, ablk, g.a, g.lda, ib+inPlace, rows-inPlace, g.b.k, kpad, g.flip)
+		if kpad > 0 {
+			packQA(q, ablk, g.a, g.lda, ib+inPlace, rows-inPlace, g.b.k, kpad, g.flip)
+		}
 		for jp := jp0; jp < jp1; jp++ {
 			bp := g.b.panel(jp)
 			j0 := jp * q.nr

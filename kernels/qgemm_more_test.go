@@ -323,3 +323,16 @@ func TestQGemmPairKernels(t *testing.T) {
 		}
 	})
 }
+
+// TestQGemmEmptyK checks k = 0: the sums are empty, so C is the epilogue
+// of the bias alone.
+func TestQGemmEmptyK(t *testing.T) {
+	forEachQImpl(t, func(t *testing.T, q *QImpl) {
+		r := rand.New(rand.NewPCG(14, 9))
+		for _, n := range []int{1, q.NR(), 2*q.NR() + 1} {
+			c := newQCase(r, q.MR()+2, n, 0, false)
+			c.lda = 1
+			checkQ(t, q, c, nil)
+		}
+	})
+}
