@@ -14,7 +14,7 @@ var qNEON = &QImpl{
 	name: "neon", fp32: "neon", requires: "ASIMD",
 	available: cpu.ARM64.HasASIMD,
 	mr:        4, nr: 8, group: 4, aSigned: true,
-	kernel: arm64.QgemmNEON,
+	kernel: arm64.QgemmNEON, requant: arm64.QRequantNEON,
 }
 
 // qNEONDot uses SDOT by element (Armv8.2 dot product: Cortex-A55/A76,
@@ -23,7 +23,7 @@ var qNEONDot = &QImpl{
 	name: "neon-sdot", fp32: "neon", requires: "ASIMD, ASIMDDP",
 	available: cpu.ARM64.HasASIMD && cpu.ARM64.HasASIMDDP,
 	mr:        12, nr: 8, group: 4, aSigned: true,
-	kernel: arm64.QgemmNEONDot,
+	kernel: arm64.QgemmNEONDot, requant: arm64.QRequantNEON,
 }
 
 // qNEONMM uses USMMLA (Armv8.6 int8 matrix multiply: Neoverse V1/N2, Apple
@@ -32,7 +32,7 @@ var qNEONMM = &QImpl{
 	name: "neon-i8mm", fp32: "neon", requires: "ASIMD, I8MM",
 	available: cpu.ARM64.HasASIMD && cpu.ARM64.HasI8MM,
 	mr:        8, nr: 8, group: 8,
-	kernel: arm64.QgemmNEONMM,
+	kernel: arm64.QgemmNEONMM, requant: arm64.QRequantNEON,
 }
 
 func init() {

@@ -55,3 +55,59 @@
 // ADDP_4S: addp vd.4s, vn.4s, vm.4s (ASIMD)
 //	Vd.s = {Vn.s[0]+Vn.s[1], Vn.s[2]+Vn.s[3], Vm.s[0]+Vm.s[1], Vm.s[2]+Vm.s[3]}
 #define ADDP_4S(d, n, m) WORD $(0x4ea0bc00|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))
+
+// UXTL_8H: uxtl vd.8h, vn.8b (ASIMD)
+//	Vd.h[l] = uint8 Vn.b[l], l < 8
+#define UXTL_8H(d, n) WORD $(0x2f08a400|((d)&31)|(((n)&31)<<5))
+
+// SXTL_8H: sxtl vd.8h, vn.8b (ASIMD)
+//	Vd.h[l] = int8 Vn.b[l], l < 8
+#define SXTL_8H(d, n) WORD $(0x0f08a400|((d)&31)|(((n)&31)<<5))
+
+// SXTL_4S: sxtl vd.4s, vn.4h (ASIMD)
+//	Vd.s[l] = int16 Vn.h[l], l < 4
+#define SXTL_4S(d, n) WORD $(0x0f10a400|((d)&31)|(((n)&31)<<5))
+
+// SXTL2_4S: sxtl2 vd.4s, vn.8h (ASIMD)
+//	Vd.s[l] = int16 Vn.h[4+l], l < 4
+#define SXTL2_4S(d, n) WORD $(0x4f10a400|((d)&31)|(((n)&31)<<5))
+
+// SCVTF_4S: scvtf vd.4s, vn.4s (ASIMD)
+//	Vd.s[l] = float32(int32 Vn.s[l]), rounded to nearest even
+#define SCVTF_4S(d, n) WORD $(0x4e21d800|((d)&31)|(((n)&31)<<5))
+
+// FCVTNS_4S: fcvtns vd.4s, vn.4s (ASIMD)
+//	Vd.s[l] = int32(float32 Vn.s[l]) rounded to nearest, ties to even, saturated
+#define FCVTNS_4S(d, n) WORD $(0x4e21a800|((d)&31)|(((n)&31)<<5))
+
+// SQXTN_4H: sqxtn vd.4h, vn.4s (ASIMD)
+//	Vd.h[l] = saturate16(Vn.s[l]), l < 4; the upper half of Vd is cleared
+#define SQXTN_4H(d, n) WORD $(0x0e614800|((d)&31)|(((n)&31)<<5))
+
+// SQXTN2_8H: sqxtn2 vd.8h, vn.4s (ASIMD)
+//	Vd.h[4+l] = saturate16(Vn.s[l]), l < 4; the lower half of Vd is kept
+#define SQXTN2_8H(d, n) WORD $(0x4e614800|((d)&31)|(((n)&31)<<5))
+
+// SQXTUN_8B: sqxtun vd.8b, vn.8h (ASIMD)
+//	Vd.b[l] = saturate to [0, 255] (int16 Vn.h[l]), l < 8
+#define SQXTUN_8B(d, n) WORD $(0x2e212800|((d)&31)|(((n)&31)<<5))
+
+// SQXTN_8B: sqxtn vd.8b, vn.8h (ASIMD)
+//	Vd.b[l] = saturate to [-128, 127] (int16 Vn.h[l]), l < 8
+#define SQXTN_8B(d, n) WORD $(0x0e214800|((d)&31)|(((n)&31)<<5))
+
+// FMUL_V4S: fmul vd.4s, vn.4s, vm.4s (ASIMD)
+//	Vd.s[l] = Vn.s[l] * Vm.s[l] (the same instruction as neon_arm64.h's FMUL_4S)
+#define FMUL_V4S(d, n, m) WORD $(0x6e20dc00|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))
+
+// FADD_V4S: fadd vd.4s, vn.4s, vm.4s (ASIMD)
+//	Vd.s[l] = Vn.s[l] + Vm.s[l]
+#define FADD_V4S(d, n, m) WORD $(0x4e20d400|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))
+
+// FMAX_V4S: fmax vd.4s, vn.4s, vm.4s (ASIMD)
+//	Vd.s[l] = max(Vn.s[l], Vm.s[l]); NaN if either is NaN
+#define FMAX_V4S(d, n, m) WORD $(0x4e20f400|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))
+
+// FMIN_V4S: fmin vd.4s, vn.4s, vm.4s (ASIMD)
+//	Vd.s[l] = min(Vn.s[l], Vm.s[l]); NaN if either is NaN
+#define FMIN_V4S(d, n, m) WORD $(0x4ea0f400|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))

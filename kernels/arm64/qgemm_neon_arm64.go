@@ -30,3 +30,18 @@ func QgemmNEONDot(a *byte, b *int8, kg int, c *int32)
 //
 //go:noescape
 func QgemmNEONMM(a *byte, b *int8, kg int, c *int32)
+
+// QRequantNEON requantizes rows x 8 int32 sums into uint8 or int8, with
+// an optional residual, to the same bits as the Go epilogue; its contract
+// is amd64.QRequantAVX2's:
+//
+//	for i < rows, j < 8:
+//		f := float32(acc[i*accStride+j] + corr[j]) * scale[j]
+//		if flags&4 != 0 { f += float32(float32(res[i*resLd+j] - resZero) * resScale) }  // res int8 if flags&8
+//		if flags&1 != 0 { f = max(f, 0) }
+//		dst[i*ldc+j] = saturate(roundHalfToEven(f) + zero)   // to int8 if flags&2 != 0, else uint8
+//
+// acc[.]+corr[j] must not overflow int32.
+//
+//go:noescape
+func QRequantNEON(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int, res *byte, resLd int, resZero int, resScale float32)

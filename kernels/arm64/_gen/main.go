@@ -2,7 +2,8 @@
 // macros for the arm64 instructions Go's assembler lacks (FMLA by element,
 // vector FADD/FMUL/FMAX, SDOT/UDOT, SMMLA, BFMMLA); with -set int8 it writes
 // kernels/arm64/int8_arm64.h, the 8-bit GEMM kernels' macros (SDOT/UDOT,
-// SMMLA/USMMLA, SMULL, SADALP, ADDP; spec_int8.go).
+// SMMLA/USMMLA, SMULL, SADALP, ADDP and the requantization's conversions and
+// narrowing; spec_int8.go).
 //
 // No encoding is typed by hand. For every macro it asks
 // github.com/minio/asm2plan9s (which drives GNU as) for the instruction with

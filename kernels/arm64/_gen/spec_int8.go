@@ -58,4 +58,74 @@ var int8Macros = []macro{
 		gnu: "addp v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
 		doc: "Vd.s = {Vn.s[0]+Vn.s[1], Vn.s[2]+Vn.s[3], Vm.s[0]+Vm.s[1], Vm.s[2]+Vm.s[3]}",
 	},
+	{
+		name: "UXTL_8H", params: []param{regD, regN},
+		gnu: "uxtl v{d}.8h, v{n}.8b", feature: "ASIMD",
+		doc: "Vd.h[l] = uint8 Vn.b[l], l < 8",
+	},
+	{
+		name: "SXTL_8H", params: []param{regD, regN},
+		gnu: "sxtl v{d}.8h, v{n}.8b", feature: "ASIMD",
+		doc: "Vd.h[l] = int8 Vn.b[l], l < 8",
+	},
+	{
+		name: "SXTL_4S", params: []param{regD, regN},
+		gnu: "sxtl v{d}.4s, v{n}.4h", feature: "ASIMD",
+		doc: "Vd.s[l] = int16 Vn.h[l], l < 4",
+	},
+	{
+		name: "SXTL2_4S", params: []param{regD, regN},
+		gnu: "sxtl2 v{d}.4s, v{n}.8h", feature: "ASIMD",
+		doc: "Vd.s[l] = int16 Vn.h[4+l], l < 4",
+	},
+	{
+		name: "SCVTF_4S", params: []param{regD, regN},
+		gnu: "scvtf v{d}.4s, v{n}.4s", feature: "ASIMD",
+		doc: "Vd.s[l] = float32(int32 Vn.s[l]), rounded to nearest even",
+	},
+	{
+		name: "FCVTNS_4S", params: []param{regD, regN},
+		gnu: "fcvtns v{d}.4s, v{n}.4s", feature: "ASIMD",
+		doc: "Vd.s[l] = int32(float32 Vn.s[l]) rounded to nearest, ties to even, saturated",
+	},
+	{
+		name: "SQXTN_4H", params: []param{regD, regN},
+		gnu: "sqxtn v{d}.4h, v{n}.4s", feature: "ASIMD",
+		doc: "Vd.h[l] = saturate16(Vn.s[l]), l < 4; the upper half of Vd is cleared",
+	},
+	{
+		name: "SQXTN2_8H", params: []param{regD, regN},
+		gnu: "sqxtn2 v{d}.8h, v{n}.4s", feature: "ASIMD",
+		doc: "Vd.h[4+l] = saturate16(Vn.s[l]), l < 4; the lower half of Vd is kept",
+	},
+	{
+		name: "SQXTUN_8B", params: []param{regD, regN},
+		gnu: "sqxtun v{d}.8b, v{n}.8h", feature: "ASIMD",
+		doc: "Vd.b[l] = saturate to [0, 255] (int16 Vn.h[l]), l < 8",
+	},
+	{
+		name: "SQXTN_8B", params: []param{regD, regN},
+		gnu: "sqxtn v{d}.8b, v{n}.8h", feature: "ASIMD",
+		doc: "Vd.b[l] = saturate to [-128, 127] (int16 Vn.h[l]), l < 8",
+	},
+	{
+		name: "FMUL_V4S", params: []param{regD, regN, regM},
+		gnu: "fmul v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
+		doc: "Vd.s[l] = Vn.s[l] * Vm.s[l] (the same instruction as neon_arm64.h's FMUL_4S)",
+	},
+	{
+		name: "FADD_V4S", params: []param{regD, regN, regM},
+		gnu: "fadd v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
+		doc: "Vd.s[l] = Vn.s[l] + Vm.s[l]",
+	},
+	{
+		name: "FMAX_V4S", params: []param{regD, regN, regM},
+		gnu: "fmax v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
+		doc: "Vd.s[l] = max(Vn.s[l], Vm.s[l]); NaN if either is NaN",
+	},
+	{
+		name: "FMIN_V4S", params: []param{regD, regN, regM},
+		gnu: "fmin v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
+		doc: "Vd.s[l] = min(Vn.s[l], Vm.s[l]); NaN if either is NaN",
+	},
 }
