@@ -336,3 +336,27 @@ func TestQGemmEmptyK(t *testing.T) {
 		}
 	})
 }
+
+// TestQLevelTable checks the int8 level table: QFor picks an available
+// level of the fp32 level's family (or generic), and QLookup refuses
+// unknown and unavailable levels.
+func TestQLevelTable(t *testing.T) {
+	for _, im := range Impls() {
+		q := QFor(im)
+		if !q.Available() || (q != QGeneric() && q.FP32() != im.Name() && q.FP32() != "avx512") {
+			t.Errorf("QFor(%s) = %v (fp32 %s, available %t)", im.Name(), q, q.FP32(), q.Available())
+		}
+	}
+	if q := QActive(); !q.Available() {
+		t.Errorf("QActive() = %v is not available", q)
+	}
+	if _, err := QLookup("no-such-level"); err == nil {
+		t.Error("QLookup of an unknown level succeeded")
+	}
+	for _, q := range QImpls() {
+		got, err := QLookup(q.Name())
+		if q.Available() != (err == nil) || (err == nil && got != q) {
+			t.Errorf("QLookup(%q) = %v, %v; available %t", q.Name(), got, err, q.Available())
+		}
+	}
+}
