@@ -18,8 +18,10 @@ var qAVX2 = &QImpl{
 	name: "avx2", fp32: "avx2", requires: "AVX2",
 	available: cpu.X86.HasAVX2,
 	mr:        6, nr: 8, group: 4,
-	kernel: amd64.QgemmAVX2, direct: amd64.QgemmAVX2Direct, requant: amd64.QRequantAVX2,
-	pairs: amd64.QgemmAVX2Pairs, pairsDirect: amd64.QgemmAVX2PairsDirect,
+	kernel: amd64.QgemmAVX2, direct: amd64.QgemmAVX2Direct, directFlip: amd64.QgemmAVX2DirectFlip,
+	requant: amd64.QRequantAVX2,
+	pairs:   amd64.QgemmAVX2Pairs, pairsDirect: amd64.QgemmAVX2PairsDirect,
+	pairsDirectFlip: amd64.QgemmAVX2PairsDirectFlip,
 }
 
 // qAVXVNNI is the VEX VPDPBUSD level (Alder Lake, Zen 5 and later). Not yet
@@ -28,7 +30,8 @@ var qAVXVNNI = &QImpl{
 	name: "avx-vnni", fp32: "avx2", requires: "AVX2, AVX-VNNI",
 	available: cpu.X86.HasAVX2 && cpu.X86.HasAVXVNNI,
 	mr:        6, nr: 16, group: 4,
-	kernel: amd64.QgemmAVXVNNI, direct: amd64.QgemmAVXVNNIDirect, requant: amd64.QRequantAVX2,
+	kernel: amd64.QgemmAVXVNNI, direct: amd64.QgemmAVXVNNIDirect, directFlip: amd64.QgemmAVXVNNIDirectFlip,
+	requant: amd64.QRequantAVX2,
 }
 
 // qAVX512VNNI is the ZMM VPDPBUSD level (Ice Lake, Sapphire Rapids, Zen 4).
@@ -38,7 +41,8 @@ var qAVX512VNNI = &QImpl{
 	name: "avx512-vnni", fp32: "avx512", requires: "AVX-512F, AVX-512BW, AVX-512 VNNI",
 	available: cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI,
 	mr:        8, nr: 32, group: 4,
-	kernel: amd64.QgemmAVX512VNNI, direct: amd64.QgemmAVX512VNNIDirect, requant: amd64.QRequantAVX2,
+	kernel: amd64.QgemmAVX512VNNI, direct: amd64.QgemmAVX512VNNIDirect, directFlip: amd64.QgemmAVX512VNNIDirectFlip,
+	requant: amd64.QRequantAVX2,
 }
 
 func init() {

@@ -14,7 +14,7 @@ import (
 type qJob struct {
 	q                  *QImpl
 	kernel             qKernel       // q.kernel, or q.pairs for a pair-safe B
-	direct             qDirectKernel // likewise; nil: pack all of A
+	direct             qDirectKernel // likewise, flipping A if need be; nil: pack all of A
 	m                  int
 	a                  []byte
 	lda                int
@@ -66,8 +66,14 @@ func qgemm(m int, a []byte, lda int, aSigned bool, b *QPackedB, c unsafe.Pointer
 		}
 	}
 	g.kernel, g.direct = q.kernel, q.direct
+	if g.flip != 0 {
+		g.direct = q.directFlip
+	}
 	if b.pairSafe && q.pairs != nil {
 		g.kernel, g.direct = q.pairs, q.pairsDirect
+		if g.flip != 0 {
+			g.direct = q.pairsDirectFlip
+		}
 	}
 	g.tiles = (m + q.mr - 1) / q.mr
 	g.panels = (b.n + q.nr - 1) / q.nr
@@ -104,8 +110,8 @@ func (g *qJob) Do(task, _ int) {
 		s.f = make([]float32, q.nr)
 		s.corr = make([]int32, q.nr)
 	}
-	// read A in place where the level can: whole groups, no sign change
-	direct := g.direct != nil && kpad > 0 && kpad == g.b.k && g.flip == 0
+	// read A in place where the level can: whole groups
+	direct := g.direct != nil && kpad > 0 && kpad == g.b.k
 	acc := s.acc[:q.mr*q.nr]
 	for ib := i0; ib < i1; ib += g.mc {
 		rows := min(g.mc, i1-ib)

@@ -41,12 +41,16 @@ type QImpl struct {
 	aSigned   bool // A is multiplied as int8 (else uint8)
 	kernel    qKernel
 	direct    qDirectKernel // optional: kernel reading A in place
-	requant   qRequant      // optional: vector requantization for 8-bit C
+	// directFlip, optional, is direct with every A byte XORed with 0x80
+	// as it is read: A of the other signedness (zero point moved by 128).
+	directFlip qDirectKernel
+	requant    qRequant // optional: vector requantization for 8-bit C
 	// pairs and pairsDirect, when set, replace kernel and direct for a B
 	// whose k pairs cannot saturate 16-bit pair sums (QPackedB.pairSafe).
-	pairs       qKernel
-	pairsDirect qDirectKernel
-	broken      bool // the CPU has the features but the self-test failed
+	pairs           qKernel
+	pairsDirect     qDirectKernel
+	pairsDirectFlip qDirectKernel
+	broken          bool // the CPU has the features but the self-test failed
 }
 
 // Name is the level's short name, e.g. "avx2" or "neon-sdot".

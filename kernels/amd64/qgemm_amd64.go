@@ -81,3 +81,27 @@ func QgemmAVXVNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
 //
 //go:noescape
 func QgemmAVX512VNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmAVX2DirectFlip is QgemmAVX2Direct with every A byte XORed with
+// 0x80 as it is read: an int8 A multiplied as uint8 a+128.
+//
+//go:noescape
+func QgemmAVX2DirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmAVX2PairsDirectFlip is QgemmAVX2PairsDirect with every A byte
+// XORed with 0x80 as it is read.
+//
+//go:noescape
+func QgemmAVX2PairsDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmAVXVNNIDirectFlip is QgemmAVXVNNIDirect with every A byte XORed
+// with 0x80 as it is read. Not yet run on hardware.
+//
+//go:noescape
+func QgemmAVXVNNIDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmAVX512VNNIDirectFlip is QgemmAVX512VNNIDirect with every A byte
+// XORed with 0x80 as it is read. Not yet run on hardware.
+//
+//go:noescape
+func QgemmAVX512VNNIDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)

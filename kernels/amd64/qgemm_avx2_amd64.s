@@ -39,6 +39,22 @@
 	VPMADDWD     Y13, Y14, Y15 \
 	VPADDD       Y15, acc1, acc1
 
+// QROWX is QROW for A given in the other signedness: its bytes are
+// XORed with 0x80 (int8 a becomes uint8 a+128; the caller moves the zero
+// point to match).
+#define QROWX(addr, acc0, acc1) \
+	VPBROADCASTD addr, X14      \
+	VPXOR        q80<>(SB), X14, X14 \
+	VPMOVZXBW    X14, Y14       \
+	VPMADDWD     Y12, Y14, Y15  \
+	VPADDD       Y15, acc0, acc0 \
+	VPMADDWD     Y13, Y14, Y15  \
+	VPADDD       Y15, acc1, acc1
+
+DATA q80<>+0(SB)/8, $0x8080808080808080
+DATA q80<>+8(SB)/8, $0x8080808080808080
+GLOBL q80<>(SB), RODATA|NOPTR, $16
+
 // QFOLD adds each column's two partial sums and stores the row's 8 sums.
 #define QFOLD(acc0, acc1, off) \
 	VPHADDD acc1, acc0, acc0 \
@@ -69,37 +85,46 @@
 	QFOLD(Y8, Y9, 128)  \
 	QFOLD(Y10, Y11, 160)
 
+// QDIRECT is the in-place k loop: rows 0-2 from AX (lda = SI apart), rows
+// 3-5 from R8, each row through ROW.
+#define QDIRECT(ROW, lbl) \
+	MOVQ a+0(FP), AX         \
+	MOVQ lda+8(FP), SI       \
+	MOVQ b+16(FP), BX        \
+	MOVQ kg+24(FP), CX       \
+	MOVQ c+32(FP), DX        \
+	LEAQ (SI)(SI*2), R8      \
+	ADDQ AX, R8              \
+	QZERO                    \
+lbl:                         \
+	VPMOVSXBW (BX), Y12      \
+	VPMOVSXBW 16(BX), Y13    \
+	ROW((AX), Y0, Y1)        \
+	ROW((AX)(SI*1), Y2, Y3)  \
+	ROW((AX)(SI*2), Y4, Y5)  \
+	ROW((R8), Y6, Y7)        \
+	ROW((R8)(SI*1), Y8, Y9)  \
+	ROW((R8)(SI*2), Y10, Y11) \
+	ADDQ $4, AX              \
+	ADDQ $4, R8              \
+	ADDQ $32, BX             \
+	DECQ CX                  \
+	JNZ  lbl                 \
+	QSTORE                   \
+	VZEROUPPER               \
+	RET
+
 // func QgemmAVX2Direct(a *byte, lda int, b *int8, kg int, c *int32)
 //
-// A read in place: rows 0-2 from AX (lda = SI apart), rows 3-5 from R8.
+// A read in place.
 TEXT ·QgemmAVX2Direct(SB), NOSPLIT, $0-40
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), SI
-	MOVQ b+16(FP), BX
-	MOVQ kg+24(FP), CX
-	MOVQ c+32(FP), DX
-	LEAQ (SI)(SI*2), R8
-	ADDQ AX, R8
-	QZERO
+	QDIRECT(QROW, dloop)
 
-dloop:
-	VPMOVSXBW (BX), Y12
-	VPMOVSXBW 16(BX), Y13
-	QROW((AX), Y0, Y1)
-	QROW((AX)(SI*1), Y2, Y3)
-	QROW((AX)(SI*2), Y4, Y5)
-	QROW((R8), Y6, Y7)
-	QROW((R8)(SI*1), Y8, Y9)
-	QROW((R8)(SI*2), Y10, Y11)
-	ADDQ $4, AX
-	ADDQ $4, R8
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  dloop
-
-	QSTORE
-	VZEROUPPER
-	RET
+// func QgemmAVX2DirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+//
+// A read in place, each byte XORed with 0x80.
+TEXT ·QgemmAVX2DirectFlip(SB), NOSPLIT, $0-40
+	QDIRECT(QROWX, xloop)
 
 // func QgemmAVX2(a *byte, b *int8, kg int, c *int32)
 TEXT ·QgemmAVX2(SB), NOSPLIT, $0-32

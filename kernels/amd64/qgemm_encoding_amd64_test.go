@@ -33,12 +33,14 @@ func TestQgemmVEXEncoding(t *testing.T) {
 	}
 	checkVPDPBUSD(t, objdump, gas, QgemmAVXVNNI, "QgemmAVXVNNI", want)
 	checkVPDPBUSD(t, objdump, gas, QgemmAVXVNNIDirect, "QgemmAVXVNNIDirect", want)
+	checkVPDPBUSD(t, objdump, gas, QgemmAVXVNNIDirectFlip, "QgemmAVXVNNIDirectFlip", want)
 	want = want[:0]
 	for r := 0; r < 8; r++ {
 		want = append(want, zmmText(16, 18, 2*r), zmmText(17, 18, 2*r+1))
 	}
 	checkVPDPBUSD(t, objdump, gas, QgemmAVX512VNNI, "QgemmAVX512VNNI", want)
 	checkVPDPBUSD(t, objdump, gas, QgemmAVX512VNNIDirect, "QgemmAVX512VNNIDirect", want)
+	checkVPDPBUSD(t, objdump, gas, QgemmAVX512VNNIDirectFlip, "QgemmAVX512VNNIDirectFlip", want)
 }
 
 func vexText(s2, s1, d int) string {

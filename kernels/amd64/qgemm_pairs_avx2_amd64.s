@@ -24,6 +24,21 @@
 	VPMADDWD     Y13, Y15, Y15 \
 	VPADDD       Y15, acc, acc
 
+// PROWX is PROW for A given in the other signedness: its bytes are XORed
+// with 0x80 (int8 a becomes uint8 a+128; the caller moves the zero point).
+#define PROWX(addr, acc) \
+	VPBROADCASTD addr, Y14     \
+	VPXOR        p80<>(SB), Y14, Y14 \
+	VPMADDUBSW   Y12, Y14, Y15 \
+	VPMADDWD     Y13, Y15, Y15 \
+	VPADDD       Y15, acc, acc
+
+DATA p80<>+0(SB)/8, $0x8080808080808080
+DATA p80<>+8(SB)/8, $0x8080808080808080
+DATA p80<>+16(SB)/8, $0x8080808080808080
+DATA p80<>+24(SB)/8, $0x8080808080808080
+GLOBL p80<>(SB), RODATA|NOPTR, $32
+
 #define PSETUP \
 	VPXOR    Y0, Y0, Y0       \
 	VPXOR    Y1, Y1, Y1       \
@@ -41,6 +56,34 @@
 	VMOVDQU Y3, 96(DX)  \
 	VMOVDQU Y4, 128(DX) \
 	VMOVDQU Y5, 160(DX)
+
+// PDIRECT is the in-place k loop: rows 0-2 from AX (lda = SI apart), rows
+// 3-5 from R8, each row through ROW.
+#define PDIRECT(ROW, lbl) \
+	MOVQ a+0(FP), AX     \
+	MOVQ lda+8(FP), SI   \
+	MOVQ b+16(FP), BX    \
+	MOVQ kg+24(FP), CX   \
+	MOVQ c+32(FP), DX    \
+	LEAQ (SI)(SI*2), R8  \
+	ADDQ AX, R8          \
+	PSETUP               \
+lbl:                     \
+	VMOVDQU (BX), Y12    \
+	ROW((AX), Y0)        \
+	ROW((AX)(SI*1), Y1)  \
+	ROW((AX)(SI*2), Y2)  \
+	ROW((R8), Y3)        \
+	ROW((R8)(SI*1), Y4)  \
+	ROW((R8)(SI*2), Y5)  \
+	ADDQ $4, AX          \
+	ADDQ $4, R8          \
+	ADDQ $32, BX         \
+	DECQ CX              \
+	JNZ  lbl             \
+	PSTORE               \
+	VZEROUPPER           \
+	RET
 
 // func QgemmAVX2Pairs(a *byte, b *int8, kg int, c *int32)
 TEXT ·QgemmAVX2Pairs(SB), NOSPLIT, $0-32
@@ -69,31 +112,12 @@ ploop:
 
 // func QgemmAVX2PairsDirect(a *byte, lda int, b *int8, kg int, c *int32)
 //
-// A read in place: rows 0-2 from AX (lda = SI apart), rows 3-5 from R8.
+// A read in place.
 TEXT ·QgemmAVX2PairsDirect(SB), NOSPLIT, $0-40
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), SI
-	MOVQ b+16(FP), BX
-	MOVQ kg+24(FP), CX
-	MOVQ c+32(FP), DX
-	LEAQ (SI)(SI*2), R8
-	ADDQ AX, R8
-	PSETUP
+	PDIRECT(PROW, pdloop)
 
-pdloop:
-	VMOVDQU (BX), Y12
-	PROW((AX), Y0)
-	PROW((AX)(SI*1), Y1)
-	PROW((AX)(SI*2), Y2)
-	PROW((R8), Y3)
-	PROW((R8)(SI*1), Y4)
-	PROW((R8)(SI*2), Y5)
-	ADDQ $4, AX
-	ADDQ $4, R8
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  pdloop
-
-	PSTORE
-	VZEROUPPER
-	RET
+// func QgemmAVX2PairsDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+//
+// A read in place, each byte XORed with 0x80.
+TEXT ·QgemmAVX2PairsDirectFlip(SB), NOSPLIT, $0-40
+	PDIRECT(PROWX, pxloop)

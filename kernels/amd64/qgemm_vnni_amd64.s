@@ -93,6 +93,96 @@
 	VPDPBUSD_VEX(acc0, 14, 12) \
 	VPDPBUSD_VEX(acc1, 14, 13)
 
+// VROWX is VROW for A given in the other signedness: its bytes are XORed
+// with 0x80 (Y15 holds 0x80s; the caller moves the zero point).
+#define VROWX(addr, acc0, acc1) \
+	VPBROADCASTD addr, Y14     \
+	VPXOR        Y15, Y14, Y14 \
+	VPDPBUSD_VEX(acc0, 14, 12) \
+	VPDPBUSD_VEX(acc1, 14, 13)
+
+// ZROW is one row of a group: acc0, acc1 += A row (4 bytes at addr) * B
+// columns 0-15, 16-31 (Z16, Z17). VPDPBUSD's second source (here Z18, the
+// broadcast A) is the unsigned one.
+#define ZROW(addr, acc0, acc1) \
+	VPBROADCASTD addr, Z18 \
+	VPDPBUSD     Z16, Z18, acc0 \
+	VPDPBUSD     Z17, Z18, acc1
+
+// ZROWX is ZROW with the A bytes XORed with 0x80 (Z19 holds 0x80s).
+#define ZROWX(addr, acc0, acc1) \
+	VPBROADCASTD addr, Z18      \
+	VPXORD       Z19, Z18, Z18  \
+	VPDPBUSD     Z16, Z18, acc0 \
+	VPDPBUSD     Z17, Z18, acc1
+
+// VDIRECT and ZDIRECT are the in-place k loops: rows 0-2 from AX (lda = SI
+// apart), rows 3-5 from R8, rows 6-7 from R9, each row through ROW.
+#define VDIRECT(ROW, lbl) \
+	MOVQ a+0(FP), AX         \
+	MOVQ lda+8(FP), SI       \
+	MOVQ b+16(FP), BX        \
+	MOVQ kg+24(FP), CX       \
+	MOVQ c+32(FP), DX        \
+	LEAQ (SI)(SI*2), R8      \
+	ADDQ AX, R8              \
+	MOVL $0x80808080, R10    \
+	VMOVD R10, X15           \
+	VPBROADCASTD X15, Y15    \
+	VZERO                    \
+lbl:                         \
+	VMOVDQU (BX), Y12        \
+	VMOVDQU 32(BX), Y13      \
+	ROW((AX), 0, 1)          \
+	ROW((AX)(SI*1), 2, 3)    \
+	ROW((AX)(SI*2), 4, 5)    \
+	ROW((R8), 6, 7)          \
+	ROW((R8)(SI*1), 8, 9)    \
+	ROW((R8)(SI*2), 10, 11)  \
+	ADDQ $4, AX              \
+	ADDQ $4, R8              \
+	ADDQ $64, BX             \
+	DECQ CX                  \
+	JNZ  lbl                 \
+	VSTORE                   \
+	VZEROUPPER               \
+	RET
+
+#define ZDIRECT(ROW, lbl) \
+	MOVQ a+0(FP), AX         \
+	MOVQ lda+8(FP), SI       \
+	MOVQ b+16(FP), BX        \
+	MOVQ kg+24(FP), CX       \
+	MOVQ c+32(FP), DX        \
+	LEAQ (SI)(SI*2), R8      \
+	ADDQ AX, R8              \
+	LEAQ (R8)(SI*2), R9      \
+	ADDQ SI, R9              \
+	MOVL $0x80808080, R10    \
+	VMOVD R10, X19           \
+	VPBROADCASTD X19, Z19    \
+	ZZERO                    \
+lbl:                         \
+	VMOVDQU32 (BX), Z16      \
+	VMOVDQU32 64(BX), Z17    \
+	ROW((AX), Z0, Z1)        \
+	ROW((AX)(SI*1), Z2, Z3)  \
+	ROW((AX)(SI*2), Z4, Z5)  \
+	ROW((R8), Z6, Z7)        \
+	ROW((R8)(SI*1), Z8, Z9)  \
+	ROW((R8)(SI*2), Z10, Z11) \
+	ROW((R9), Z12, Z13)      \
+	ROW((R9)(SI*1), Z14, Z15) \
+	ADDQ $4, AX              \
+	ADDQ $4, R8              \
+	ADDQ $4, R9              \
+	ADDQ $128, BX            \
+	DECQ CX                  \
+	JNZ  lbl                 \
+	ZSTORE                   \
+	VZEROUPPER               \
+	RET
+
 // func QgemmAVXVNNI(a *byte, b *int8, kg int, c *int32)
 //
 // A 6x16 tile: Y0-Y11 hold rows 0-5 (two YMM of 8 columns each), Y12-Y13
@@ -121,14 +211,6 @@ vloop:
 	VSTORE
 	VZEROUPPER
 	RET
-
-// ZROW is one row of a group: acc0, acc1 += A row (4 bytes at addr) * B
-// columns 0-15, 16-31 (Z16, Z17). VPDPBUSD's second source (here Z18, the
-// broadcast A) is the unsigned one.
-#define ZROW(addr, acc0, acc1) \
-	VPBROADCASTD addr, Z18 \
-	VPDPBUSD     Z16, Z18, acc0 \
-	VPDPBUSD     Z17, Z18, acc1
 
 // func QgemmAVX512VNNI(a *byte, b *int8, kg int, c *int32)
 //
@@ -163,71 +245,24 @@ zloop:
 
 // func QgemmAVXVNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
 //
-// QgemmAVXVNNI reading A in place: rows 0-2 from AX (lda = SI apart), rows
-// 3-5 from R8.
+// QgemmAVXVNNI reading A in place.
 TEXT ·QgemmAVXVNNIDirect(SB), NOSPLIT, $0-40
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), SI
-	MOVQ b+16(FP), BX
-	MOVQ kg+24(FP), CX
-	MOVQ c+32(FP), DX
-	LEAQ (SI)(SI*2), R8
-	ADDQ AX, R8
-	VZERO
+	VDIRECT(VROW, vdloop)
 
-vdloop:
-	VMOVDQU (BX), Y12
-	VMOVDQU 32(BX), Y13
-	VROW((AX), 0, 1)
-	VROW((AX)(SI*1), 2, 3)
-	VROW((AX)(SI*2), 4, 5)
-	VROW((R8), 6, 7)
-	VROW((R8)(SI*1), 8, 9)
-	VROW((R8)(SI*2), 10, 11)
-	ADDQ $4, AX
-	ADDQ $4, R8
-	ADDQ $64, BX
-	DECQ CX
-	JNZ  vdloop
-
-	VSTORE
-	VZEROUPPER
-	RET
+// func QgemmAVXVNNIDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+//
+// QgemmAVXVNNI reading A in place, each byte XORed with 0x80.
+TEXT ·QgemmAVXVNNIDirectFlip(SB), NOSPLIT, $0-40
+	VDIRECT(VROWX, vxloop)
 
 // func QgemmAVX512VNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
 //
-// QgemmAVX512VNNI reading A in place: rows 0-2 from AX (lda = SI apart),
-// rows 3-5 from R8, rows 6-7 from R9.
+// QgemmAVX512VNNI reading A in place.
 TEXT ·QgemmAVX512VNNIDirect(SB), NOSPLIT, $0-40
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), SI
-	MOVQ b+16(FP), BX
-	MOVQ kg+24(FP), CX
-	MOVQ c+32(FP), DX
-	LEAQ (SI)(SI*2), R8
-	ADDQ AX, R8
-	LEAQ (R8)(SI*2), R9
-	ADDQ SI, R9
-	ZZERO
+	ZDIRECT(ZROW, zdloop)
 
-zdloop:
-	VMOVDQU32 (BX), Z16
-	VMOVDQU32 64(BX), Z17
-	ZROW((AX), Z0, Z1)
-	ZROW((AX)(SI*1), Z2, Z3)
-	ZROW((AX)(SI*2), Z4, Z5)
-	ZROW((R8), Z6, Z7)
-	ZROW((R8)(SI*1), Z8, Z9)
-	ZROW((R8)(SI*2), Z10, Z11)
-	ZROW((R9), Z12, Z13)
-	ZROW((R9)(SI*1), Z14, Z15)
-	ADDQ $4, AX
-	ADDQ $4, R8
-	ADDQ $4, R9
-	ADDQ $128, BX
-	DECQ CX
-	JNZ  zdloop
-
-	ZSTORE
-	VZEROUPPER
-	RET
+// func QgemmAVX512VNNIDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+//
+// QgemmAVX512VNNI reading A in place, each byte XORed with 0x80.
+TEXT ·QgemmAVX512VNNIDirectFlip(SB), NOSPLIT, $0-40
+	ZDIRECT(ZROWX, zxloop)
