@@ -15,6 +15,7 @@ var qNEON = &QImpl{
 	available: cpu.ARM64.HasASIMD,
 	mr:        4, nr: 8, group: 4, aSigned: true,
 	kernel: arm64.QgemmNEON, requant: arm64.QRequantNEON,
+	direct: arm64.QgemmNEONDirect, directFlip: arm64.QgemmNEONDirectFlip,
 }
 
 // qNEONDot uses SDOT by element (Armv8.2 dot product: Cortex-A55/A76,
@@ -24,6 +25,7 @@ var qNEONDot = &QImpl{
 	available: cpu.ARM64.HasASIMD && cpu.ARM64.HasASIMDDP,
 	mr:        12, nr: 8, group: 4, aSigned: true,
 	kernel: arm64.QgemmNEONDot, requant: arm64.QRequantNEON,
+	direct: arm64.QgemmNEONDotDirect, directFlip: arm64.QgemmNEONDotDirectFlip,
 }
 
 // qNEONMM uses USMMLA (Armv8.6 int8 matrix multiply: Neoverse V1/N2, Apple
@@ -33,6 +35,7 @@ var qNEONMM = &QImpl{
 	available: cpu.ARM64.HasASIMD && cpu.ARM64.HasI8MM,
 	mr:        8, nr: 8, group: 8,
 	kernel: arm64.QgemmNEONMM, requant: arm64.QRequantNEON,
+	direct: arm64.QgemmNEONMMDirect, directFlip: arm64.QgemmNEONMMDirectFlip,
 }
 
 func init() {

@@ -45,3 +45,38 @@ func QgemmNEONMM(a *byte, b *int8, kg int, c *int32)
 //
 //go:noescape
 func QRequantNEON(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int, res *byte, resLd int, resZero int, resScale float32)
+
+// QgemmNEONDirect, QgemmNEONDotDirect and QgemmNEONMMDirect are QgemmNEON,
+// QgemmNEONDot and QgemmNEONMM reading A in place: row i of the tile at
+// a + i*lda, group g at byte G*g of each row (G = 4, 4, 8), kg*G bytes
+// readable per row. The Flip forms XOR every A byte with 0x80 as they read
+// it (uint8 a as int8 a-128, or int8 a as uint8 a+128). The CPU features
+// are those of the packed forms.
+//
+//go:noescape
+func QgemmNEONDirect(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmNEONDirectFlip: see QgemmNEONDirect.
+//
+//go:noescape
+func QgemmNEONDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmNEONDotDirect: see QgemmNEONDirect.
+//
+//go:noescape
+func QgemmNEONDotDirect(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmNEONDotDirectFlip: see QgemmNEONDirect.
+//
+//go:noescape
+func QgemmNEONDotDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmNEONMMDirect: see QgemmNEONDirect.
+//
+//go:noescape
+func QgemmNEONMMDirect(a *byte, lda int, b *int8, kg int, c *int32)
+
+// QgemmNEONMMDirectFlip: see QgemmNEONDirect.
+//
+//go:noescape
+func QgemmNEONMMDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
