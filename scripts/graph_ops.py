@@ -320,5 +320,5 @@ OPS = [
          covers="Identity and Dropout (inference: no-ops) between a Conv and a Relu"),
     dict(name="op_two_outputs", shape=[1, 3, 32, 32], opset=17, module=two_outputs,
          outputs=["features", "logits"], argmax=[False, True],
-         covers="two graph outputs: pooled features [N, 16] and the logits computed from them"),
+         covers="two graph outputs: pooled features [N, 8] and the logits computed from them"),
 ]
