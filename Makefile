@@ -100,7 +100,7 @@ bench-resnet:
 	cd bench && $(GO) test -run '^$$' -bench '^BenchmarkResNet$$' -benchtime 10x -count 3 .
 	sh scripts/peer.sh --model resnet50,resnet18 --threads 1,2
 
-.PHONY: fixtures fixtures-check fixtures-graphs fixtures-graphs-check peer verify-onnx verify-graphs help
+.PHONY: fixtures fixtures-check fixtures-graphs fixtures-graphs-check fixtures-graphs-large peer verify-onnx verify-graphs help
 
 PYTHON ?= /usr/bin/python3
 
@@ -145,10 +145,17 @@ peer:
 verify-onnx: bench/ort/node_modules/onnxruntime-node
 	node bench/ort/verify.js
 
+## fixtures-graphs-large: full-size (224x224, ResNet-50 depth; CIFAR ResNet-56) versions of the
+## testdata/graphs/ table rows, fused and kept, to the git-ignored testdata/large/graphs/ (~2 GB)
+fixtures-graphs-large:
+	$(PYTHON) scripts/export_graphs.py --large
+
 ## verify-graphs: run every testdata/graphs/ fixture in ONNX Runtime (and all held-out digits through
-## the trained ones) and compare with PyTorch's float64 outputs (bench/ort/verify_graphs.js)
+## the trained ones) and compare with PyTorch's float64 outputs (bench/ort/verify_graphs.js);
+## then the full-size ones when testdata/large/graphs/ exists
 verify-graphs: bench/ort/node_modules/onnxruntime-node
 	node bench/ort/verify_graphs.js
+	if [ -f testdata/large/graphs/manifest.json ]; then GRAPHS_DIR=testdata/large/graphs node bench/ort/verify_graphs.js; fi
 
 bench/ort/node_modules/onnxruntime-node: bench/ort/package-lock.json
 	cd bench/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund

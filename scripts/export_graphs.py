@@ -319,11 +319,34 @@ def build(name, make, shape):
     return model, x, x2
 
 
-def export_table(outdir):
+# Full-size versions of the table rows (--large; not committed): name -> (constructor,
+# input shape). Rows, variants and outputs as in TABLE.
+LARGE = {
+    "resnet_d": (lambda: gm.ResNetD(stem=(32, 32, 64), width=64, layers=(3, 4, 6, 3), classes=1000),
+                 [1, 3, 224, 224]),
+    "se_resnet": (lambda: gm.SEResNet(width=64, layers=(3, 4, 6, 3), pool="gap", classes=1000),
+                  [1, 3, 224, 224]),
+    "se_resnext": (lambda: gm.SEResNet(width=64, layers=(3, 4, 6, 3), groups=32, base_width=4, pool="mean",
+                                       classes=1000), [1, 3, 224, 224]),
+    "gluon_v2": (lambda: gm.GluonResNetV2(width=64, layers=(2, 2, 2, 2), classes=1000), [1, 3, 224, 224]),
+    "fb_preresnet": (lambda: gm.FbPreResNet(width=64, layers=(3, 4, 6, 3), classes=1000), [1, 3, 224, 224]),
+    "keras_v1": (lambda: gm.KerasResNetV1(width=64, layers=(3, 4, 6, 3), classes=1000), [1, 3, 224, 224]),
+    "embedding": (lambda: gm.Embedding(small_resnet("bottleneck", (3, 4, 6, 3), 64, 1000)), [1, 3, 224, 224]),
+    "softmax_head": (lambda: gm.WithSoftmax(small_resnet("bottleneck", (3, 4, 6, 3), 64, 1000)),
+                     [1, 3, 224, 224]),
+    "dilated": (lambda: gm.DilatedResNet(width=64, layers=(3, 4, 6, 3), classes=1000), [1, 3, 224, 224]),
+    "cifar_option_a": (lambda: gm.CifarResNet(n=9, width=16), [1, 3, 32, 32]),  # ResNet-56
+}
+
+
+def export_table(outdir, large=False):
     entries = []
     for name, (row, make, shape, variants, outs, covers) in TABLE.items():
         if ONLY and name not in ONLY:
             continue
+        if large:
+            make, shape = LARGE[name]
+            covers = "full size: " + covers
         model, x, x2 = build(name, make, shape)
         ys, y32 = reference(model, x)
         argmax = [o != "features" for o in outs]
@@ -499,9 +522,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=OUT)
     ap.add_argument("--check", action="store_true", help="export to a temp dir and compare with testdata/graphs")
+    ap.add_argument("--large", action="store_true",
+                    help="full-size table rows (224x224, ResNet-50-like depth) to testdata/large/graphs/ instead")
     ap.add_argument("names", nargs="*", help="export only these (no manifest; for development)")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.large:
+        out = args.out if args.out != OUT else os.path.join(OUT, "..", "large", "graphs")
+        os.makedirs(out, exist_ok=True)
+        ONLY.update(args.names)
+        manifest = {"format": 1, "about": "full-size versions of testdata/graphs' table rows (export_graphs.py "
+                    "--large); same format as testdata/graphs/manifest.json",
+                    "torch": torch.__version__, "onnx": onnx.__version__,
+                    "fixtures": export_table(out, large=True)}
+        with open(os.path.join(out, "manifest.json"), "w") as f:
+            json.dump(manifest, f, indent=1)
+            f.write("\n")
+        return
     if args.names:
         ONLY.update(args.names)
         os.makedirs(args.out, exist_ok=True)

@@ -7,6 +7,7 @@
 // manifest) and compares with the float64 held-out logits and PyTorch's predictions.
 //
 //   node bench/ort/verify_graphs.js [-v]
+//   GRAPHS_DIR=testdata/large/graphs node bench/ort/verify_graphs.js   # export_graphs.py --large
 const path = require('path');
 const fs = require('fs');
 const zlib = require('zlib');
