@@ -183,3 +183,34 @@ func checkHeldoutRun(t *testing.T, m *engine.Model, x []float32, labels []int, w
 	t.Logf("threads=%d: held-out accuracy %d/%d = %.2f %% (PyTorch %.2f %%), %d predictions differ from PyTorch, logits rel L2 %.3g",
 		m.Threads(), correct, h.Count, 100*float64(correct)/float64(h.Count), 100*h.Accuracy, differ, testutil.RelL2(got, want))
 }
+
+// TestGraphZeroAllocs: a warm model compiled by LoadModel makes no heap
+// allocation per inference, for 1 and 2 threads, on the table rows'
+// fixtures (BN fused and kept).
+func TestGraphZeroAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	for _, f := range readGraphManifest(t) {
+		if f.Kind != "table" {
+			continue
+		}
+		src := readF32(t, filepath.Join(graphsDir, f.Input.File), numel(f.Input.Shape))
+		n := f.Input.Shape[0]
+		for _, threads := range []int{1, 2} {
+			m := loadGraphFixture(t, f, engine.Options{Threads: threads, MaxBatch: n, Level: kernels.Active().Name()})
+			dsts := make([][]float32, len(m.Outputs()))
+			for i, o := range m.Outputs() {
+				dsts[i] = make([]float32, n*o.Len())
+			}
+			ctx := context.Background()
+			if err := m.InferOutputs(ctx, src, n, dsts); err != nil {
+				t.Fatal(err)
+			}
+			if a := testing.AllocsPerRun(20, func() { _ = m.InferOutputs(ctx, src, n, dsts) }); a != 0 {
+				t.Errorf("%s threads=%d: %v allocations per inference", f.File, threads, a)
+			}
+			m.Close()
+		}
+	}
+}
