@@ -46,7 +46,12 @@ type graphFixture struct {
 	DynamicAxes map[string]string `json:"dynamic_axes"`
 	Ops         map[string]int    `json:"ops"`
 	Heldout     *graphHeldout     `json:"heldout"`
+
+	dir string // the manifest's directory
 }
+
+// path is a file of the fixture's directory.
+func (f *graphFixture) path(name string) string { return filepath.Join(f.dir, name) }
 
 // graphHeldout is a trained fixture's held-out set.
 type graphHeldout struct {
@@ -65,7 +70,14 @@ type graphHeldout struct {
 
 func readGraphManifest(t testing.TB) []graphFixture {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(graphsDir, "manifest.json"))
+	return readGraphManifestAt(t, graphsDir, 60)
+}
+
+// readGraphManifestAt reads dir/manifest.json, which must list at least
+// min fixtures.
+func readGraphManifestAt(t testing.TB, dir string, min int) []graphFixture {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		t.Fatalf("the committed graph fixtures are required: %v", err)
 	}
@@ -76,8 +88,11 @@ func readGraphManifest(t testing.TB) []graphFixture {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.Format != 1 || len(m.Fixtures) < 60 {
-		t.Fatalf("manifest: format %d, %d fixtures (want 1, at least 60)", m.Format, len(m.Fixtures))
+	if m.Format != 1 || len(m.Fixtures) < min {
+		t.Fatalf("manifest: format %d, %d fixtures (want 1, at least %d)", m.Format, len(m.Fixtures), min)
+	}
+	for i := range m.Fixtures {
+		m.Fixtures[i].dir = dir
 	}
 	return m.Fixtures
 }

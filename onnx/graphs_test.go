@@ -3,6 +3,7 @@ package onnx
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,29 +24,61 @@ import (
 func TestGraphFixtures(t *testing.T) {
 	for _, f := range readGraphManifest(t) {
 		t.Run(strings.TrimSuffix(f.File, ".onnx"), func(t *testing.T) {
-			in := f.Input
-			if len(in.Shape) != 4 {
-				t.Fatalf("input shape %v, want NCHW", in.Shape)
+			checkGraphFixture(t, f, nil)
+		})
+	}
+}
+
+// checkGraphFixture runs one fixture at the given levels (nil: every level
+// this CPU has), 1 and 2 threads, and batch 2 where the fixture has one
+// image.
+func checkGraphFixture(t *testing.T, f graphFixture, levels []*kernels.Impl) {
+	in := f.Input
+	if len(in.Shape) != 4 {
+		t.Fatalf("input shape %v, want NCHW", in.Shape)
+	}
+	src := readF32(t, f.path(in.File), numel(in.Shape))
+	wants := make([][]float64, len(f.Outputs))
+	for i, o := range f.Outputs {
+		wants[i] = readF64(t, f.path(o.File), numel(o.Shape))
+	}
+	forLevels(t, func(t *testing.T, im *kernels.Impl) {
+		if levels != nil && !slices.Contains(levels, im) {
+			t.Skip("not asked for")
+		}
+		for _, threads := range []int{1, 2} {
+			maxBatch := 1
+			if threads == 2 {
+				maxBatch = in.Shape[0]
 			}
-			src := readF32(t, filepath.Join(graphsDir, in.File), numel(in.Shape))
-			wants := make([][]float64, len(f.Outputs))
-			for i, o := range f.Outputs {
-				wants[i] = readF64(t, filepath.Join(graphsDir, o.File), numel(o.Shape))
-			}
-			forLevels(t, func(t *testing.T, im *kernels.Impl) {
-				for _, threads := range []int{1, 2} {
-					maxBatch := 1
-					if threads == 2 {
-						maxBatch = in.Shape[0]
-					}
-					m := loadGraphFixture(t, f, engine.Options{Threads: threads, MaxBatch: maxBatch, Level: im.Name()})
-					checkGraphOutputs(t, fmt.Sprintf("threads=%d", threads), m, f, src, in.Shape[0], wants)
-					m.Close()
-				}
-				if in.Shape[0] == 1 {
-					checkGraphBatch2(t, f, im, src, wants)
-				}
-			})
+			m := loadGraphFixture(t, f, engine.Options{Threads: threads, MaxBatch: maxBatch, Level: im.Name()})
+			checkGraphOutputs(t, fmt.Sprintf("threads=%d", threads), m, f, src, in.Shape[0], wants)
+			m.Close()
+		}
+		if in.Shape[0] == 1 {
+			checkGraphBatch2(t, f, im, src, wants)
+		}
+	})
+}
+
+// TestGraphFixturesLarge runs the full-size table rows (224x224, ResNet-50
+// depths and widths; made by `make fixtures-graphs-large` into the
+// git-ignored testdata/large/graphs, or GORN_LARGE_GRAPHS) at the active
+// kernels level. It skips when they are absent and with -short.
+func TestGraphFixturesLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	dir := os.Getenv("GORN_LARGE_GRAPHS")
+	if dir == "" {
+		dir = filepath.Join("..", "testdata", "large", "graphs")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		t.Skipf("no full-size graph fixtures (make fixtures-graphs-large): %v", err)
+	}
+	for _, f := range readGraphManifestAt(t, dir, 1) {
+		t.Run(strings.TrimSuffix(f.File, ".onnx"), func(t *testing.T) {
+			checkGraphFixture(t, f, []*kernels.Impl{kernels.Active()})
 		})
 	}
 }
@@ -68,7 +101,7 @@ func checkGraphBatch2(t *testing.T, f graphFixture, im *kernels.Impl, src []floa
 func loadGraphFixture(t *testing.T, f graphFixture, eo engine.Options) *engine.Model {
 	t.Helper()
 	s := f.Input.Shape
-	m, err := LoadModel(filepath.Join(graphsDir, f.File), &CompileOptions{
+	m, err := LoadModel(f.path(f.File), &CompileOptions{
 		Import: ImportOptions{Height: s[2], Width: s[3]},
 		Engine: eo,
 	})
@@ -136,12 +169,12 @@ func TestGraphTrainedHeldout(t *testing.T) {
 			t.Fatalf("%s: held-out set missing or inconsistent", f.File)
 		}
 		t.Run(strings.TrimSuffix(f.File, ".onnx"), func(t *testing.T) {
-			x, labels := heldoutDigits(t, graphsDir, h)
-			first := readF32(t, filepath.Join(graphsDir, f.Input.File), numel(f.Input.Shape))
+			x, labels := heldoutDigits(t, f.dir, h)
+			first := readF32(t, f.path(f.Input.File), numel(f.Input.Shape))
 			if !slices.Equal(first, x[:len(first)]) {
 				t.Fatalf("inputs decoded from the PNGs differ from %s", f.Input.File)
 			}
-			want := readF64(t, filepath.Join(graphsDir, h.Logits.File), numel(h.Logits.Shape))
+			want := readF64(t, f.path(h.Logits.File), numel(h.Logits.Shape))
 			forLevels(t, func(t *testing.T, im *kernels.Impl) {
 				if testing.Short() && im != kernels.Active() {
 					t.Skip("-short: the held-out set runs at the active level only")
@@ -195,7 +228,7 @@ func TestGraphZeroAllocs(t *testing.T) {
 		if f.Kind != "table" {
 			continue
 		}
-		src := readF32(t, filepath.Join(graphsDir, f.Input.File), numel(f.Input.Shape))
+		src := readF32(t, f.path(f.Input.File), numel(f.Input.Shape))
 		n := f.Input.Shape[0]
 		for _, threads := range []int{1, 2} {
 			m := loadGraphFixture(t, f, engine.Options{Threads: threads, MaxBatch: n, Level: kernels.Active().Name()})
