@@ -50,7 +50,10 @@ func compileAndRun(t *testing.T, m *Model, size int) {
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
-		t.Fatal("compile or inference hangs")
+		// A panic (not t.Fatal, whose deferred Close would unmap the file
+		// under the running goroutine) prints every goroutine's stack:
+		// where it hangs.
+		panic("compile or inference of a fuzz input hangs")
 	}
 	runtime.ReadMemStats(&after)
 	if d := after.TotalAlloc - before.TotalAlloc; d > fuzzAllocLimit(size) {
