@@ -8,10 +8,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -229,4 +231,29 @@ func decodeGrey(t testing.TB, path string, size int) *image.Gray {
 		t.Fatalf("%s: want a %dx%d 8-bit grey PNG, got %T %v", path, size, size, img, img.Bounds())
 	}
 	return g
+}
+
+// TestGraphHarnessCanFail guards the fixture checks: a perturbed output
+// fails the rel L2 bound, an unwritten (NaN) one fails it too, and a
+// swapped class fails the arg-max comparison.
+func TestGraphHarnessCanFail(t *testing.T) {
+	want := []float64{0.1, 2, -1, 0.5, 3, -2, 0.25, 1}
+	got := []float32{0.1, 2, -1, 0.5, 3, -2, 0.25, 1}
+	if d := testutil.RelL2(got, want); !(d <= 1e-7) {
+		t.Fatalf("identical: rel L2 %g", d)
+	}
+	got[1] += 2e-3
+	if d := testutil.RelL2(got, want); d <= 1e-4 {
+		t.Errorf("perturbed: rel L2 %g not above 1e-4", d)
+	}
+	if d := testutil.RelL2(nanFilled(len(want)), want); d <= 1e-4 {
+		t.Errorf("unwritten output: rel L2 %g passes", d)
+	}
+	if g := argmaxRows(want, 4); !slices.Equal(g, []int{1, 0}) {
+		t.Errorf("arg-max rows %v, want [1 0]", g)
+	}
+	got[1], got[3] = -3, 3
+	if slices.Equal(argmaxRows(got, 4), argmaxRows(want, 4)) {
+		t.Error("swapped class not detected")
+	}
 }

@@ -121,6 +121,9 @@ func loadGraphFixture(t *testing.T, f graphFixture, eo engine.Options) *engine.M
 // manifest lists, found by name, with want.
 func checkGraphOutputs(t *testing.T, what string, m *engine.Model, f graphFixture, src []float32, batch int, wants [][]float64) {
 	t.Helper()
+	if len(m.Outputs()) != len(f.Outputs) {
+		t.Errorf("%s: outputs %v, the manifest lists %d", what, m.Outputs(), len(f.Outputs))
+	}
 	dsts := make([][]float32, len(m.Outputs()))
 	idx := make([]int, len(f.Outputs))
 	for i, o := range f.Outputs {
