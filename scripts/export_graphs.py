@@ -347,10 +347,17 @@ def export_table(outdir, large=False):
         if large:
             make, shape = LARGE[name]
             covers = "full size: " + covers
-        model, x, x2 = build(name, make, shape)
-        ys, y32 = reference(model, x)
         argmax = [o != "features" for o in outs]
-        margins = check_outputs(name, ys, reference(model, x2)[0], argmax)
+        for salt in range(8):  # another seed when the top-2 margin is too small
+            model, x, x2 = build(name if salt == 0 else "%s#%d" % (name, salt), make, shape)
+            ys, y32 = reference(model, x)
+            try:
+                margins = check_outputs(name, ys, reference(model, x2)[0], argmax)
+                break
+            except SystemExit as e:
+                if "margin" not in str(e) or salt == 7:
+                    raise
+                print(e, "- next seed", flush=True)
         f32 = [rel_l2(a.double().numpy(), b.numpy()) for a, b in zip(y32, ys)]
         x_file, out_files = save_io(outdir, name, x, ys, outs)
         for bn, opset, opts in variants:
@@ -535,6 +542,13 @@ def main():
                     "--large); same format as testdata/graphs/manifest.json",
                     "torch": torch.__version__, "onnx": onnx.__version__,
                     "fixtures": export_table(out, large=True)}
+        path = os.path.join(out, "manifest.json")
+        if ONLY and os.path.exists(path):  # keep the other models' entries
+            with open(path) as f:
+                new = {e["file"] for e in manifest["fixtures"]}
+                keep = [e for e in json.load(f)["fixtures"] if e["file"] not in new
+                        and os.path.exists(os.path.join(out, e["file"]))]
+            manifest["fixtures"] = keep + manifest["fixtures"]
         with open(os.path.join(out, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=1)
             f.write("\n")
