@@ -14,7 +14,7 @@ import (
 // Classify a handwritten digit with the demo model trained on scikit-learn's
 // digits (32x32 inputs, labels "0".."9").
 func ExampleClassifier_ClassifyReader() {
-	m, err := onnx.LoadResNet("testdata/digits/digits_resnet.onnx", nil)
+	m, err := onnx.LoadModel("testdata/digits/digits_resnet.onnx", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func ExampleNewClassifier_metadata() {
 		log.Fatal(err)
 	}
 	labels := file.Labels() // "0".."9"
-	m, err := file.Compile(nil)
+	m, err := file.CompileGraph(nil)
 	file.Close() // the model holds only its packed weights
 	if err != nil {
 		log.Fatal(err)
