@@ -13,10 +13,10 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn"
+	"github.com/gorn-ml/gorn/internal/statedict"
 	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/onnx"
 	"github.com/gorn-ml/gorn/preprocess"
-	"github.com/gorn-ml/gorn/safetensors"
 )
 
 const digitsModel = "testdata/digits/digits_resnet.onnx"
@@ -109,22 +109,7 @@ func digitsSafetensors(t *testing.T, extra map[string]string) string {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	var ts []safetensors.Tensor
-	for name, v := range digitsStateDict(t, m) {
-		st, err := safetensors.FromFloat32(name, v.shape, v.data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts = append(ts, st)
-	}
-	meta := map[string]string{}
-	for k, v := range m.Metadata {
-		meta[k] = v
-	}
-	for k, v := range extra {
-		meta[k] = v
-	}
-	data, err := safetensors.Encode(ts, meta)
+	data, err := statedict.Safetensors(m, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,57 +260,4 @@ func TestClassifyBatchAndEmbed(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(b), `{"index":7,"label":"7","probability":0.9`) {
 		t.Errorf("JSON %s, %v", b, err)
 	}
-}
-
-type tensor struct {
-	shape []int
-	data  []float32
-}
-
-// digitsStateDict gives the digits export's weights under torchvision's
-// state-dict names (BatchNorm fused: every convolution has a bias), named
-// after the exporter's node names: "/layer2/layer2.0/downsample/
-// downsample.0/Conv" is layer2.0.downsample.0.
-func digitsStateDict(t *testing.T, m *onnx.Model) map[string]tensor {
-	t.Helper()
-	inits := map[string]*onnx.Tensor{}
-	for i := range m.Graph.Initializers {
-		inits[m.Graph.Initializers[i].Name] = &m.Graph.Initializers[i]
-	}
-	w := map[string]tensor{}
-	add := func(key, init string) {
-		src := inits[init]
-		if src == nil {
-			t.Fatalf("no initializer %q for %s", init, key)
-		}
-		data, err := src.Float32s()
-		if err != nil {
-			t.Fatal(err)
-		}
-		shape := make([]int, len(src.Dims))
-		for i, d := range src.Dims {
-			shape[i] = int(d)
-		}
-		w[key] = tensor{shape, data}
-	}
-	for _, n := range m.Graph.Nodes {
-		switch n.OpType {
-		case "Conv":
-			parts := strings.Split(strings.Trim(n.Name, "/"), "/")
-			parts = parts[:len(parts)-1]
-			var key []string
-			for i, p := range parts {
-				if i+1 < len(parts) && strings.HasPrefix(parts[i+1], p+".") {
-					continue
-				}
-				key = append(key, p)
-			}
-			add(strings.Join(key, ".")+".weight", n.Inputs[1])
-			add(strings.Join(key, ".")+".bias", n.Inputs[2])
-		case "Gemm":
-			add("fc.weight", n.Inputs[1])
-			add("fc.bias", n.Inputs[2])
-		}
-	}
-	return w
 }

@@ -53,7 +53,7 @@ type File struct {
 	// Channels, Height and Width are an ONNX graph's declared input size,
 	// 0 where dynamic or undeclared (and for state dicts).
 	Channels, Height, Width int
-	close         func() error
+	close                   func() error
 }
 
 // Close releases the file. It is safe to call more than once.
