@@ -93,7 +93,10 @@ func newClassifier(m *engine.Model, lo, em int, labels []string, opts *preproces
 		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("crop %dx%d, the model takes %dx%d images", c.opts.CropWidth, c.opts.CropHeight, w, h))
 	}
 	classes := c.Classes()
-	if labels == nil && classes == 1000 {
+	switch {
+	case classes == 0: // an embedding model: no classes to name
+		c.labels = nil
+	case labels == nil && classes == 1000:
 		c.labels = preprocess.ImageNetLabels()
 	}
 	if c.labels != nil && len(c.labels) != classes {

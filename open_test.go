@@ -9,6 +9,7 @@ import (
 	_ "image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -259,5 +260,60 @@ func TestClassifyBatchAndEmbed(t *testing.T) {
 	b, err := json.Marshal(got[0][0])
 	if err != nil || !strings.HasPrefix(string(b), `{"index":7,"label":"7","probability":0.9`) {
 		t.Errorf("JSON %s, %v", b, err)
+	}
+}
+
+// Issue 12, item 4: a graph that ends in pooled features is an embedding
+// model: Embed gives the classifier's features (the fc layer's input),
+// Classify says there are no classes. Options name the outputs.
+func TestOpenEmbeddingModel(t *testing.T) {
+	full, err := os.ReadFile(digitsModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := testutil.SetONNXOutputs(full, "/Flatten_output_0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.OpenBytes(data, &gorn.Options{Threads: 1}) })
+	cls := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.Open(digitsModel, &gorn.Options{Threads: 1}) })
+	if emb.Classes() != 0 || emb.EmbeddingSize() != 64 || cls.Classes() != 10 || cls.EmbeddingSize() != 64 {
+		t.Fatalf("embedding model: %d classes, %d features; classifier: %d, %d",
+			emb.Classes(), emb.EmbeddingSize(), cls.Classes(), cls.EmbeddingSize())
+	}
+	imgs, _ := heldout(t, 2)
+	ctx := context.Background()
+	for i, b := range imgs {
+		img, _, err := image.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f1, err1 := emb.Embed(ctx, img)
+		f2, err2 := cls.Embed(ctx, img)
+		if err1 != nil || err2 != nil || len(f1) != 64 || !slices.Equal(f1, f2) {
+			t.Errorf("image %d: embeddings differ (%v, %v)", i, err1, err2)
+		}
+	}
+	if _, err := emb.ClassifyBytes(ctx, imgs[0], 1); !errors.Is(err, gorn.ErrNoClasses) {
+		t.Errorf("Classify on an embedding model: %v", err)
+	}
+	both, err := testutil.SetONNXOutputs(full, "/avgpool/GlobalAveragePool_output_0", "logits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.OpenBytes(both, nil) })
+	if o := c.Outputs(); len(o) != 2 || c.Classes() != 10 || c.EmbeddingSize() != 64 {
+		t.Errorf("features and logits: outputs %v, %d classes, %d features", o, c.Classes(), c.EmbeddingSize())
+	}
+	checkDigits(t, "logits second", c, 5)
+	if _, err := gorn.OpenBytes(both, &gorn.Options{Output: "nope"}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("unknown output: %v", err)
+	}
+	swapped := mustOpen(t, func() (*gorn.Classifier, error) {
+		return gorn.OpenBytes(both, &gorn.Options{Output: "/avgpool/GlobalAveragePool_output_0", EmbeddingOutput: "logits",
+			Labels: make([]string, 64)})
+	})
+	if swapped.Classes() != 64 || swapped.EmbeddingSize() != 10 {
+		t.Errorf("named outputs: %d classes, %d features", swapped.Classes(), swapped.EmbeddingSize())
 	}
 }

@@ -15,9 +15,8 @@ import (
 //
 // [Weights] is the in-memory source. A *safetensors.File is one too, and
 // decodes each tensor from the memory-mapped file when it is asked for.
-// Shapes are
-// PyTorch's (see the package overview). A source is used by one goroutine
-// at a time.
+// Shapes are PyTorch's (see the package overview). A source is used by one
+// goroutine at a time.
 type WeightSource interface {
 	// Keys lists the names of all the tensors the source holds, in any
 	// order. Names ending in ".num_batches_tracked" (PyTorch's BatchNorm

@@ -124,7 +124,15 @@ func printCompiled(out io.Writer, m *compiled) {
 		fmt.Fprintf(out, "%-14s%s %v%s\n", map[bool]string{true: "outputs", false: ""}[i == 0], t.Name, t.Shape, role)
 	}
 	fmt.Fprintf(out, "MACs          %d (%s) per image\n", m.MACs(), macString(m.MACs()))
-	for i, l := range passSummary(m.PassLog()) {
+	passes := passSummary(m.PassLog())
+	switch {
+	case len(passes) > 0:
+	case m.ResNet != nil:
+		passes = []string{"none (a state dict's graph is built with BatchNorm folded and activations fused)"}
+	default:
+		passes = []string{"nothing folded or fused"}
+	}
+	for i, l := range passes {
 		fmt.Fprintf(out, "%-14s%s\n", map[bool]string{true: "passes", false: ""}[i == 0], l)
 	}
 	fmt.Fprintf(out, "packed        %.2f MB weights, %.2f MB workspace per concurrent inference (%s)\n",
@@ -155,9 +163,6 @@ func passSummary(log []string) []string {
 		}
 		eg, _, _ := strings.Cut(ls[0], " (")
 		out = append(out, fmt.Sprintf("%s: %d, e.g. %s", name, len(ls), clip(eg, 70)))
-	}
-	if len(out) == 0 {
-		out = append(out, "nothing folded or fused")
 	}
 	return out
 }

@@ -133,7 +133,7 @@ func TestHelp(t *testing.T) {
 	}
 	flags := map[string][]string{
 		"classify": {"-model", "-topk", "-resize", "-crop", "-mean", "-std", "-labels", "-filter", "-threads"},
-		"run":      {"-model", "-input", "-shape", "-output", "-threads", "-arch", "-level"},
+		"run":      {"-model", "-input", "-shape", "-output", "-output-name", "-threads", "-arch", "-level"},
 		"bench":    {"-model", "-arch", "-batch", "-threads", "-n", "-size", "-profile", "-peak", "Peak:"},
 		"info":     {"-model", "-arch"},
 	}
