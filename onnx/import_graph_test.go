@@ -110,9 +110,9 @@ func hostileModel(chain, fanIn int) []byte {
 }
 
 // TestImportHostile imports the hostile file: it must finish (compiled or
-// refused) without a quadratic alias walk (issue 12: 295 s in the old
-// ResNet recogniser). The only
-// time limit is a hang guard far above the expected milliseconds.
+// refused) without a quadratic alias walk (issue 12 measured 295 s for
+// it). The only time limit is a hang guard far above the expected
+// milliseconds.
 func TestImportHostile(t *testing.T) {
 	data := hostileModel(43000, 130000)
 	if len(data) < 2<<20 || len(data) > 3<<20 {

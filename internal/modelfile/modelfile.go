@@ -79,7 +79,7 @@ func Open(path string, arch *resnet.Arch) (*File, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".onnx":
 		if arch != nil {
-			return nil, fmt.Errorf("%s: an architecture override does not apply to ONNX models (the graph names it)", path)
+			return nil, fmt.Errorf("%s: an architecture override does not apply to ONNX models (the graph describes the network)", path)
 		}
 		m, err := onnx.LoadFile(path, nil)
 		if err != nil {
