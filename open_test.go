@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn"
+	"github.com/gorn-ml/gorn/internal/onnxedit"
 	"github.com/gorn-ml/gorn/internal/statedict"
 	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/onnx"
@@ -271,7 +272,7 @@ func TestOpenEmbeddingModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := testutil.SetONNXOutputs(full, "/Flatten_output_0")
+	data, err := onnxedit.SetOutputs(full, "/Flatten_output_0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +298,7 @@ func TestOpenEmbeddingModel(t *testing.T) {
 	if _, err := emb.ClassifyBytes(ctx, imgs[0], 1); !errors.Is(err, gorn.ErrNoClasses) {
 		t.Errorf("Classify on an embedding model: %v", err)
 	}
-	both, err := testutil.SetONNXOutputs(full, "/avgpool/GlobalAveragePool_output_0", "logits")
+	both, err := onnxedit.SetOutputs(full, "/avgpool/GlobalAveragePool_output_0", "logits")
 	if err != nil {
 		t.Fatal(err)
 	}

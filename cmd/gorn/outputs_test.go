@@ -7,18 +7,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorn-ml/gorn/internal/testutil"
+	"github.com/gorn-ml/gorn/internal/onnxedit"
 )
 
 // digitsCut writes the digits model with its graph outputs replaced by
-// outputs (see testutil.SetONNXOutputs).
+// outputs (see onnxedit.SetOutputs).
 func digitsCut(t *testing.T, name string, outputs ...string) string {
 	t.Helper()
 	data, err := os.ReadFile(digitsModel)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if data, err = testutil.SetONNXOutputs(data, outputs...); err != nil {
+	if data, err = onnxedit.SetOutputs(data, outputs...); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), name)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/onnxedit"
 	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/onnx"
 )
@@ -28,7 +29,7 @@ func digitsWith(t *testing.T, outputs ...string) *File {
 		t.Fatal(err)
 	}
 	if outputs != nil {
-		if data, err = testutil.SetONNXOutputs(data, outputs...); err != nil {
+		if data, err = onnxedit.SetOutputs(data, outputs...); err != nil {
 			t.Fatal(err)
 		}
 	}

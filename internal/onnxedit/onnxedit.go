@@ -1,4 +1,7 @@
-package testutil
+// Package onnxedit rewrites encoded ONNX models for tests: the same
+// network cut at other values. (It is apart from internal/testutil so that
+// the bench module, which uses testutil, needs no protobuf.)
+package onnxedit
 
 import (
 	"errors"
@@ -14,11 +17,11 @@ const (
 	valueName   = 1
 )
 
-// SetONNXOutputs returns the ONNX model encoded in model with its graph's
+// SetOutputs returns the ONNX model encoded in model with its graph's
 // outputs replaced by the values called names (declared without a type),
 // for tests that need the same network cut at another value: an embedding
 // model from a classifier, or a model with several outputs.
-func SetONNXOutputs(model []byte, names ...string) ([]byte, error) {
+func SetOutputs(model []byte, names ...string) ([]byte, error) {
 	var out []byte
 	found := false
 	err := eachField(model, func(num protowire.Number, typ protowire.Type, raw, val []byte) error {
@@ -45,7 +48,7 @@ func SetONNXOutputs(model []byte, names ...string) ([]byte, error) {
 		return err
 	})
 	if err == nil && !found {
-		err = errors.New("testutil: no graph in the model")
+		err = errors.New("onnxedit: no graph in the model")
 	}
 	return out, err
 }
