@@ -132,6 +132,25 @@ func TestOpenSafetensors(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDigits(t, "safetensors bytes", mustOpen(t, func() (*gorn.Classifier, error) { return gorn.OpenBytes(data, nil) }), 5)
+	// Both frontends give the same embedding: the state dict's "features"
+	// output and the value the ONNX graph's Gemm reads.
+	st := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.Open(path, &gorn.Options{Threads: 1}) })
+	ox := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.Open(digitsModel, &gorn.Options{Threads: 1}) })
+	imgs, _ := heldout(t, 1)
+	img, _, err := image.Decode(bytes.NewReader(imgs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, err1 := st.Embed(context.Background(), img)
+	f2, err2 := ox.Embed(context.Background(), img)
+	if err1 != nil || err2 != nil || len(f1) != 64 || len(f2) != 64 {
+		t.Fatalf("Embed: %d and %d features (%v, %v)", len(f1), len(f2), err1, err2)
+	}
+	for i := range f1 {
+		if d := f1[i] - f2[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("feature %d: %g from the state dict, %g from ONNX", i, f1[i], f2[i])
+		}
+	}
 }
 
 // Issue 15, rows 4-6 and 12: threads, sizes from the model file and broken
