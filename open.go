@@ -23,7 +23,7 @@ const (
 	// compiled for: 1024 x 1024 (ImageNet models take 224 x 224).
 	DefaultMaxInputPixels = 1 << 20
 	// DefaultMaxWorkspaceBytes bounds the memory of one inference's
-	// activations (resnet.Model.WorkspaceBytes): 1 GiB. ResNet-50 at
+	// activations (engine.Model.WorkspaceBytes): 1 GiB. ResNet-50 at
 	// 224 x 224 needs 6.4 MB per image of MaxBatch.
 	DefaultMaxWorkspaceBytes = 1 << 30
 	// maxModelBytes bounds what OpenReader reads into memory.
