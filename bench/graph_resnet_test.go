@@ -24,9 +24,12 @@ func ortModels() string {
 // BenchmarkGraphResNet runs torchvision's ResNet-50 and ResNet-18 ONNX
 // files (bench/ort/models, see bench/ort/README.md) at batch 1 on 224x224
 // images: path=graph compiles them with onnx.LoadModel (the graph
-// compiler: import, graph/opt passes, engine), path=recognizer with
-// onnx.LoadResNet (the ResNet recogniser and resnet.Model), for the same
-// file in the same run. It skips when the files are absent. Compare:
+// compiler: import, graph/opt passes, engine), path=arch builds the same
+// network from its resnet.Arch (resnet.NewRandom: the frontend that
+// safetensors state dicts take, compiled by the same engine), in the same
+// run. (The ResNet recogniser that onnx.LoadResNet ran is gone: compare
+// with it by building an older commit.) It skips when the files are
+// absent. Compare:
 //
 //	go test -run '^$' -bench 'GraphResNet/' -count 10 | tee graph.txt
 //	benchstat -col /path graph.txt
@@ -34,13 +37,13 @@ func BenchmarkGraphResNet(b *testing.B) {
 	for _, model := range []string{"resnet50", "resnet18"} {
 		path := filepath.Join(ortModels(), model+".onnx")
 		for _, threads := range []int{1, 2} {
-			for _, via := range []string{"graph", "recognizer"} {
+			for _, via := range []string{"graph", "arch"} {
 				name := fmt.Sprintf("model=%s/path=%s/threads=%d", model, via, threads)
 				b.Run(name, func(b *testing.B) {
 					if _, err := os.Stat(path); err != nil {
 						b.Skipf("%s is absent (run `make` in bench/ort to fetch torchvision's ONNX files, or set GORN_ORT_MODELS): %v", path, err)
 					}
-					benchONNX(b, path, via, threads)
+					benchONNX(b, path, model, via, threads)
 				})
 			}
 		}
@@ -53,7 +56,7 @@ type inferer interface {
 	Close()
 }
 
-func benchONNX(b *testing.B, path, via string, threads int) {
+func benchONNX(b *testing.B, path, model, via string, threads int) {
 	var m inferer
 	var in, out int
 	switch via {
@@ -67,7 +70,8 @@ func benchONNX(b *testing.B, path, via string, threads int) {
 		}
 		m, in, out = em, em.InputLen(), em.Outputs()[0].Len()
 	default:
-		rm, err := onnx.LoadResNet(path, &resnet.Options{Threads: threads})
+		a := map[string]resnet.Arch{"resnet50": resnet.ResNet50(), "resnet18": resnet.ResNet18()}[model]
+		rm, err := resnet.NewRandom(a, 1, &resnet.Options{Threads: threads})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -122,6 +122,20 @@ func (m *Model) Level() *kernels.Impl { return m.im }
 // WeightBytes is the memory the packed weights and constants take.
 func (m *Model) WeightBytes() int { return m.weights }
 
+// MACs is the number of multiply-accumulates of one image through the plan.
+func (m *Model) MACs() int64 {
+	var n int64
+	for _, st := range m.steps {
+		n += st.macs
+	}
+	return n
+}
+
+// PassLog returns what the graph's passes did before the model was
+// compiled (graph.Graph.Log): folded constants, fused BatchNorms, Pads,
+// activations and residual additions, oldest first.
+func (m *Model) PassLog() []string { return slices.Clone(m.log) }
+
 // WorkspaceBytes is the memory one workspace takes: all activations and
 // scratch space of a pass of MaxBatch images.
 func (m *Model) WorkspaceBytes() int { return 4 * m.slab }

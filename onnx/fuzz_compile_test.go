@@ -62,7 +62,8 @@ func compileAndRun(t *testing.T, m *Model, size int) {
 }
 
 // compileSeedFiles are the committed models FuzzCompile starts from: the
-// graph compiler's fixtures and the recogniser's, below 128 KB.
+// graph fixtures, the torchvision-style exports of testdata/onnx and their
+// opset-7 rewrites, below 128 KB.
 func compileSeedFiles() []string {
 	var files []string
 	for _, pat := range []string{"../testdata/graphs/*.onnx", "../testdata/onnx/*.onnx", "../testdata/onnx/opset7/*.onnx"} {

@@ -14,14 +14,15 @@ import (
 	"github.com/gorn-ml/gorn/kernels"
 )
 
-// The fixtures the recogniser's tests run (testdata/onnx and its opset-7
-// rewrites, the digits demo model), through the graph compiler: LoadModel.
+// The torchvision-style fixtures (testdata/onnx and its opset-7 rewrites,
+// the digits demo model), through the graph compiler: LoadModel.
 
 // TestLoadModelFixtures compiles every testdata/onnx export (BN fused and
 // kept, fixed and dynamic batch) and the opset-7 rewrites with LoadModel
 // at every kernels level, 1 and 2 threads, and compares all the fixture's
 // images' logits with PyTorch's float64 ones (rel L2 <= 1e-4, same
-// arg-max per image), as TestFixtures does through the recogniser.
+// arg-max per image), at every level where TestFixtures runs the active
+// one.
 func TestLoadModelFixtures(t *testing.T) {
 	files := map[string]string{ // file -> safetensors fixture
 		"opset7/resnet18_w4_kept_opset7.onnx": "resnet18_w4.safetensors",
