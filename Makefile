@@ -4,7 +4,7 @@ PKGS    ?= ./...
 SHORT   ?=
 
 .PHONY: all test test-go test-purego test-levels test-race test-arm64 test-arm \
-        vet vet-all cross lint-asm bench fmt check gen-neon check-gen
+        vet vet-all cross lint-asm check-enc bench fmt check gen-neon check-gen
 
 all: vet test
 
@@ -83,9 +83,19 @@ check-gen: bin/asm2plan9s-arm64
 	cd $(NEONGEN) && $(GO) run . -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../../../bin/neon_arm64.h
 	diff -u kernels/arm64/neon_arm64.h bin/neon_arm64.h
 
-## lint-asm: TEXT lines carry flags, frame and argument sizes; VZEROUPPER before RET with YMM/ZMM
+## lint-asm: TEXT lines carry flags, frame and argument sizes; VZEROUPPER before RET with YMM/ZMM;
+## each TEXT's "// func" line matches its Go declaration
 lint-asm:
 	@sh internal/tools/lint-asm.sh
+
+## check-enc: the AVX-512 kernels built from the AVX2 ones' bodies decode (GNU objdump, Debian
+## binutils) as those bodies at double width, instruction for instruction
+AMD64PKG = github.com/gorn-ml/gorn/kernels/amd64
+ENCPAIRS = $(foreach f,Input4 Input2 Input2S2 Input3 Output4 Output2 Output2S2 Output3,$(AMD64PKG).Wino$(f)AVX512=$(AMD64PKG).Wino$(f)AVX2)
+check-enc:
+	@mkdir -p bin
+	GOARCH=amd64 $(GO) test -c -o bin/kernels-amd64.test ./kernels
+	python3 internal/tools/encdiff.py bin/kernels-amd64.test $(ENCPAIRS)
 
 ## bench: kernel benchmarks (GFLOP/s); compare levels with benchstat -col /impl
 bench:

@@ -3,15 +3,17 @@
 package kernels
 
 import (
-	"os"
-
 	"golang.org/x/sys/cpu"
 
 	"github.com/gorn-ml/gorn/kernels/amd64"
 )
 
-// avx2 is the AVX2+FMA level: tiles of up to 6x16 in twelve YMM
-// accumulators, a strip of rows per call.
+// archLevels are the amd64 levels, best first.
+var archLevels = []*Impl{avx512, avx2}
+
+// avx2 is the AVX2+FMA level: GEMM tiles of up to 6x16 in twelve YMM
+// accumulators, a strip of rows per call, and the AVX2 forms of every
+// other kernel.
 var avx2 = &Impl{
 	name: "avx2", requires: "AVX2, FMA",
 	available: cpu.X86.HasAVX2 && cpu.X86.HasFMA,
@@ -24,19 +26,35 @@ var avx2 = &Impl{
 	panelsL1: 1,
 	kernel:   avx2Kernel,
 	strip:    amd64.SgemmStripAVX2,
+	ew: elemKernels{
+		maxWindows: amd64.MaxWindowsAVX2,
+		avgWindows: amd64.AvgWindowsAVX2,
+		scaleShift: amd64.ScaleShiftAVX2,
+		add:        amd64.AddAVX2,
+		gemv4:      amd64.SgemvPanels4AVX2,
+	},
+	wino:  avx2Wino,
+	moves: moveKernels{copyRows: amd64.CopyRowsAVX2, scatter3: amd64.Scatter3},
 }
 
-// avx512 is the AVX-512F level: tiles of up to 6x32 in twelve ZMM
-// accumulators. It has not yet been run on AVX-512 hardware (none was at
-// hand; its encodings were checked with objdump), so it is available only
-// when the CPU has AVX-512F and the environment sets GORN_AVX512=1; until
-// it is verified there, avx2 stays the default on AVX-512 CPUs.
+// avx512 is the AVX-512F level: GEMM tiles of up to 6x32 in twelve ZMM
+// accumulators. The kernels it has no ZMM form of are the AVX2 ones, so
+// it needs AVX2 and FMA too (every AVX-512F CPU has them; GODEBUG can mask
+// them).
 var avx512 = &Impl{
-	name: "avx512", requires: "AVX-512F and GORN_AVX512=1 (not yet verified on hardware)",
-	available: cpu.X86.HasAVX512F && os.Getenv("GORN_AVX512") == "1",
+	name: "avx512", requires: "AVX-512F, AVX2, FMA",
+	available: cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA,
 	mr:        6, nr: 32,
 	kernel: avx512Kernel,
 	strip:  amd64.SgemmStripAVX512,
+	ew: elemKernels{
+		maxWindows: amd64.MaxWindowsAVX2,
+		avgWindows: amd64.AvgWindowsAVX2,
+		scaleShift: amd64.ScaleShiftAVX2,
+		add:        amd64.AddAVX2,
+	},
+	wino:  avx512Wino,
+	moves: moveKernels{copyRows: amd64.CopyRowsAVX2, scatter3: amd64.Scatter3},
 }
 
 // avx2Kernel is the microKernel form of the strip kernel: one 6x16 tile.
@@ -47,9 +65,4 @@ func avx2Kernel(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bi
 // avx512Kernel is the microKernel form of the strip kernel: one 6x32 tile.
 func avx512Kernel(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int) {
 	amd64.SgemmStripAVX512(a, lda, b, kc, c, ldc, bias, flags, 6, 6)
-}
-
-func init() {
-	register(avx2)
-	register(avx512)
 }

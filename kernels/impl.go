@@ -46,20 +46,25 @@ type microKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc i
 // need no scratch copies, and short K blocks no call per tile.
 type stripKernel func(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows, h int)
 
-// Impl is one implementation level of the kernels: a micro-kernel and the
-// tile shape its packed weights use. The values are fixed at start-up; use
-// [Active], [Impls] or [Lookup] to get one.
+// Impl is one implementation level of the kernels: its table of kernels
+// (GEMM micro-kernel, elementwise, pooling windows, Winograd transforms,
+// im2col moves) and the tile shape its packed weights use. Each level is one
+// literal (generic here, the others in dispatch_<arch>.go); a nil entry of
+// its Winograd table leaves that transform to the generic code. The values
+// are fixed at start-up; use [Active], [Impls] or [Lookup] to get one.
 type Impl struct {
 	name      string
 	requires  string // CPU features, for messages
-	available bool
+	available bool   // the CPU (after GODEBUG) has requires
 	mr, nr    int
 	// panelsL1 is how many packed B panels (kc x NR) of the largest K
 	// block fit in L1 (0: 2, one panel beside the A rows it meets); see kcFor.
 	panelsL1 int
 	kernel   microKernel
-	strip    stripKernel  // what the driver calls; kernel is its one-tile form
-	ew       *elemKernels // pooling and elementwise kernels; nil: generic
+	strip    stripKernel // what the driver calls; kernel is its one-tile form
+	ew       elemKernels // pooling, elementwise and matrix-vector kernels
+	wino     winoKernels // vector Winograd transforms; nil entries: generic
+	moves    moveKernels // im2col's copies
 }
 
 // Name is the level's short name: "avx512", "avx2", "neon" or "generic".
@@ -85,16 +90,18 @@ func (im *Impl) String() string { return fmt.Sprintf("%s (%dx%d)", im.name, im.m
 var generic = &Impl{
 	name: "generic", requires: "none", available: true,
 	mr: genericMR, nr: genericNR, kernel: genericKernel, strip: genericStrip,
-	ew: &genericElem,
+	ew: elemKernels{
+		maxWindows: genericMaxWindows,
+		avgWindows: genericAvgWindows,
+		scaleShift: genericScaleShift,
+		add:        genericAdd,
+	},
+	moves: moveKernels{copyRows: genericCopyRows, scatter3: genericScatter3},
 }
 
-// registry lists every level compiled in, best first; the dispatch files
-// prepend theirs at init. generic is always last.
-var registry = []*Impl{generic}
-
-// register adds an architecture level ahead of the ones already listed.
-// Dispatch files call it from init, best level last.
-func register(im *Impl) { registry = append([]*Impl{im}, registry...) }
+// registry lists every level compiled in, best first: the architecture's
+// (archLevels, from dispatch_<arch>.go), then generic.
+var registry = append(append([]*Impl(nil), archLevels...), generic)
 
 // Impls returns every level compiled into this binary, best first, including
 // those this CPU cannot run (see [Impl.Available]).

@@ -133,7 +133,7 @@ const winoChunk = 16
 // transforms with vector instructions on this CPU (AVX2 for the avx2 and
 // avx512 levels). Without, they run as Go loops about ten times slower,
 // which costs more than F(2x2, 3x3) at stride 2 saves.
-func (im *Impl) WinogradVectorized() bool { return im.wino() != nil }
+func (im *Impl) WinogradVectorized() bool { return im.wino.input[winoF2] != nil }
 
 // WinogradInput writes the input transform of Winograd F(m x m, 3 x 3)
 // (m = 2, 3 or 4) of one tile of t x t pixels, t = m+2, with n channels
@@ -188,9 +188,8 @@ func (im *Impl) winoInput(v winoVariant, dst []float32, dstStride int, src []flo
 		raceSpan(dst, (t*t-1)*dstStride+n, true)
 	}
 	n8 := 0
-	if k := im.wino(); k != nil && k.input[v] != nil {
+	if in := im.wino.input[v]; in != nil {
 		n8 = n &^ 7
-		in := k.input[v]
 		for c := 0; c < n8; c += maxWinoLanes {
 			in(&dst[c], dstStride, &src[c], rowStride, colStride, min(maxWinoLanes, n8-c))
 		}
@@ -259,9 +258,8 @@ func (im *Impl) winoOutput(v winoVariant, dst []float32, rowStride, colStride in
 		flags |= flagReLU
 	}
 	n8 := 0
-	if k := im.wino(); k != nil && k.output[v] != nil {
+	if out := im.wino.output[v]; out != nil {
 		n8 = n &^ 7
-		out := k.output[v]
 		for c := 0; c < n8; c += maxWinoLanes {
 			var bias *float32
 			if ep.Bias != nil {

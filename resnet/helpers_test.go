@@ -10,11 +10,11 @@ import (
 )
 
 // forEachLevel runs f for every kernels level compiled in, as a subtest
-// named level=NAME; levels this CPU cannot run are skipped.
+// named impl=NAME; levels this CPU cannot run are skipped.
 func forEachLevel(t *testing.T, f func(t *testing.T, level string)) {
 	t.Helper()
 	for _, im := range kernels.Impls() {
-		t.Run("level="+im.Name(), func(t *testing.T) {
+		t.Run("impl="+im.Name(), func(t *testing.T) {
 			if !im.Available() {
 				t.Skipf("CPU lacks %s", im.Requires())
 			}

@@ -86,6 +86,7 @@ done:
 	RET
 
 // func Scatter3(dst *float32, stride int, src *float32, count int)
+// Requires: (amd64 baseline)
 TEXT ·Scatter3(SB), NOSPLIT, $0-32
 	MOVQ  dst+0(FP), DI
 	MOVQ  stride+8(FP), R8
