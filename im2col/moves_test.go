@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/leveltest"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -15,9 +16,7 @@ func withMoves(t *testing.T, f func(t *testing.T)) {
 	defer func() { level = saved }()
 	for _, im := range kernels.Impls() {
 		t.Run("impl="+im.Name(), func(t *testing.T) {
-			if !im.Available() {
-				t.Skipf("CPU lacks %s", im.Requires())
-			}
+			leveltest.SkipUnavailable(t, im)
 			level = im
 			f(t)
 		})
@@ -86,4 +85,13 @@ func TestMovesRowsExact(t *testing.T) {
 		TestStackedRowsExact(t)
 		TestStackedRowExact(t)
 	})
+}
+
+// Every level GORN_REQUIRE_LEVEL names is compiled in and available.
+func TestRequiredLevels(t *testing.T) {
+	var levels []leveltest.Level
+	for _, im := range kernels.Impls() {
+		levels = append(levels, im)
+	}
+	leveltest.CheckRequired(t, levels)
 }

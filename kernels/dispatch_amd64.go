@@ -15,9 +15,9 @@ var archLevels = []*Impl{avx512, avx2}
 // accumulators, a strip of rows per call, and the AVX2 forms of every
 // other kernel.
 var avx2 = &Impl{
-	name: "avx2", requires: "AVX2, FMA",
-	available: cpu.X86.HasAVX2 && cpu.X86.HasFMA,
-	mr:        6, nr: 16,
+	name:     "avx2",
+	features: []feature{avx2Feature, fmaFeature},
+	mr:       6, nr: 16,
 	// K blocks of 512 (a 32 KiB panel on Zen 3): the kernel's B loads,
 	// two lines per six cycles, stream from L2 at full speed, and the
 	// ResNet-50 shapes with k >= 512 ran 3-10 % faster than with 256
@@ -37,14 +37,15 @@ var avx2 = &Impl{
 	moves: moveKernels{copyRows: amd64.CopyRowsAVX2, scatter3: amd64.Scatter3},
 }
 
-// avx512 is the AVX-512F level: GEMM tiles of up to 6x32 in twelve ZMM
-// accumulators. The kernels it has no ZMM form of are the AVX2 ones, so
-// it needs AVX2 and FMA too (every AVX-512F CPU has them; GODEBUG can mask
-// them).
+// avx512 is the AVX-512F level, the default on CPUs that have AVX-512F
+// (GODEBUG=cpu.avx512f=off selects avx2): GEMM tiles of up to 6x32 in
+// twelve ZMM accumulators. The kernels it has no ZMM form of are the AVX2
+// ones, so it needs AVX2 and FMA too (every AVX-512F CPU has them; GODEBUG
+// can mask them).
 var avx512 = &Impl{
-	name: "avx512", requires: "AVX-512F, AVX2, FMA",
-	available: cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA,
-	mr:        6, nr: 32,
+	name:     "avx512",
+	features: []feature{{"AVX-512F", "avx512f", cpu.X86.HasAVX512F}, avx2Feature, fmaFeature},
+	mr:       6, nr: 32,
 	kernel: avx512Kernel,
 	strip:  amd64.SgemmStripAVX512,
 	ew: elemKernels{
@@ -56,6 +57,12 @@ var avx512 = &Impl{
 	wino:  avx512Wino,
 	moves: moveKernels{copyRows: amd64.CopyRowsAVX2, scatter3: amd64.Scatter3},
 }
+
+// The AVX2 and FMA features, as x/sys/cpu reports them.
+var (
+	avx2Feature = feature{"AVX2", "avx2", cpu.X86.HasAVX2}
+	fmaFeature  = feature{"FMA", "fma", cpu.X86.HasFMA}
+)
 
 // avx2Kernel is the microKernel form of the strip kernel: one 6x16 tile.
 func avx2Kernel(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int) {

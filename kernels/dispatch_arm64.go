@@ -16,9 +16,9 @@ var archLevels = []*Impl{neon}
 // rows per call. Every arm64 CPU has ASIMD; GODEBUG=cpu.asimd=off turns the
 // level off (x/sys/cpu reads it).
 var neon = &Impl{
-	name: "neon", requires: "ASIMD",
-	available: cpu.ARM64.HasASIMD,
-	mr:        5, nr: 16,
+	name:     "neon",
+	features: []feature{{"ASIMD", "asimd", cpu.ARM64.HasASIMD}},
+	mr:       5, nr: 16,
 	kernel: neonKernel,
 	strip:  arm64.SgemmStripNEON,
 	ew: elemKernels{

@@ -130,8 +130,8 @@ var winoS2Pos = func() (p [5][5]int) {
 const winoChunk = 16
 
 // WinogradVectorized reports whether the level runs the Winograd
-// transforms with vector instructions on this CPU (AVX2 for the avx2 and
-// avx512 levels). Without, they run as Go loops about ten times slower,
+// transforms with vector instructions (AVX2 on the avx2 level, AVX-512 on
+// the avx512 level). Without, they run as Go loops about ten times slower,
 // which costs more than F(2x2, 3x3) at stride 2 saves.
 func (im *Impl) WinogradVectorized() bool { return im.wino.input[winoF2] != nil }
 

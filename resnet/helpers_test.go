@@ -2,6 +2,7 @@ package resnet
 
 import (
 	"context"
+	"github.com/gorn-ml/gorn/internal/leveltest"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -15,9 +16,7 @@ func forEachLevel(t *testing.T, f func(t *testing.T, level string)) {
 	t.Helper()
 	for _, im := range kernels.Impls() {
 		t.Run("impl="+im.Name(), func(t *testing.T) {
-			if !im.Available() {
-				t.Skipf("CPU lacks %s", im.Requires())
-			}
+			leveltest.SkipUnavailable(t, im)
 			f(t, im.Name())
 		})
 	}

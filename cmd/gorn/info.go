@@ -24,7 +24,9 @@ BatchNorm was fused into the convolutions, the model's domain, version and
 doc string, its metadata_props, and the preprocessing they set for
 'gorn classify'. For a .safetensors file the architecture is read from the
 tensor shapes unless -arch names it. It loads and compiles the model,
-so any problem with the file shows up here.
+so any problem with the file shows up here. Last, it lists the kernels
+levels compiled in: which one runs, and why each does or does not (the
+CPU's features, GODEBUG, the level's self-test).
 ` + modelHelp
 
 func runInfo(ctx context.Context, e *env, args []string) error {
@@ -71,6 +73,7 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(out, "packed        %.2f MB weights, %.2f MB workspace per concurrent inference (%s)\n",
 		float64(m.WeightBytes())/1e6, float64(m.WorkspaceBytes())/1e6, m.Level().Name())
+	printLevels(out, "levels", 14, m.Level())
 	return nil
 }
 
