@@ -104,7 +104,8 @@ lint-asm:
 ## check-enc: the AVX-512 kernels built from the AVX2 ones' bodies decode (GNU objdump, Debian
 ## binutils) as those bodies at double width, instruction for instruction
 AMD64PKG = github.com/gorn-ml/gorn/kernels/amd64
-ENCPAIRS = $(foreach f,Input4 Input2 Input2S2 Input3 Output4 Output2 Output2S2 Output3,$(AMD64PKG).Wino$(f)AVX512=$(AMD64PKG).Wino$(f)AVX2)
+ENCPAIRS = $(foreach f,$(addprefix Wino,Input4 Input2 Input2S2 Input3 Output4 Output2 Output2S2 Output3) \
+  ScaleShift Add MaxWindows AvgWindows CopyRows,$(AMD64PKG).$(f)AVX512=$(AMD64PKG).$(f)AVX2)
 check-enc:
 	@mkdir -p bin
 	GOARCH=amd64 $(GO) test -c -o bin/kernels-amd64.test ./kernels

@@ -39,9 +39,11 @@ var avx2 = &Impl{
 
 // avx512 is the AVX-512F level, the default on CPUs that have AVX-512F
 // (GODEBUG=cpu.avx512f=off selects avx2): GEMM tiles of up to 6x32 in
-// twelve ZMM accumulators. The kernels it has no ZMM form of are the AVX2
-// ones, so it needs AVX2 and FMA too (every AVX-512F CPU has them; GODEBUG
-// can mask them).
+// twelve ZMM accumulators, and the ZMM forms of the elementwise, pooling,
+// Winograd and im2col kernels (the AVX2 bodies at twice the width). It has
+// no matrix-vector kernel of its own, and its Winograd transforms finish
+// a last 8 lanes with the AVX2 ones, so it needs AVX2 and FMA too (every
+// AVX-512F CPU has them; GODEBUG can mask them).
 var avx512 = &Impl{
 	name:     "avx512",
 	features: []feature{{"AVX-512F", "avx512f", cpu.X86.HasAVX512F}, avx2Feature, fmaFeature},
@@ -49,13 +51,13 @@ var avx512 = &Impl{
 	kernel: avx512Kernel,
 	strip:  amd64.SgemmStripAVX512,
 	ew: elemKernels{
-		maxWindows: amd64.MaxWindowsAVX2,
-		avgWindows: amd64.AvgWindowsAVX2,
-		scaleShift: amd64.ScaleShiftAVX2,
-		add:        amd64.AddAVX2,
+		maxWindows: amd64.MaxWindowsAVX512,
+		avgWindows: amd64.AvgWindowsAVX512,
+		scaleShift: amd64.ScaleShiftAVX512,
+		add:        amd64.AddAVX512,
 	},
 	wino:  avx512Wino,
-	moves: moveKernels{copyRows: amd64.CopyRowsAVX2, scatter3: amd64.Scatter3},
+	moves: moveKernels{copyRows: amd64.CopyRowsAVX512, scatter3: amd64.Scatter3},
 }
 
 // The AVX2 and FMA features, as x/sys/cpu reports them.

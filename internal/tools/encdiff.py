@@ -18,17 +18,19 @@ import tempfile
 
 
 def go_bytes(archive, func):
-    out = subprocess.run(["go", "tool", "objdump", "-s", "^" + re.escape(func) + r"(\.abi0)?$", archive],
-                         capture_output=True, text=True, check=True).stdout
-    hexes = []
-    for line in out.splitlines()[1:]:
-        f = line.split("\t")
-        cols = [c for c in f if c.strip()]
-        if len(cols) >= 3 and re.fullmatch(r"[0-9a-f]+", cols[2].strip()):
-            hexes.append(cols[2].strip())
-    if not hexes:
-        sys.exit("encdiff: no code for " + func)
-    return bytes.fromhex("".join(hexes))
+    """The machine code of the assembly function func (its ABI0 symbol, not
+    the ABIInternal wrapper the linker may add)."""
+    for sym in (func + ".abi0", func):
+        out = subprocess.run(["go", "tool", "objdump", "-s", "^" + re.escape(sym) + "$", archive],
+                             capture_output=True, text=True, check=True).stdout
+        hexes = []
+        for line in out.splitlines()[1:]:
+            cols = [c.strip() for c in line.split("\t") if c.strip()]
+            if len(cols) >= 3 and re.fullmatch(r"[0-9a-f]+", cols[2]):
+                hexes.append(cols[2])
+        if hexes:
+            return bytes.fromhex("".join(hexes))
+    sys.exit("encdiff: no code for " + func)
 
 
 def gnu_decode(code):
@@ -46,9 +48,10 @@ def gnu_decode(code):
 
 
 def norm(ins, wide):
-    """Canonical form: registers widened to zmm, table offsets (from r14)
-    and immediates counted in vectors or lanes, jump and rip-relative
-    targets dropped (they move with code size)."""
+    """Canonical form: registers widened to zmm, displacements (but the
+    arguments' on the stack) and add/sub/cmp immediates counted in vectors
+    or lanes, jump and rip-relative targets dropped (they move with code
+    size)."""
     ins = re.sub(r"\s+", " ", ins.lower())
     ins = ins.replace("ymmword", "VEC").replace("zmmword", "VEC")
     ins = re.sub(r"\bymm(\d+)", r"zmm\1", ins)
@@ -61,14 +64,19 @@ def norm(ins, wide):
         if v % size:
             return hex(v)
         return "%d*VB" % (v // size)
-    ins = re.sub(r"\[r14\+0x([0-9a-f]+)\]", lambda m: "[r14+%s]" % vec(int(m.group(1), 16)), ins)
+
+    def disp(m):
+        if m.group(1) == "rsp":  # the arguments: the same at both widths
+            return m.group(0)
+        return "[%s%s%s]" % (m.group(1), m.group(2), vec(int(m.group(3), 16)))
+    ins = re.sub(r"\[([^\]+-]+(?:\+\w+\*\d)?)([+-])0x([0-9a-f]+)\]", disp, ins)
 
     def imm(m):
         v = int(m.group(1), 16)
         if v == lanes:
             return ",LANES"
         return "," + vec(v)
-    if ins.startswith(("add ", "sub ")):
+    if ins.startswith(("add ", "sub ", "cmp ")):
         ins = re.sub(r",0x([0-9a-f]+)$", imm, ins)
     return ins
 
@@ -78,6 +86,8 @@ def main():
     bad = 0
     for pair in sys.argv[2:]:
         wide, narrow = pair.split("=")
+        before = bad
+        bad = 0
         a = gnu_decode(go_bytes(archive, wide))
         b = gnu_decode(go_bytes(archive, narrow))
         if any("(bad)" in x for x in a):
@@ -88,13 +98,20 @@ def main():
             bad = 1
         for i, (x, y) in enumerate(zip(a, b)):
             nx, ny = norm(x, True), norm(y, False)
-            # VZERO: vpxord on zmm, vxorps on ymm
-            if nx != ny and not (nx.startswith("vpxord") and ny.startswith("vxorps")
-                                 and nx[6:] == ny[6:]):
+            # VZERO and VORV: vpxord, vpord on zmm (AVX-512F; vxorps, vorps
+            # on zmm need AVX512DQ), vxorps, vorps on ymm
+            for wide_op, narrow_op in (("vpxord", "vxorps"), ("vpord", "vorps")):
+                if nx.startswith(wide_op + " ") and ny.startswith(narrow_op + " "):
+                    nx = narrow_op + nx[len(wide_op):]
+            if nx != ny:
                 print("%s #%d: %r (as %r) vs %s: %r" % (wide, i, x, nx, narrow, y))
                 bad = 1
         vec = sum(1 for x in a if "zmm" in x)
-        print("%s: %d instructions (%d on zmm) decode as %s's at double width" % (wide, len(a), vec, narrow))
+        if bad:
+            print("%s: DIFFERS from %s at double width" % (wide, narrow))
+        else:
+            print("%s: %d instructions (%d on zmm) decode as %s's at double width" % (wide, len(a), vec, narrow))
+        bad |= before
     sys.exit(bad)
 
 

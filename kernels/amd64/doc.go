@@ -15,6 +15,10 @@
 //     per pass over a window.
 //   - ScaleShiftAVX2, AddAVX2 (AVX2): per-channel scale+shift and the sum
 //     of two vectors, each with an optional ReLU.
+//   - MaxWindowsAVX512, AvgWindowsAVX512, ScaleShiftAVX512, AddAVX512,
+//     CopyRowsAVX512 (AVX-512F): the bodies of their AVX2 namesakes
+//     (pool_amd64.h, elementwise_amd64.h, im2col_amd64.h) on ZMM registers,
+//     the same bits.
 //   - SgemvPanels4AVX2 (AVX2+FMA): one row of A against four packed B
 //     panels, the same bits as SgemmStripAVX2 on one row.
 //   - WinoInput{4,3,2,2S2}AVX2, WinoOutput{4,3,2,2S2}AVX2 (AVX2): the

@@ -1,6 +1,8 @@
 // Vector width for the shared kernel bodies (*_amd64.h): YMM registers, 8 floats (AVX).
 #define VB    32
 #define LANES 8
+#define VB4   128 // four vectors
+#define LANES4 32
 #define V0 Y0
 #define V1 Y1
 #define V2 Y2
@@ -17,4 +19,5 @@
 #define V13 Y13
 #define V14 Y14
 #define V15 Y15
+#define VORV VORPS
 #define VZERO(v) VXORPS v, v, v
