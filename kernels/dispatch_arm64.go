@@ -28,6 +28,7 @@ var neon = &Impl{
 		add:        arm64.AddNEON,
 		gemv4:      arm64.SgemvPanels4NEON,
 	},
+	wino:  neonWino,
 	moves: moveKernels{copyRows: genericCopyRows, scatter3: genericScatter3},
 }
 
