@@ -48,7 +48,7 @@ func exactFill(s []float32, seed int) {
 
 // roughFill fills s with fractions in (-1, 1) that round, from seed.
 func roughFill(s []float32, seed int) {
-	x := uint32(seed*2654435761 + 1)
+	x := uint32(seed)*2654435761 + 1
 	for i := range s {
 		x = x*1664525 + 1013904223
 		s[i] = float32(int32(x>>8)-1<<23) / (1 << 23) * 1.0009765625
