@@ -102,8 +102,9 @@ var breakages = []struct {
 	{"winograd output ignores accumulate", "winograd", func(im *Impl) {
 		for v := range im.wino.output {
 			im.wino.output[v] = func(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int) {
-				genericWinoOutput(winoVariant(v), unsafe.Slice(dst, 64*n+n), rowStride, colStride,
-					unsafe.Slice(src, 36*srcStride+n), srcStride, n, nil, flags&^flagAccumulate)
+				m, t := winoVariant(v).sizes()
+				genericWinoOutput(winoVariant(v), unsafe.Slice(dst, (m-1)*(rowStride+colStride)+n), rowStride, colStride,
+					unsafe.Slice(src, (t*t-1)*srcStride+n), srcStride, n, nil, flags&^flagAccumulate)
 			}
 		}
 	}},
