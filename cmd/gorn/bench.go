@@ -31,6 +31,7 @@ whole batch. It prints:
   peak        GFLOP/s as a percentage of this CPU's float32 peak
   kernels     the kernels level the model runs on and the best level this
               CPU has (kernels.Active)
+  levels      every level compiled in: in use, available or not, and why
 -profile then adds a per-step table in execution order (engine.Model.Profile:
 step, operator, shape, mean ms per batch, share of the total, GFLOP/s),
 measured over RUNS more runs; timing each layer adds a little overhead.
@@ -210,6 +211,7 @@ func (c *benchConfig) report(e *env, m *benchModel, desc string, times []time.Du
 	fmt.Fprintf(out, "model       %s\n", desc)
 	fmt.Fprintf(out, "input       %d x %d x %d x %d, %d threads\n", c.batch, m.InputLen()/(h*w), h, w, m.Threads())
 	fmt.Fprintf(out, "kernels     %s (best on this CPU: %s)\n", m.Level(), kernels.Active())
+	printLevels(out, "levels", 12, m.Level())
 	fmt.Fprintf(out, "work        %s per image (%.3g GFLOP)\n", macString(m.MACs()), flops/1e9)
 	fmt.Fprintf(out, "runs        %d timed after %d warm-up\n", c.runs, c.warmup)
 	fmt.Fprintf(out, "latency     median %.3f ms/img, p90 %.3f ms/img\n", perImg(med), perImg(p90))

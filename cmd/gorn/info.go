@@ -45,6 +45,9 @@ Gemm, MatMul, Softmax, LogSoftmax, Concat, Slice, Pad, Identity, Dropout,
 Cast, Constant, and what constant folding evaluates at compile time (Shape,
 Gather, ConstantOfShape, Range, ...). A graph with any other operator is
 refused with an error that names the node.
+Last, it lists the kernels levels compiled in: which one runs, and why
+each does or does not (the CPU's features, GODEBUG, the level's
+self-test).
 ` + modelHelp
 
 func runInfo(ctx context.Context, e *env, args []string) error {
@@ -86,6 +89,7 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 	if *verbose {
 		fmt.Fprintf(out, "\nplan\n%s", m.Plan())
 	}
+	printLevels(out, "levels", 14, m.Level())
 	return nil
 }
 
