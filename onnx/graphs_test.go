@@ -24,7 +24,13 @@ import (
 func TestGraphFixtures(t *testing.T) {
 	for _, f := range readGraphManifest(t) {
 		t.Run(strings.TrimSuffix(f.File, ".onnx"), func(t *testing.T) {
-			checkGraphFixture(t, f, nil)
+			var levels []*kernels.Impl
+			if testing.Short() && f.Kind == "trained" {
+				// 32 images per pass: under emulation at every level these
+				// two take minutes; TestGraphTrainedHeldout runs them too.
+				levels = []*kernels.Impl{kernels.Active()}
+			}
+			checkGraphFixture(t, f, levels)
 		})
 	}
 }
