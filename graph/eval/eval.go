@@ -198,6 +198,9 @@ func (o Options) Eval(n *graph.Node, in []*Tensor) ([]*Tensor, error) {
 		}
 	}
 	c := &ctx{o: o, n: n}
+	if len(in) > 0 && in[0] != nil && directOps[n.Op] && (in[0].DType == graph.Uint8 || in[0].DType == graph.Int8) {
+		return c.direct(f, in)
+	}
 	out, err := f(c, in)
 	if err != nil {
 		return nil, err

@@ -314,3 +314,31 @@ func qdq(c *ctx, in []*Tensor) ([]*Tensor, error) {
 	}
 	return []*Tensor{out}, nil
 }
+
+// directOps run on 8-bit data as they do on floats: they only move or
+// select values (QOperator models apply them to quantized tensors).
+var directOps = map[string]bool{
+	"MaxPool": true, "GlobalMaxPool": true, "Reshape": true, "Flatten": true, "Transpose": true,
+	"Squeeze": true, "Unsqueeze": true, "Slice": true, "Identity": true,
+}
+
+// direct evaluates a direct operator on 8-bit input 0: on its values as
+// floats (exact), the result converted back to the input's type.
+func (c *ctx) direct(f opFunc, in []*Tensor) ([]*Tensor, error) {
+	x := in[0]
+	fx := &Tensor{DType: graph.Float32, Shape: x.Shape, F: make([]float64, len(x.I))}
+	for i, v := range x.I {
+		fx.F[i] = float64(v)
+	}
+	ins := append([]*Tensor{fx}, in[1:]...)
+	out, err := f(c, ins)
+	if err != nil || len(out) == 0 || out[0].DType != graph.Float32 {
+		return out, err
+	}
+	y := &Tensor{DType: x.DType, Shape: out[0].Shape, I: make([]int64, len(out[0].F))}
+	for i, v := range out[0].F {
+		y.I[i] = int64(v)
+	}
+	out[0] = y
+	return out, nil
+}
