@@ -65,23 +65,26 @@ vet-all cross:
 	  done; \
 	done
 
-## gen-neon: regenerate kernels/arm64/neon_arm64.h (WORD macros for the arm64 instructions
-## Go's assembler lacks) from GNU as through github.com/minio/asm2plan9s. asm2plan9s
+## gen-neon: regenerate kernels/arm64/neon_arm64.h and int8_arm64.h (WORD macros for the arm64
+## instructions Go's assembler lacks) from GNU as through github.com/minio/asm2plan9s. asm2plan9s
 ## assembles arm64 only when it runs on arm64, so it is built for arm64 and run under
 ## qemu-aarch64 (directly on an arm64 host). Needs binutils-aarch64-linux-gnu, qemu-user.
 NEONGEN = kernels/arm64/_gen
 gen-neon: bin/asm2plan9s-arm64
 	cd $(NEONGEN) && $(GO) run . -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../neon_arm64.h
+	cd $(NEONGEN) && $(GO) run . -set int8 -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../int8_arm64.h
 
 bin/asm2plan9s-arm64: $(NEONGEN)/go.mod $(NEONGEN)/go.sum
 	@mkdir -p bin
 	cd $(NEONGEN) && GOARCH=arm64 $(GO) build -o ../../../bin/asm2plan9s-arm64 github.com/minio/asm2plan9s
 
-## check-gen: regenerate the header into bin/ and fail if the checked-in one differs
+## check-gen: regenerate the headers into bin/ and fail if a checked-in one differs
 check-gen: bin/asm2plan9s-arm64
 	cd $(NEONGEN) && $(GO) vet . && test -z "$$(gofmt -l .)"
 	cd $(NEONGEN) && $(GO) run . -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../../../bin/neon_arm64.h
 	diff -u kernels/arm64/neon_arm64.h bin/neon_arm64.h
+	cd $(NEONGEN) && $(GO) run . -set int8 -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../../../bin/int8_arm64.h
+	diff -u kernels/arm64/int8_arm64.h bin/int8_arm64.h
 
 ## lint-asm: TEXT lines carry flags, frame and argument sizes; VZEROUPPER before RET with YMM/ZMM
 lint-asm:
