@@ -96,4 +96,5 @@ const (
 	OpConv       = "gorn.Conv"
 	OpScaleShift = "gorn.ScaleShift"
 	OpQDQ        = "gorn.QDQ"
+	OpQConv      = "gorn.QConv"
 )

@@ -13,7 +13,7 @@ var quantOps = map[string]func(*Node) error{
 	"QLinearConv": inferQLinearConv, "QLinearMatMul": inferQLinearMatMul,
 	"QLinearAdd": inferQLinearBinary, "QLinearMul": inferQLinearBinary,
 	"QLinearSigmoid": inferQLinearUnary, "QLinearGlobalAveragePool": inferQLinearGAP,
-	"QLinearConcat": inferQLinearConcat, OpQDQ: inferQDQ,
+	"QLinearConcat": inferQLinearConcat, OpQDQ: inferQDQ, OpQConv: inferQConv,
 }
 
 // noAxis marks a quantized input that must be per tensor.
@@ -49,7 +49,10 @@ func QParams(n *Node, xs []int, si, zi int, axis int64, zt DType) (int, error) {
 	if s.DType != Float32 {
 		return 0, n.Errorf("scale %s is %v, want float32", s, s.DType)
 	}
-	z := n.Input(zi)
+	var z *Value
+	if zi >= 0 {
+		z = n.Input(zi)
+	}
 	if z != nil {
 		ok := z.DType == zt || (zt == Undefined && IsQuantType(z.DType))
 		if !ok {
@@ -368,6 +371,7 @@ func quantSpecs() map[string]opSpec {
 		"QLinearGlobalAveragePool": {attrs: []string{"channels_last"}, check: constInputs(1, 2, 3, 4)},
 		"QLinearConcat":            {attrs: []string{"axis"}, check: checkQLinearConcat},
 		OpQDQ:                      {attrs: []string{"lo", "hi"}, check: constInputs(1, 2, 3, 4)},
+		OpQConv:                    {attrs: append(slices.Clone(windowAttrs), "group", "activation"), check: checkQConv},
 	}
 }
 
@@ -377,4 +381,50 @@ func checkQLinearConcat(c *checker, n *Node) error {
 		idx = append(idx, i, i+1)
 	}
 	return constInputs(idx...)(c, n)
+}
+
+// inferQConv: gorn.QConv (X, W, B?, x_scale, x_zp, w_scale, y_scale, y_zp).
+func inferQConv(n *Node) error {
+	if len(n.Inputs) != 8 || len(n.Outputs) != 1 {
+		return n.Errorf("has %d inputs and %d outputs, want 8 and 1", len(n.Inputs), len(n.Outputs))
+	}
+	for _, i := range []int{0, 1, 3, 4, 5, 6, 7} {
+		if n.Inputs[i] == nil {
+			return n.Errorf("input %d is missing", i)
+		}
+	}
+	x, w := n.Inputs[0], n.Inputs[1]
+	if !IsQuantType(x.DType) || w.DType != Int8 {
+		return n.Unsupportedf("input %v and weights %v (supported: uint8 or int8 input, int8 weights)", x.DType, w.DType)
+	}
+	if _, err := QParams(n, x.Shape, 3, 4, noAxis, x.DType); err != nil {
+		return err
+	}
+	if _, err := QParams(n, w.Shape, 5, -1, 0, Int8); err != nil {
+		return err
+	}
+	dt, err := outQ(n, 6)
+	if err != nil {
+		return err
+	}
+	if b := n.Input(2); b != nil && b.DType != Int32 && b.DType != Int64 {
+		return n.Errorf("bias %s is %v, want int32", b, b.DType)
+	}
+	act := n.Attrs["activation"]
+	delete(n.Attrs, "activation")
+	err = inferAs(n, "Conv", []*Value{x, w, n.Input(2)}, dt)
+	if act.Kind != 0 {
+		n.Attrs["activation"] = act
+	}
+	return err
+}
+
+func checkQConv(c *checker, n *Node) error {
+	if err := constInputs(1, 2, 3, 4, 5, 6, 7)(c, n); err != nil {
+		return err
+	}
+	if a, _ := n.Str("activation", ""); a != "" && a != "relu" {
+		return n.Unsupportedf("activation %q (supported: \"\", relu)", a)
+	}
+	return rank4(n)
 }

@@ -223,9 +223,12 @@ func evalQuant(t *testing.T, f quantFixture, x []float32, limit int) []float32 {
 		t.Fatal(err)
 	}
 	shape := append([]int{1}, f.Shape[1:]...)
-	per := len(x) / f.Images
-	if len(x)%per != 0 {
-		t.Fatal("input size")
+	per := 1
+	for _, d := range f.Shape[1:] {
+		per *= d
+	}
+	if per == 0 || len(x)%per != 0 {
+		t.Fatalf("%d inputs for images of %v", len(x), f.Shape)
 	}
 	var out []float32
 	for i := 0; i < min(limit, len(x)/per); i++ {

@@ -18,7 +18,7 @@ func init() {
 		"QLinearConv": qlinear("Conv", []int{0, 3, 8}, 6), "QLinearMatMul": qlinear("MatMul", []int{0, 3}, 6),
 		"QLinearAdd": qlinear("Add", []int{0, 3}, 6), "QLinearMul": qlinear("Mul", []int{0, 3}, 6),
 		"QLinearSigmoid": qlinear("Sigmoid", []int{0}, 3), "QLinearGlobalAveragePool": qlinear("GlobalAveragePool", []int{0}, 3),
-		"QLinearConcat": qlinearConcat, graph.OpQDQ: qdq,
+		"QLinearConcat": qlinearConcat, graph.OpQDQ: qdq, graph.OpQConv: qconv,
 	}
 	for k, v := range q {
 		ops[k] = v
@@ -341,4 +341,44 @@ func (c *ctx) direct(f opFunc, in []*Tensor) ([]*Tensor, error) {
 	}
 	out[0] = y
 	return out, nil
+}
+
+// qconv evaluates gorn.QConv: QLinearConv's arithmetic with the inputs in
+// gorn.QConv's order (X, W, B, x_scale, x_zp, w_scale, y_scale, y_zp) and
+// an optional ReLU before the requantization.
+func qconv(c *ctx, in []*Tensor) ([]*Tensor, error) {
+	if len(in) != 8 || in[0] == nil || in[1] == nil {
+		return nil, c.n.Errorf("eval: gorn.QConv wants 8 inputs")
+	}
+	ql := []*Tensor{in[0], in[3], in[4], in[1], in[5], nil, in[6], in[7], in[2]}
+	attrs := c.n.Attrs.Clone()
+	act := attrs["activation"].Str
+	delete(attrs, "activation")
+	x, err := c.exact(ql, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := c.exact(ql, 3, 0)
+	if err != nil {
+		return nil, err
+	}
+	ins := []*Tensor{x, w}
+	if in[2] != nil {
+		b, err := c.convBias(ql)
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, b)
+	}
+	y, err := c.floatOp("Conv", ins, attrs)
+	if err != nil {
+		return nil, err
+	}
+	if act == "relu" {
+		for i, v := range y.F {
+			y.F[i] = max(v, 0)
+		}
+	}
+	out, err := c.requantize(y, ql, 6)
+	return []*Tensor{out}, err
 }

@@ -17,6 +17,7 @@ const (
 	PassFuseActivation = "fuse-activation"
 	PassLowerQuant     = "lower-quant"
 	PassFloatQDQ       = "float-qdq"
+	PassFuseQConv      = "fuse-qconv"
 )
 
 // Default limits of constant folding.
@@ -101,6 +102,7 @@ type Pass struct {
 func Pipeline() []Pass {
 	return []Pass{
 		{PassLowerQuant, LowerQuant},
+		{PassFuseQConv, FuseQConv},
 		{PassConstFold, ConstFold},
 		{PassFloatQDQ, FloatQDQ},
 		{PassLowerConv, LowerConv},

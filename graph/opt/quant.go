@@ -219,8 +219,11 @@ func FloatQDQ(g *graph.Graph, o *Options) error {
 		}
 		x := n.Input(0)
 		q := x.Producer
-		if x.IsConst() || q == nil || (q.Op == "QuantizeLinear" && !q.Input(0).IsConst() && q.Input(0).Producer == nil && !slices.Contains(g.Inputs, q.Input(0))) {
+		if x.IsConst() || q == nil || (q.Op == "QuantizeLinear" && graph.ConstOf(q.Input(0)) != nil) {
 			continue // a constant, folded when constant folding runs
+		}
+		if q.Op == graph.OpQConv {
+			continue // an 8-bit activation: the executor dequantizes it
 		}
 		if q.Op != "QuantizeLinear" {
 			return n.Unsupportedf("dequantizes %s, which no QuantizeLinear writes (supported: DequantizeLinear of constants and of QuantizeLinear outputs)", x)
@@ -250,18 +253,25 @@ func FloatQDQ(g *graph.Graph, o *Options) error {
 			continue
 		}
 		y := n.Outputs[0]
-		for _, u := range y.Users {
-			if !e.dead[u] {
-				return n.Unsupportedf("output %s is read by %v (supported: quantized values read only by DequantizeLinear)", y, u)
-			}
-		}
 		if e.isOutput(y) {
 			return n.Unsupportedf("output %s is a graph output (supported: float32 outputs)", y)
 		}
-		e.kill(n, y)
+		live := false
+		for _, u := range y.Users {
+			switch {
+			case e.dead[u]:
+			case u.Op == graph.OpQConv && u.Inputs[0] == y:
+				live = true // the executor quantizes into 8 bits
+			default:
+				return n.Unsupportedf("output %s is read by %v (supported: quantized values read only by DequantizeLinear and gorn.QConv)", y, u)
+			}
+		}
+		if !live {
+			e.kill(n, y)
+		}
 	}
 	if pairs > 0 {
-		g.Logf("%s: %d QuantizeLinear/DequantizeLinear pairs run as float32 gorn.QDQ (no 8-bit kernels: round half to even and saturation kept, the arithmetic in float32)", PassFloatQDQ, pairs)
+		g.Logf("%s: %d QuantizeLinear/DequantizeLinear pairs run as float32 gorn.QDQ (float32 fallback: round half to even and saturation kept, the arithmetic in float32)", PassFloatQDQ, pairs)
 	}
 	return e.apply()
 }
