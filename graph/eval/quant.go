@@ -21,7 +21,31 @@ func init() {
 		"QLinearConcat": qlinearConcat, graph.OpQDQ: qdq, graph.OpQConv: qconv,
 	}
 	for k, v := range q {
-		ops[k] = v
+		ops[k] = minInputs(quantArity[k], v)
+	}
+}
+
+// quantArity is the number of input slots each quantized operator needs
+// (its optional trailing inputs may be nil).
+var quantArity = map[string]int{
+	"QuantizeLinear": 2, "DequantizeLinear": 2, "QLinearConv": 8, "QLinearMatMul": 8,
+	"QLinearAdd": 7, "QLinearMul": 7, "QLinearSigmoid": 4, "QLinearGlobalAveragePool": 4,
+	"QLinearConcat": 5, graph.OpQDQ: 5, graph.OpQConv: 8,
+}
+
+// minInputs refuses a node with fewer than k input slots or a missing
+// data input 0 before f reads them.
+func minInputs(k int, f opFunc) opFunc {
+	return func(c *ctx, in []*Tensor) ([]*Tensor, error) {
+		if len(in) < k || (c.n.Op != "QLinearConcat" && in[0] == nil) {
+			return nil, c.n.Errorf("eval: %d inputs, want at least %d", len(in), k)
+		}
+		for i, t := range in {
+			if t == nil && (i == 1 || (c.n.Op == "QLinearConcat" && i == 0)) {
+				return nil, c.n.Errorf("eval: input %d is missing", i)
+			}
+		}
+		return f(c, in)
 	}
 }
 
@@ -222,6 +246,9 @@ func qlinear(op string, xs []int, si int) opFunc {
 		var ins []*Tensor
 		for k, xi := range xs {
 			if xi >= len(in) || in[xi] == nil {
+				if xi != 8 {
+					return nil, c.n.Errorf("eval: input %d is missing", xi)
+				}
 				ins = append(ins, nil)
 				continue
 			}
@@ -279,6 +306,9 @@ func (c *ctx) convBias(in []*Tensor) (*Tensor, error) {
 func qlinearConcat(c *ctx, in []*Tensor) ([]*Tensor, error) {
 	var ins []*Tensor
 	for i := 2; i+2 < len(in); i += 3 {
+		if in[i] == nil {
+			return nil, c.n.Errorf("eval: input %d is missing", i)
+		}
 		t, err := c.exact(in, i, 0)
 		if err != nil {
 			return nil, err
@@ -347,7 +377,7 @@ func (c *ctx) direct(f opFunc, in []*Tensor) ([]*Tensor, error) {
 // gorn.QConv's order (X, W, B, x_scale, x_zp, w_scale, y_scale, y_zp) and
 // an optional ReLU before the requantization.
 func qconv(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	if len(in) != 8 || in[0] == nil || in[1] == nil {
+	if len(in) != 8 || in[0] == nil || in[1] == nil || in[3] == nil || in[5] == nil || in[6] == nil {
 		return nil, c.n.Errorf("eval: gorn.QConv wants 8 inputs")
 	}
 	ql := []*Tensor{in[0], in[3], in[4], in[1], in[5], nil, in[6], in[7], in[2]}
