@@ -276,3 +276,43 @@ func (o *qconvOp) run(x *runCtx) error {
 	}
 	return nn.QConvForward(o.cv, view8[int8](dst), view8[int8](src), x.n, h, w, nil, o.relu, x.kopt)
 }
+
+// qmaxPool plans a MaxPool on 8-bit values (nn.QMaxPool).
+func (b *builder) qmaxPool(n *graph.Node, x *tensor) error {
+	p, dil, err := poolParams(n)
+	if err != nil {
+		return err
+	}
+	if len(x.shape) != 4 || dil[0] != 1 || dil[1] != 1 {
+		return n.Unsupportedf("8-bit max pool of %v with dilations %v (supported: 2-D, no dilation)", x.shape, dil)
+	}
+	oh, ow, err := p.OutSize(x.shape[2], x.shape[3])
+	if err != nil {
+		return fmt.Errorf("%v: %w", n, err)
+	}
+	y, err := b.output(n, 0, nil)
+	if err != nil {
+		return err
+	}
+	if y.q != x.q || !sameShape(y.shape, []int{1, x.shape[1], oh, ow}) {
+		return n.Errorf("output %v %v for input %v %v", y.q, y.shape, x.q, x.shape)
+	}
+	o := &qmaxOp{in: x, out: y, p: p}
+	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y), note: x.q.String(),
+		shape: fmt.Sprintf("%s -> %s %dx%d/%d", fmtShape(x.shape), fmtShape(y.shape), p.KH, p.KW, p.StrideH)})
+	return nil
+}
+
+type qmaxOp struct {
+	in, out *tensor
+	p       nn.PoolParams
+}
+
+func (o *qmaxOp) run(x *runCtx) error {
+	s := o.in.shape
+	src, dst := x.bytes(o.in), x.bytes(o.out)
+	if o.in.q == graph.Int8 {
+		return nn.QMaxPool(view8[int8](dst), view8[int8](src), x.n, s[2], s[3], s[1], o.p)
+	}
+	return nn.QMaxPool(view8[uint8](dst), view8[uint8](src), x.n, s[2], s[3], s[1], o.p)
+}

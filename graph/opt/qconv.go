@@ -2,6 +2,7 @@ package opt
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gorn-ml/gorn/graph"
 )
@@ -22,6 +23,12 @@ import (
 func FuseQConv(g *graph.Graph, o *Options) error {
 	e := newEdit(g)
 	for _, n := range g.Nodes {
+		if n.Op == "MaxPool" && !e.dead[n] {
+			if err := fuseQMaxPool(g, e, n); err != nil {
+				return err
+			}
+			continue
+		}
 		if n.Op != "Conv" || e.dead[n] {
 			continue
 		}
@@ -38,6 +45,63 @@ func FuseQConv(g *graph.Graph, o *Options) error {
 		}
 	}
 	return e.apply()
+}
+
+// fuseQMaxPool runs a MaxPool between DequantizeLinear and QuantizeLinear
+// with the same scale and zero point (per tensor) on the 8-bit values:
+// exact, since quantization is monotone and requantizing with the same
+// parameters gives the values back.
+func fuseQMaxPool(g *graph.Graph, e *edit, n *graph.Node) error {
+	dx := producer(n.Input(0), "DequantizeLinear")
+	if dx == nil || graph.ConstOf(dx.Input(0)) != nil || len(n.Outputs) != 1 {
+		return nil
+	}
+	q := soleUserOp(e, n.Outputs[0], "QuantizeLinear")
+	if q == nil {
+		return nil
+	}
+	if d, _ := n.Ints("dilations", nil); slices.ContainsFunc(d, func(v int64) bool { return v != 1 }) {
+		g.Logf("%s: %s stays float32: dilated", PassFuseQConv, nodeName(n))
+		return nil
+	}
+	s1, z1, ok1 := scalarQ(dx)
+	s2, z2, ok2 := scalarQ(q)
+	if !ok1 || !ok2 || s1 != s2 || !sameZero(z1, z2) {
+		g.Logf("%s: %s stays float32: its input and output quantization differ", PassFuseQConv, nodeName(n))
+		return nil
+	}
+	m, err := g.AddNode("MaxPool", n.Name, []*graph.Value{dx.Input(0)}, []string{e.name(q.Outputs[0].Name + ".qmax")}, n.Attrs.Clone())
+	if err != nil {
+		return err
+	}
+	m.Source = append(append(append(m.Source[:0], dx.Source...), n.Source...), q.Source...)
+	tmp := m.Outputs[0]
+	e.retarget(tmp, q.Outputs[0])
+	e.kill(q, tmp)
+	e.kill(n, n.Outputs[0])
+	if len(dx.Outputs[0].Users) == 1 && !e.isOutput(dx.Outputs[0]) {
+		e.kill(dx, dx.Outputs[0])
+	}
+	g.Logf("%s: %s runs on 8-bit values", PassFuseQConv, nodeName(n))
+	return nil
+}
+
+// sameZero reports whether two zero points (nil: uint8 0) are equal in
+// type and value.
+func sameZero(a, b *graph.Tensor) bool {
+	val := func(t *graph.Tensor) (graph.DType, int8) {
+		if t == nil {
+			return graph.Uint8, 0
+		}
+		d, err := t.Int8s()
+		if err != nil || len(d) != 1 {
+			return graph.Undefined, 0
+		}
+		return t.DType, d[0]
+	}
+	ta, va := val(a)
+	tb, vb := val(b)
+	return ta != graph.Undefined && ta == tb && va == vb
 }
 
 // producer returns v's producer when it is a live node of operator op.

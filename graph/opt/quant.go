@@ -222,7 +222,7 @@ func FloatQDQ(g *graph.Graph, o *Options) error {
 		if x.IsConst() || q == nil || (q.Op == "QuantizeLinear" && graph.ConstOf(q.Input(0)) != nil) {
 			continue // a constant, folded when constant folding runs
 		}
-		if q.Op == graph.OpQConv {
+		if q.Op != "QuantizeLinear" && graph.IsQuantType(x.DType) && eightBit[q.Op] {
 			continue // an 8-bit activation: the executor dequantizes it
 		}
 		if q.Op != "QuantizeLinear" {
@@ -260,10 +260,10 @@ func FloatQDQ(g *graph.Graph, o *Options) error {
 		for _, u := range y.Users {
 			switch {
 			case e.dead[u]:
-			case u.Op == graph.OpQConv && u.Inputs[0] == y:
+			case eightBit[u.Op] && u.Inputs[0] == y:
 				live = true // the executor quantizes into 8 bits
 			default:
-				return n.Unsupportedf("output %s is read by %v (supported: quantized values read only by DequantizeLinear and gorn.QConv)", y, u)
+				return n.Unsupportedf("output %s is read by %v (supported: quantized values read only by DequantizeLinear, gorn.QConv and MaxPool)", y, u)
 			}
 		}
 		if !live {
@@ -275,6 +275,9 @@ func FloatQDQ(g *graph.Graph, o *Options) error {
 	}
 	return e.apply()
 }
+
+// eightBit are the operators the executor runs on 8-bit activations.
+var eightBit = map[string]bool{graph.OpQConv: true, "MaxPool": true}
 
 // scalarParams returns float32 scalar constants for scale s and zero
 // point z (nil: 0) of node n.

@@ -69,7 +69,8 @@ func evalOne(t *testing.T, g *graph.Graph, x []float64) []float64 {
 }
 
 // TestQuantPasses builds a QDQ graph (uint8 and int8 activations, a Relu
-// kept, a residual Add, a grouped convolution gorn runs in float) and
+// kept, a max pool, a residual Add, a grouped convolution gorn runs in
+// float) and
 // checks what the passes make of it and that graph/eval gives the same
 // outputs before and after, to one output step.
 func TestQuantPasses(t *testing.T) {
@@ -83,7 +84,8 @@ func TestQuantPasses(t *testing.T) {
 		xq := b.qdq(x, 0.01, dt, 0)
 		c1 := b.relu(b.qconv(xq, 0.01, 8, 3, 1))
 		h := b.qdq(c1, 0.02, dt, z)
-		c2 := b.qconv(h, 0.02, 8, 1, 1)
+		mp := b.node("MaxPool", []*graph.Value{h}, graph.Attrs{"kernel_shape": graph.Is(3, 3), "pads": graph.Is(1, 1, 1, 1)}, h.Shape...)
+		c2 := b.qconv(b.qdq(mp, 0.02, dt, z), 0.02, 8, 1, 1)
 		c3 := b.qconv(xq, 0.01, 8, 3, 2) // grouped: float
 		s := b.add(b.qdq(c2, 0.03, dt, 0), b.qdq(c3, 0.03, dt, 0))
 		out := b.qdq(s, 0.05, dt, 0)
@@ -103,6 +105,9 @@ func TestQuantPasses(t *testing.T) {
 		h2 := b.g.OpHistogram()
 		if !slices.Contains(h2, "gorn.QConv x2") || !slices.Contains(h2, "gorn.Conv x1") {
 			t.Errorf("%v: operators %v, want two gorn.QConv and one float gorn.Conv", dt, h2)
+		}
+		if n := node(t, b.g, "MaxPool"); n.Inputs[0].DType != dt {
+			t.Errorf("%v: MaxPool reads %v, want 8-bit values", dt, n.Inputs[0].DType)
 		}
 		log := strings.Join(b.g.Log(), "\n")
 		if !strings.Contains(log, "stays float32") || !strings.Contains(log, "grouped") {
