@@ -45,11 +45,13 @@ func (b *builder) lower(n *graph.Node) error {
 		return b.quantize(n)
 	case "DequantizeLinear":
 		return b.dequantize(n)
+	case "QLinearGlobalAveragePool":
+		return b.qglobalAvg(n)
 	}
 	return n.Unsupportedf("operator %s (supported: gorn.Conv, Conv, gorn.ScaleShift, BatchNormalization, "+
 		"MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax, Relu, LeakyRelu, Clip, "+
 		"Sigmoid, HardSigmoid, HardSwish, Tanh, Add, Sub, Mul, Div, Flatten, Reshape, Squeeze, Unsqueeze, "+
-		"Identity, Dropout, Cast, Transpose, Gemm, MatMul, Softmax, LogSoftmax, Concat, Slice, Pad, gorn.QDQ, gorn.QConv, QuantizeLinear, DequantizeLinear)", n.Op)
+		"Identity, Dropout, Cast, Transpose, Gemm, MatMul, Softmax, LogSoftmax, Concat, Slice, Pad, gorn.QDQ, gorn.QConv, QuantizeLinear, DequantizeLinear, QLinearGlobalAveragePool)", n.Op)
 }
 
 // ints converts attribute values to ints, refusing those out of range.

@@ -316,3 +316,50 @@ func (o *qmaxOp) run(x *runCtx) error {
 	}
 	return nn.QMaxPool(view8[uint8](dst), view8[uint8](src), x.n, s[2], s[3], s[1], o.p)
 }
+
+// qglobalAvg plans QLinearGlobalAveragePool on 8-bit values
+// (nn.QGlobalAvgPool: exact integer sums, one requantization).
+func (b *builder) qglobalAvg(n *graph.Node) error {
+	if err := n.CheckAttrs("channels_last"); err != nil {
+		return err
+	}
+	if cl, _ := n.Int("channels_last", 0); cl != 0 {
+		return n.Unsupportedf("channels_last %d (supported: 0)", cl)
+	}
+	x, err := b.act8(n, 0)
+	if err != nil {
+		return err
+	}
+	in, err := scalarParam(n, 1)
+	if err != nil {
+		return err
+	}
+	out, err := scalarParam(n, 3)
+	if err != nil {
+		return err
+	}
+	y, err := b.output(n, 0, nil)
+	if err != nil {
+		return err
+	}
+	if len(x.shape) != 4 || y.q != x.q || !sameShape(y.shape, []int{1, x.shape[1], 1, 1}) {
+		return n.Unsupportedf("8-bit global average pool of %v %v into %v %v (supported: 2-D, one 8-bit type)", x.q, x.shape, y.q, y.shape)
+	}
+	b.add(step{op: &qgapOp{in: x, out: y, pin: in, pout: out}, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
+		note: x.q.String(), shape: fmtShape(x.shape) + " -> " + fmtShape(y.shape)})
+	return nil
+}
+
+type qgapOp struct {
+	in, out   *tensor
+	pin, pout nn.QParams
+}
+
+func (o *qgapOp) run(x *runCtx) error {
+	s := o.in.shape
+	src, dst := x.bytes(o.in), x.bytes(o.out)
+	if o.in.q == graph.Int8 {
+		return nn.QGlobalAvgPool(view8[int8](dst), view8[int8](src), x.n, s[2], s[3], s[1], o.pin.Scale, o.pin.Zero, o.pout.Scale, o.pout.Zero)
+	}
+	return nn.QGlobalAvgPool(view8[uint8](dst), view8[uint8](src), x.n, s[2], s[3], s[1], o.pin.Scale, o.pin.Zero, o.pout.Scale, o.pout.Zero)
+}

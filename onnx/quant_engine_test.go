@@ -14,7 +14,8 @@ import (
 
 // TestQuantLevels runs the quantized digits model at every kernels level
 // this CPU has (generic and the SIMD ones: the 8-bit convolutions on each
-// level's QGemm), on 1 and 2 threads: every thread count gives the same
+// level's QGemm; the max pool and the global average pool on uint8 too),
+// on 1 and 2 threads: every thread count gives the same
 // bits, every level's logits are within one output step of the generic
 // level's (the 8-bit convolutions are exact integer arithmetic; the float
 // classifier may round differently per level), and inference makes no
@@ -41,8 +42,16 @@ func TestQuantLevels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(m.Plan(), "gorn.QConv") {
-				t.Errorf("level %s: the plan runs no gorn.QConv", im.Name())
+			plan := m.Plan()
+			for _, want := range []string{"gorn.QConv x12", "QLinearGlobalAveragePool x1", "MaxPool x1"} {
+				if !strings.Contains(plan, want) {
+					t.Errorf("level %s: the plan has no %s:\n%s", im.Name(), want, plan)
+				}
+			}
+			for _, l := range strings.Split(plan, "\n") {
+				if f := strings.Fields(l); len(f) > 1 && (f[1] == "MaxPool" || f[1] == "QLinearGlobalAveragePool") && !strings.HasSuffix(l, "uint8") {
+					t.Errorf("level %s: not on uint8: %s", im.Name(), l)
+				}
 			}
 			out := make([]float32, n*f.Classes)
 			ctx := context.Background()

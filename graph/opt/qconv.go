@@ -29,6 +29,12 @@ func FuseQConv(g *graph.Graph, o *Options) error {
 			}
 			continue
 		}
+		if n.Op == "GlobalAveragePool" && !e.dead[n] {
+			if err := fuseQGAP(g, e, n); err != nil {
+				return err
+			}
+			continue
+		}
 		if n.Op != "Conv" || e.dead[n] {
 			continue
 		}
@@ -84,6 +90,58 @@ func fuseQMaxPool(g *graph.Graph, e *edit, n *graph.Node) error {
 	}
 	g.Logf("%s: %s runs on 8-bit values", PassFuseQConv, nodeName(n))
 	return nil
+}
+
+// fuseQGAP turns DequantizeLinear -> GlobalAveragePool -> QuantizeLinear
+// (per tensor, the same 8-bit type in and out) into
+// QLinearGlobalAveragePool, which the executor runs on the 8-bit values
+// (exact integer sum, one requantization).
+func fuseQGAP(g *graph.Graph, e *edit, n *graph.Node) error {
+	dx := producer(n.Input(0), "DequantizeLinear")
+	if dx == nil || graph.ConstOf(dx.Input(0)) != nil || len(n.Outputs) != 1 {
+		return nil
+	}
+	q := soleUserOp(e, n.Outputs[0], "QuantizeLinear")
+	if q == nil {
+		return nil
+	}
+	_, z1, ok1 := scalarQ(dx)
+	_, z2, ok2 := scalarQ(q)
+	if !ok1 || !ok2 || zeroType(z1) != zeroType(z2) {
+		g.Logf("%s: %s stays float32: its input and output quantization are not per tensor of one type", PassFuseQConv, nodeName(n))
+		return nil
+	}
+	ins := []*graph.Value{dx.Input(0), dx.Input(1), dx.Input(2), q.Input(1), q.Input(2)}
+	for _, z := range []int{2, 4} {
+		if ins[z] == nil {
+			v, err := g.AddConst(e.name(nodeName(n)+".zero_point"), graph.Quant(graph.Uint8, nil, []int{0}))
+			if err != nil {
+				return err
+			}
+			ins[z] = v
+		}
+	}
+	m, err := g.AddNode("QLinearGlobalAveragePool", n.Name, ins, []string{e.name(q.Outputs[0].Name + ".qgap")}, nil)
+	if err != nil {
+		return err
+	}
+	m.Source = append(append(append(m.Source[:0], dx.Source...), n.Source...), q.Source...)
+	tmp := m.Outputs[0]
+	e.retarget(tmp, q.Outputs[0])
+	e.kill(q, tmp)
+	e.kill(n, n.Outputs[0])
+	if len(dx.Outputs[0].Users) == 1 && !e.isOutput(dx.Outputs[0]) {
+		e.kill(dx, dx.Outputs[0])
+	}
+	g.Logf("%s: %s runs on 8-bit values (QLinearGlobalAveragePool)", PassFuseQConv, nodeName(n))
+	return nil
+}
+
+func zeroType(z *graph.Tensor) graph.DType {
+	if z == nil {
+		return graph.Uint8
+	}
+	return z.DType
 }
 
 // sameZero reports whether two zero points (nil: uint8 0) are equal in

@@ -277,7 +277,7 @@ func FloatQDQ(g *graph.Graph, o *Options) error {
 }
 
 // eightBit are the operators the executor runs on 8-bit activations.
-var eightBit = map[string]bool{graph.OpQConv: true, "MaxPool": true}
+var eightBit = map[string]bool{graph.OpQConv: true, "MaxPool": true, "QLinearGlobalAveragePool": true}
 
 // scalarParams returns float32 scalar constants for scale s and zero
 // point z (nil: 0) of node n.

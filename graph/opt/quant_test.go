@@ -69,7 +69,7 @@ func evalOne(t *testing.T, g *graph.Graph, x []float64) []float64 {
 }
 
 // TestQuantPasses builds a QDQ graph (uint8 and int8 activations, a Relu
-// kept, a max pool, a residual Add, a grouped convolution gorn runs in
+// kept, a max pool, a residual Add, a global average pool, a grouped convolution gorn runs in
 // float) and
 // checks what the passes make of it and that graph/eval gives the same
 // outputs before and after, to one output step.
@@ -88,7 +88,8 @@ func TestQuantPasses(t *testing.T) {
 		c2 := b.qconv(b.qdq(mp, 0.02, dt, z), 0.02, 8, 1, 1)
 		c3 := b.qconv(xq, 0.01, 8, 3, 2) // grouped: float
 		s := b.add(b.qdq(c2, 0.03, dt, 0), b.qdq(c3, 0.03, dt, 0))
-		out := b.qdq(s, 0.05, dt, 0)
+		gap := b.node("GlobalAveragePool", []*graph.Value{b.qdq(s, 0.05, dt, 0)}, nil, 1, 8, 1, 1)
+		out := b.qdq(gap, 0.01, dt, 0)
 		b.g.Outputs = []*graph.Value{out}
 		rng := rand.New(rand.NewPCG(3, 4))
 		xs := make([]float64, 4*36)
@@ -103,7 +104,7 @@ func TestQuantPasses(t *testing.T) {
 			t.Fatal(err)
 		}
 		h2 := b.g.OpHistogram()
-		if !slices.Contains(h2, "gorn.QConv x2") || !slices.Contains(h2, "gorn.Conv x1") {
+		if !slices.Contains(h2, "gorn.QConv x2") || !slices.Contains(h2, "gorn.Conv x1") || !slices.Contains(h2, "QLinearGlobalAveragePool x1") {
 			t.Errorf("%v: operators %v, want two gorn.QConv and one float gorn.Conv", dt, h2)
 		}
 		if n := node(t, b.g, "MaxPool"); n.Inputs[0].DType != dt {
@@ -116,8 +117,8 @@ func TestQuantPasses(t *testing.T) {
 		got := evalOne(t, b.g, xs)
 		nonzero := false
 		for i := range want {
-			if math.Abs(got[i]-want[i]) > 0.05*1.001 {
-				t.Fatalf("%v: output %d = %v, want %v (one step 0.05)", dt, i, got[i], want[i])
+			if math.Abs(got[i]-want[i]) > 0.01*1.001 {
+				t.Fatalf("%v: output %d = %v, want %v (one step 0.01)", dt, i, got[i], want[i])
 			}
 			nonzero = nonzero || want[i] != 0
 		}
