@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn/engine"
+	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/kernels"
 )
 
@@ -79,6 +80,38 @@ func TestQuantLevels(t *testing.T) {
 				t.Errorf("level %s: logit %d differs by %g from level %s's", im.Name(), i, d, kernels.Impls()[0].Name())
 				break
 			}
+		}
+	}
+}
+
+// TestQuantImportCheck: every quantized fixture imports with its quantized
+// operators as they are (com.microsoft ones included), and passes shape
+// inference and graph.Check before any pass.
+func TestQuantImportCheck(t *testing.T) {
+	for _, f := range quantFixtures(t) {
+		m, err := Load(filepath.Join(quantDir, f.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := m.Import(nil)
+		m.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f.File, err)
+		}
+		if err := graph.InferShapes(g); err != nil {
+			t.Errorf("%s: %v", f.File, err)
+			continue
+		}
+		if err := graph.Check(g); err != nil {
+			t.Errorf("%s: %v", f.File, err)
+		}
+		h := strings.Join(g.OpHistogram(), " ")
+		want := "DequantizeLinear"
+		if f.Format == "qop" {
+			want = "QLinearConv"
+		}
+		if !strings.Contains(h, want) {
+			t.Errorf("%s: operators %s, want %s", f.File, h, want)
 		}
 	}
 }
