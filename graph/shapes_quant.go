@@ -58,7 +58,7 @@ func QParams(n *Node, xs []int, si, zi int, axis int64, zt DType) (int, error) {
 		if !ok {
 			return 0, n.Unsupportedf("zero point %s is %v (supported: uint8, int8, matching the data)", z, z.DType)
 		}
-		if !slices.Equal(z.Shape, s.Shape) {
+		if NumElements(z.Shape) != NumElements(s.Shape) || (NumElements(s.Shape) > 1 && !slices.Equal(z.Shape, s.Shape)) {
 			return 0, n.Errorf("zero point %s has shape %v, scale %v", z, z.Shape, s.Shape)
 		}
 	}
