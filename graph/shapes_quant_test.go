@@ -23,7 +23,7 @@ func TestInferQuant(t *testing.T) {
 		{name: "dq float", op: "DequantizeLinear", ins: []any{[]int{1, 2}, sc}, err: ErrUnsupported},
 		{name: "dq zp type", op: "DequantizeLinear", ins: []any{u8(2), sc, s8()}, err: ErrUnsupported},
 		{name: "qlinearconv", op: "QLinearConv", attrs: Attrs{"pads": Is(1, 1, 1, 1)},
-			ins: []any{u8(1, 3, 5, 5), sc, u8(), s8(4, 3, 3, 3), fv(1, 2, 3, 4), s8(4), sc, u8(), Ints([]int{4}, make([]int64, 4))},
+			ins:  []any{u8(1, 3, 5, 5), sc, u8(), s8(4, 3, 3, 3), fv(1, 2, 3, 4), s8(4), sc, u8(), Ints([]int{4}, make([]int64, 4))},
 			want: []int{1, 4, 5, 5}, dt: Uint8},
 		{name: "qlinearconv s8 out", op: "QLinearConv",
 			ins: []any{u8(1, 3, 5, 5), sc, u8(), s8(4, 3, 3, 3), sc, s8(), sc, s8()}, want: []int{1, 4, 3, 3}, dt: Int8},
