@@ -180,33 +180,9 @@ func fuseQConv(g *graph.Graph, e *edit, n, dx *graph.Node) (string, error) {
 	if !ok {
 		return "input quantization is not per tensor with constant parameters", nil
 	}
-	dw := producer(n.Input(1), "DequantizeLinear")
-	if dw == nil {
-		return "weights are not a DequantizeLinear of int8", nil
-	}
-	wq := graph.ConstOf(dw.Input(0))
-	ws := graph.ConstOf(dw.Input(1))
-	if wq == nil || wq.DType != graph.Int8 || len(wq.Shape) != 4 || ws == nil || ws.DType != graph.Float32 {
-		return "weights are not a constant int8 OIHW tensor with float32 scales", nil
-	}
-	m := wq.Shape[0]
-	if ax, _ := dw.Int("axis", 1); ws.Len() != 1 && (ws.Len() != m || (ax != 0 && ax != -4)) {
-		return "weight scales are neither per tensor nor per output channel (axis 0)", nil
-	}
-	if !zeroConst(dw.Input(2)) {
-		return "weight zero point is not 0", nil
-	}
-	wsd, err := ws.Float32s()
-	if err != nil {
-		return "", dw.Errorf("weight scale: %v", err)
-	}
-	var bias *graph.Value
-	if b := n.Input(2); b != nil {
-		db := producer(b, "DequantizeLinear")
-		if db == nil || !biasOK(db, xs, wsd, m) {
-			return "bias is not an int32 constant dequantized with scale x_scale*w_scale", nil
-		}
-		bias = db.Input(0)
+	dw, bias, why, err := qconvWeights(n, xs)
+	if why != "" || err != nil {
+		return why, err
 	}
 	act, q := "", soleUserOp(e, n.Outputs[0], "QuantizeLinear")
 	var relu *graph.Node
@@ -259,6 +235,41 @@ func fuseQConv(g *graph.Graph, e *edit, n, dx *graph.Node) (string, error) {
 	}
 	g.Logf("%s: %s runs in 8 bits as gorn.QConv (%s input, int8 weights%s)", PassFuseQConv, nodeName(n), dtypeOf(xz), map[bool]string{true: ", relu"}[act != ""])
 	return "", nil
+}
+
+// qconvWeights checks conv n's weights (DequantizeLinear of int8, zero
+// point 0, per tensor or per output channel) and bias (absent, or
+// DequantizeLinear of int32 with scale xs*w_scale) and returns the weights'
+// DequantizeLinear and the int32 bias value, or why they do not qualify.
+func qconvWeights(n *graph.Node, xs float32) (dw *graph.Node, bias *graph.Value, why string, err error) {
+	dw = producer(n.Input(1), "DequantizeLinear")
+	if dw == nil {
+		return nil, nil, "weights are not a DequantizeLinear of int8", nil
+	}
+	wq := graph.ConstOf(dw.Input(0))
+	ws := graph.ConstOf(dw.Input(1))
+	if wq == nil || wq.DType != graph.Int8 || len(wq.Shape) != 4 || ws == nil || ws.DType != graph.Float32 {
+		return nil, nil, "weights are not a constant int8 OIHW tensor with float32 scales", nil
+	}
+	m := wq.Shape[0]
+	if ax, _ := dw.Int("axis", 1); ws.Len() != 1 && (ws.Len() != m || (ax != 0 && ax != -4)) {
+		return nil, nil, "weight scales are neither per tensor nor per output channel (axis 0)", nil
+	}
+	if !zeroConst(dw.Input(2)) {
+		return nil, nil, "weight zero point is not 0", nil
+	}
+	wsd, err := ws.Float32s()
+	if err != nil {
+		return nil, nil, "", dw.Errorf("weight scale: %v", err)
+	}
+	if b := n.Input(2); b != nil {
+		db := producer(b, "DequantizeLinear")
+		if db == nil || !biasOK(db, xs, wsd, m) {
+			return nil, nil, "bias is not an int32 constant dequantized with scale x_scale*w_scale", nil
+		}
+		bias = db.Input(0)
+	}
+	return dw, bias, "", nil
 }
 
 // scalarQ returns the scale and zero point of a per-tensor
