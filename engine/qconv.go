@@ -70,7 +70,7 @@ func scalarParam(n *graph.Node, si int) (nn.QParams, error) {
 
 // quantize plans QuantizeLinear of a float32 activation into 8 bits.
 func (b *builder) quantize(n *graph.Node) error {
-	if err := n.CheckAttrs("axis", "saturate"); err != nil {
+	if err := n.CheckAttrs("axis", "saturate", "block_size", "output_dtype"); err != nil {
 		return err
 	}
 	x, err := b.act(n, 0)
@@ -116,7 +116,7 @@ func (o *quantizeOp) run(x *runCtx) error {
 
 // dequantize plans DequantizeLinear of an 8-bit activation.
 func (b *builder) dequantize(n *graph.Node) error {
-	if err := n.CheckAttrs("axis"); err != nil {
+	if err := n.CheckAttrs("axis", "block_size"); err != nil {
 		return err
 	}
 	x, err := b.act8(n, 0)
