@@ -172,7 +172,11 @@ func TestQuantFixtures(t *testing.T) {
 			if len(got) != len(want) {
 				t.Fatalf("%d outputs, want %d", len(got), len(want))
 			}
-			ref := evalQuant(t, f, x, 16)
+			limit := f.Images // graph/eval on every image (about 2 s for the digits' 360)
+			if testing.Short() {
+				limit = 4
+			}
+			ref := evalQuant(t, f, x, limit)
 			worst, _, bad := compareQuant(got[:len(ref)], ref, f.Classes)
 			t.Logf("against graph/eval, %d images: largest difference %.4g (output step %.4g)", len(ref)/f.Classes, worst, f.OutputStep)
 			if bad > 0 || worst > f.OutputStep*1.001 {
