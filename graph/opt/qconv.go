@@ -210,7 +210,11 @@ func fuseQConv(g *graph.Graph, e *edit, n, dx *graph.Node) (string, error) {
 	}
 	ins := []*graph.Value{dx.Input(0), dw.Input(0), bias, dx.Input(1), zx, dw.Input(1), q.Input(1), q.Input(2)}
 	if q.Input(2) == nil {
-		z, err := g.AddConst(e.name(nodeName(q)+".zero_point"), graph.Quant(graph.Uint8, nil, []int{0}))
+		dt := graph.Uint8
+		if od, _ := q.Int("output_dtype", 0); od == 3 {
+			dt = graph.Int8
+		}
+		z, err := g.AddConst(e.name(nodeName(q)+".zero_point"), graph.Quant(dt, nil, []int{0}))
 		if err != nil {
 			return "", err
 		}
