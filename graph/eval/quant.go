@@ -37,6 +37,9 @@ var quantArity = map[string]int{
 // data input 0 before f reads them.
 func minInputs(k int, f opFunc) opFunc {
 	return func(c *ctx, in []*Tensor) ([]*Tensor, error) {
+		if len(c.n.Outputs) != 1 {
+			return nil, c.n.Errorf("eval: %d outputs, want 1", len(c.n.Outputs))
+		}
 		if len(in) < k || (c.n.Op != "QLinearConcat" && in[0] == nil) {
 			return nil, c.n.Errorf("eval: %d inputs, want at least %d", len(in), k)
 		}
@@ -64,6 +67,9 @@ func (c *ctx) param(in []*Tensor, si, zi int, shape []int, axis int64) (qparam, 
 	s := in[si]
 	if s == nil || s.DType != graph.Float32 {
 		return qparam{}, c.n.Errorf("eval: scale input %d missing or not float32", si)
+	}
+	if s.Len() < 1 {
+		return qparam{}, c.n.Errorf("eval: empty scale")
 	}
 	p := qparam{axis: -1}
 	for _, v := range s.F {
