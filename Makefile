@@ -4,7 +4,7 @@ PKGS    ?= ./...
 SHORT   ?=
 
 .PHONY: all test test-go test-purego test-levels test-race test-arm64 test-arm \
-        vet vet-all cross lint-asm bench fmt check gen-neon check-gen
+        vet vet-all cross lint-asm check-enc bench fmt check gen-neon check-gen
 
 all: vet test
 
@@ -12,9 +12,21 @@ all: vet test
 ## the generated NEON header up to date)
 test: vet lint-asm check-gen test-go test-purego test-levels test-race test-arm64 test-arm cross
 
-## test-go: tests at the best level this CPU has
+## NATIVE_LEVELS: the levels this machine must run (GORN_REQUIRE_LEVEL for the native tests; a
+## level it names that is unavailable, masked or failing its self-test fails the run instead of
+## being skipped). Read from /proc/cpuinfo, independently of x/sys/cpu.
+GOARCH_HOST := $(shell $(GO) env GOARCH)
+ifeq ($(GOARCH_HOST),amd64)
+NATIVE_LEVELS ?= $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && printf avx512,)avx2,generic
+else ifeq ($(GOARCH_HOST),arm64)
+NATIVE_LEVELS ?= neon,generic
+else
+NATIVE_LEVELS ?= generic
+endif
+
+## test-go: tests at every level this CPU has (NATIVE_LEVELS required)
 test-go:
-	$(GO) test $(SHORT) $(PKGS)
+	GORN_REQUIRE_LEVEL=$(NATIVE_LEVELS) $(GO) test $(SHORT) $(PKGS)
 
 ## test-purego: the pure-Go build
 test-purego:
@@ -22,15 +34,16 @@ test-purego:
 
 ## test-levels: lower dispatch levels on this CPU (GODEBUG), and under qemu-x86_64
 ## as a Haswell (AVX2 only) and a Nehalem (no AVX) CPU
+## (each run requires the levels that CPU must have: GORN_REQUIRE_LEVEL)
 test-levels:
-	GODEBUG=cpu.avx512f=off $(GO) test -short $(PKGS)
-	GODEBUG=cpu.avx2=off,cpu.avx512f=off $(GO) test -short ./kernels/... ./im2col/
+	GODEBUG=cpu.avx512f=off GORN_REQUIRE_LEVEL=avx2,generic $(GO) test -short $(PKGS)
+	GODEBUG=cpu.avx2=off,cpu.avx512f=off GORN_REQUIRE_LEVEL=generic $(GO) test -short ./kernels/... ./im2col/
 	$(GO) test -c -o bin/kernels.test ./kernels
-	qemu-x86_64 -cpu Haswell bin/kernels.test -test.short
-	qemu-x86_64 -cpu Nehalem bin/kernels.test -test.short
+	cd kernels && GORN_REQUIRE_LEVEL=avx2,generic qemu-x86_64 -cpu Haswell ../bin/kernels.test -test.short
+	cd kernels && GORN_REQUIRE_LEVEL=generic qemu-x86_64 -cpu Nehalem ../bin/kernels.test -test.short
 	$(GO) test -c -o bin/im2col.test ./im2col
-	cd im2col && qemu-x86_64 -cpu Haswell ../bin/im2col.test -test.short
-	cd im2col && qemu-x86_64 -cpu Nehalem ../bin/im2col.test -test.short
+	cd im2col && GORN_REQUIRE_LEVEL=avx2,generic qemu-x86_64 -cpu Haswell ../bin/im2col.test -test.short
+	cd im2col && GORN_REQUIRE_LEVEL=generic qemu-x86_64 -cpu Nehalem ../bin/im2col.test -test.short
 
 ## test-race: the race detector over the packages that run threads
 test-race:
@@ -40,10 +53,10 @@ test-race:
 ## levels side by side), then the dispatch tests with NEON turned off by GODEBUG
 ## (qemu-aarch64 -E sets it for the emulated program only)
 test-arm64:
-	GOARCH=arm64 $(GO) test -short -exec qemu-aarch64 $(PKGS)
+	GORN_REQUIRE_LEVEL=neon,generic GOARCH=arm64 $(GO) test -short -exec qemu-aarch64 $(PKGS)
 	GOARCH=arm64 $(GO) test -c -o bin/kernels-arm64.test ./kernels
-	cd kernels && qemu-aarch64 -E GODEBUG=cpu.asimd=off ../bin/kernels-arm64.test -test.short \
-	  -test.run 'NEONDispatch|Active|Example|NoAllocations|PoolShared|BadArguments'
+	cd kernels && qemu-aarch64 -E GODEBUG=cpu.asimd=off -E GORN_REQUIRE_LEVEL=generic ../bin/kernels-arm64.test -test.short \
+	  -test.run 'NEONDispatch|Active|Example|NoAllocations|PoolShared|BadArguments|RequiredLevels|SelfTest'
 
 ## test-arm: the suite as 32-bit linux/arm (GOARM=7, pure Go) under qemu-arm
 test-arm:
@@ -86,9 +99,20 @@ check-gen: bin/asm2plan9s-arm64
 	cd $(NEONGEN) && $(GO) run . -set int8 -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../../../bin/int8_arm64.h
 	diff -u kernels/arm64/int8_arm64.h bin/int8_arm64.h
 
-## lint-asm: TEXT lines carry flags, frame and argument sizes; VZEROUPPER before RET with YMM/ZMM
+## lint-asm: TEXT lines carry flags, frame and argument sizes; VZEROUPPER before RET with YMM/ZMM;
+## each TEXT's "// func" line matches its Go declaration
 lint-asm:
 	@sh internal/tools/lint-asm.sh
+
+## check-enc: the AVX-512 kernels built from the AVX2 ones' bodies decode (GNU objdump, Debian
+## binutils) as those bodies at double width, instruction for instruction
+AMD64PKG = github.com/gorn-ml/gorn/kernels/amd64
+ENCPAIRS = $(foreach f,$(addprefix Wino,Input4 Input2 Input2S2 Input3 Output4 Output2 Output2S2 Output3) \
+  ScaleShift Add MaxWindows AvgWindows CopyRows,$(AMD64PKG).$(f)AVX512=$(AMD64PKG).$(f)AVX2)
+check-enc:
+	@mkdir -p bin
+	GOARCH=amd64 $(GO) test -c -o bin/kernels-amd64.test ./kernels
+	python3 internal/tools/encdiff.py bin/kernels-amd64.test $(ENCPAIRS)
 
 ## bench: kernel benchmarks (GFLOP/s); compare levels with benchstat -col /impl
 bench:
@@ -109,17 +133,19 @@ bench-resnet:
 abuse:
 	GORN_ABUSE=1 $(GO) test -count=1 -run '^TestAbuse$$' -v -timeout 15m ./examples/server
 
-.PHONY: fixtures fixtures-check fixtures-quant fixtures-quant-check peer verify-onnx help abuse
+.PHONY: fixtures fixtures-check fixtures-graphs fixtures-graphs-check fixtures-graphs-large fixtures-quant fixtures-quant-check peer verify-onnx verify-graphs help abuse
 
 PYTHON ?= /usr/bin/python3
 
 ## fixtures: regenerate testdata/ with scripts/ (deterministic): the PyTorch reference fixtures
-## (gen_fixtures.py), their ONNX exports (export_onnx.py) and the digits model (train_digits.py).
+## (gen_fixtures.py), their ONNX exports (export_onnx.py), the digits model (train_digits.py)
+## and the graph-compiler fixtures (fixtures-graphs).
 ## Needs /usr/bin/python3 (or PYTHON=...) with Debian's python3-torch, python3-torchvision, python3-onnx, python3-sklearn
 fixtures:
 	$(PYTHON) scripts/gen_fixtures.py
 	$(PYTHON) scripts/export_onnx.py
 	$(PYTHON) scripts/train_digits.py
+	$(MAKE) fixtures-graphs
 
 ## fixtures-check: regenerate testdata/ into temporary directories (the scripts' check modes)
 ## and fail if any file differs from the committed one
@@ -127,6 +153,19 @@ fixtures-check:
 	$(PYTHON) scripts/gen_fixtures.py --check
 	$(PYTHON) scripts/export_onnx.py --check
 	$(PYTHON) scripts/train_digits.py -check
+	$(MAKE) fixtures-graphs-check
+
+## fixtures-graphs: regenerate testdata/graphs/ (issue 12's graph-compiler fixtures): train the two
+## small networks on the digits data (train_graphs.py, a few minutes), then export the table-row,
+## float16 and operator fixtures and write manifest.json (export_graphs.py, under a minute)
+fixtures-graphs:
+	$(PYTHON) scripts/train_graphs.py
+	$(PYTHON) scripts/export_graphs.py
+
+## fixtures-graphs-check: regenerate testdata/graphs/ in temporary directories and fail if any file differs
+fixtures-graphs-check:
+	$(PYTHON) scripts/train_graphs.py -check
+	$(PYTHON) scripts/export_graphs.py --check
 
 ## fixtures-quant: rewrite testdata/quant/ (scripts/export_quant.py: QDQ and QOperator models
 ## from the float fixtures, ONNX Runtime's outputs as reference; needs node and bench/ort's npm install)
@@ -147,6 +186,18 @@ peer:
 ## ONNX Runtime and compare with PyTorch's float64 logits (bench/ort/verify.js; needs node, npm)
 verify-onnx: bench/ort/node_modules/onnxruntime-node
 	node bench/ort/verify.js
+
+## fixtures-graphs-large: full-size (224x224, ResNet-50 depth; CIFAR ResNet-56) versions of the
+## testdata/graphs/ table rows, fused and kept, to the git-ignored testdata/large/graphs/ (~2 GB)
+fixtures-graphs-large:
+	$(PYTHON) scripts/export_graphs.py --large
+
+## verify-graphs: run every testdata/graphs/ fixture in ONNX Runtime (and all held-out digits through
+## the trained ones) and compare with PyTorch's float64 outputs (bench/ort/verify_graphs.js);
+## then the full-size ones when testdata/large/graphs/ exists
+verify-graphs: bench/ort/node_modules/onnxruntime-node
+	node bench/ort/verify_graphs.js
+	if [ -f testdata/large/graphs/manifest.json ]; then GRAPHS_DIR=testdata/large/graphs node bench/ort/verify_graphs.js; fi
 
 bench/ort/node_modules/onnxruntime-node: bench/ort/package-lock.json
 	cd bench/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund

@@ -11,8 +11,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/preprocess"
-	"github.com/gorn-ml/gorn/resnet"
 )
 
 // Prediction is one class of a classification. It marshals to JSON as
@@ -35,29 +35,19 @@ var ErrBadImage = errors.New("gorn: bad image")
 // ErrNoEmbedding reports a model that cannot give an embedding.
 var ErrNoEmbedding = errors.New("gorn: the model gives no embedding")
 
-// engine is what a Classifier runs. *resnet.Model is one; a compiled graph
-// executor can take its place without changing the Classifier's API.
-type engine interface {
-	Infer(ctx context.Context, dst, src []float32, batch int) error
-	InputSize() (h, w int)
-	InputLen() int
-	Classes() int
-	MaxBatch() int
-	Close()
-}
-
-// embedder is an engine that also gives the features before its last
-// layer.
-type embedder interface {
-	Embed(ctx context.Context, features, dst, src []float32, batch int) error
-	Features() int
-}
+// ErrNoClasses reports a model that gives no class scores: an embedding
+// model, whose output is pooled features (use Embed).
+var ErrNoClasses = errors.New("gorn: the model gives no class scores (an embedding model: use Embed)")
 
 // Classifier classifies images with a compiled model: preprocessing,
-// inference, softmax and top-k. It is safe for concurrent use.
+// inference, softmax and top-k, and embeddings. It is safe for concurrent
+// use.
 type Classifier struct {
-	eng    engine
-	owned  bool // Close closes eng (Open made it)
+	eng    *engine.Model
+	close  func() // releases the model Open made; nil for NewClassifier
+	logits int    // output index of the logits, -1 if none
+	embed  int    // output index of the embedding, -1 if none
+	h, w   int
 	labels []string
 	opts   preprocess.Options
 	bufs   sync.Pool // *buffers
@@ -65,37 +55,52 @@ type Classifier struct {
 
 type buffers struct {
 	input, logits []float32
+	dsts          [][]float32 // one per output, for InferOutputs
 }
 
-// NewClassifier wraps m. labels names the classes (nil: the ImageNet-1k
-// names when the model has 1000 classes, none otherwise). opts sets the
-// preprocessing (nil: torchvision's ImageNet transform); a zero crop size
-// takes the model's input size. The caller keeps m: Close leaves it open.
-// Open loads a model file with its metadata in one call.
-func NewClassifier(m *resnet.Model, labels []string, opts *preprocess.Options) (*Classifier, error) {
+// NewClassifier wraps m, a compiled graph (onnx.LoadModel, or
+// resnet.Model.Engine for a named architecture). Its first output gives the
+// logits; an output called "features", when there is one, the embedding
+// (Embed). labels names the classes (nil: the ImageNet-1k names when the
+// model has 1000 classes, none otherwise). opts sets the preprocessing
+// (nil: torchvision's ImageNet transform); a zero crop size takes the
+// model's input size. The caller keeps m: Close leaves it open. Open loads
+// a model file with its metadata in one call, and tells logits and
+// embeddings apart by the graph.
+func NewClassifier(m *engine.Model, labels []string, opts *preprocess.Options) (*Classifier, error) {
 	if m == nil {
 		return nil, errors.New("gorn: nil model")
 	}
-	return newClassifier(m, labels, opts)
+	return newClassifier(m, 0, m.OutputIndex("features"), labels, opts)
 }
 
-func newClassifier(m engine, labels []string, opts *preprocess.Options) (*Classifier, error) {
-	c := &Classifier{eng: m, labels: labels}
+// newClassifier wraps m with the logits in output lo and the embedding in
+// output em (-1: none).
+func newClassifier(m *engine.Model, lo, em int, labels []string, opts *preprocess.Options) (*Classifier, error) {
+	in := m.Input()
+	if len(in.Shape) != 4 {
+		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("the model's input %q has shape %v; images need [N 3 H W]", in.Name, in.Shape))
+	}
+	c := &Classifier{eng: m, logits: lo, embed: em, labels: labels, h: in.Shape[2], w: in.Shape[3]}
 	if opts != nil {
 		c.opts = *opts
 	}
-	h, w := m.InputSize()
+	h, w := c.h, c.w
 	if c.opts.CropWidth == 0 && c.opts.CropHeight == 0 {
 		c.opts.CropWidth, c.opts.CropHeight = w, h
 	}
 	if c.opts.CropWidth != w || c.opts.CropHeight != h {
 		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("crop %dx%d, the model takes %dx%d images", c.opts.CropWidth, c.opts.CropHeight, w, h))
 	}
-	if labels == nil && m.Classes() == 1000 {
+	classes := c.Classes()
+	switch {
+	case classes == 0: // an embedding model: no classes to name
+		c.labels = nil
+	case labels == nil && classes == 1000:
 		c.labels = preprocess.ImageNetLabels()
 	}
-	if c.labels != nil && len(c.labels) != m.Classes() {
-		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("%d labels for %d classes", len(c.labels), m.Classes()))
+	if c.labels != nil && len(c.labels) != classes {
+		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("%d labels for %d classes", len(c.labels), classes))
 	}
 	if err := preprocess.TensorInto(make([]float32, 3*w*h), image.NewGray(image.Rect(0, 0, 1, 1)), &c.opts); err != nil {
 		return nil, fmt.Errorf("gorn: %w", err)
@@ -103,18 +108,32 @@ func newClassifier(m engine, labels []string, opts *preprocess.Options) (*Classi
 	if m.InputLen() != 3*w*h {
 		return nil, fmt.Errorf("gorn: %w", fmt.Errorf("the model takes %d input channels; images have 3", m.InputLen()/(w*h)))
 	}
+	nout := len(m.Outputs())
 	c.bufs.New = func() any {
-		return &buffers{input: make([]float32, m.InputLen()), logits: make([]float32, m.Classes())}
+		return &buffers{input: make([]float32, m.InputLen()), logits: make([]float32, classes), dsts: make([][]float32, nout)}
 	}
 	return c, nil
+}
+
+// infer runs n images of src and writes the logits to logits and the
+// embedding to features (either may be nil: not written).
+func (c *Classifier) infer(ctx context.Context, b *buffers, src, logits, features []float32, n int) error {
+	clear(b.dsts)
+	if logits != nil {
+		b.dsts[c.logits] = logits
+	}
+	if features != nil {
+		b.dsts[c.embed] = features
+	}
+	return c.eng.InferOutputs(ctx, src, n, b.dsts)
 }
 
 // Close releases the model that Open loaded; a Classifier made by
 // NewClassifier leaves its model to the caller. Classifications running
 // are waited for; later ones fail.
 func (c *Classifier) Close() {
-	if c.owned {
-		c.eng.Close()
+	if c.close != nil {
+		c.close()
 	}
 }
 
@@ -122,10 +141,34 @@ func (c *Classifier) Close() {
 func (c *Classifier) Labels() []string { return append([]string(nil), c.labels...) }
 
 // InputSize returns the image height and width the model takes.
-func (c *Classifier) InputSize() (h, w int) { return c.eng.InputSize() }
+func (c *Classifier) InputSize() (h, w int) { return c.h, c.w }
 
-// Classes is the number of classes (logits) the model outputs.
-func (c *Classifier) Classes() int { return c.eng.Classes() }
+// Classes is the number of classes (logits) the model outputs, 0 for an
+// embedding model.
+func (c *Classifier) Classes() int {
+	if c.logits < 0 {
+		return 0
+	}
+	return c.eng.Outputs()[c.logits].Len()
+}
+
+// EmbeddingSize is the length of the vectors Embed returns, 0 when the
+// model gives no embedding.
+func (c *Classifier) EmbeddingSize() int {
+	if c.embed < 0 {
+		return 0
+	}
+	return c.eng.Outputs()[c.embed].Len()
+}
+
+// Outputs describes the model's outputs (names and per-image NCHW shapes),
+// in the graph's order.
+func (c *Classifier) Outputs() []engine.TensorInfo { return c.eng.Outputs() }
+
+// Engine returns the compiled model the Classifier runs: its plan, its
+// workspace size and the calls that fill any of its outputs. Close (of a
+// Classifier made by Open) closes it.
+func (c *Classifier) Engine() *engine.Model { return c.eng }
 
 // Preprocessing returns the preprocessing applied to each image, with the
 // model's metadata and the caller's overrides merged.
@@ -143,12 +186,15 @@ func (c *Classifier) Classify(ctx context.Context, img image.Image, k int) ([]Pr
 	if k < 1 {
 		return nil, fmt.Errorf("gorn: k = %d, want at least 1", k)
 	}
+	if c.logits < 0 {
+		return nil, ErrNoClasses
+	}
 	b := c.bufs.Get().(*buffers)
 	defer c.bufs.Put(b)
 	if err := preprocess.TensorInto(b.input, img, &c.opts); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadImage, err)
 	}
-	if err := c.eng.Infer(ctx, b.logits, b.input, 1); err != nil {
+	if err := c.infer(ctx, b, b.input, b.logits, nil, 1); err != nil {
 		return nil, err
 	}
 	return TopK(b.logits, k, c.labels), nil
@@ -186,9 +232,13 @@ func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []image.Image, k in
 	if k < 1 {
 		return nil, fmt.Errorf("gorn: k = %d, want at least 1", k)
 	}
+	if c.logits < 0 {
+		return nil, ErrNoClasses
+	}
 	mb := min(c.eng.MaxBatch(), max(len(imgs), 1))
-	in, nc := c.eng.InputLen(), c.eng.Classes()
+	in, nc := c.eng.InputLen(), c.Classes()
 	src, logits := make([]float32, mb*in), make([]float32, mb*nc)
+	b := &buffers{dsts: make([][]float32, len(c.eng.Outputs()))}
 	out := make([][]Prediction, 0, len(imgs))
 	for i := 0; i < len(imgs); i += mb {
 		n := min(mb, len(imgs)-i)
@@ -197,7 +247,7 @@ func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []image.Image, k in
 				return nil, fmt.Errorf("%w: image %d: %w", ErrBadImage, i+j, err)
 			}
 		}
-		if err := c.eng.Infer(ctx, logits[:n*nc], src[:n*in], n); err != nil {
+		if err := c.infer(ctx, b, src[:n*in], logits[:n*nc], nil, n); err != nil {
 			return nil, err
 		}
 		for j := range n {
@@ -207,12 +257,13 @@ func (c *Classifier) ClassifyBatch(ctx context.Context, imgs []image.Image, k in
 	return out, nil
 }
 
-// Embed returns img's embedding: the features the model's last layer
-// classifies (for a ResNet, the globally pooled activations, 2048 values
-// for ResNet-50). A model without one gives ErrNoEmbedding.
+// Embed returns img's embedding: the pooled features the model's last
+// layer classifies (for a ResNet, the globally pooled activations, 2048
+// values for ResNet-50), or the output of an embedding model (a graph that
+// ends in pooled features). Open chooses the output (see
+// Options.EmbeddingOutput). A model without one gives ErrNoEmbedding.
 func (c *Classifier) Embed(ctx context.Context, img image.Image) ([]float32, error) {
-	e, ok := c.eng.(embedder)
-	if !ok || e.Features() == 0 {
+	if c.embed < 0 {
 		return nil, ErrNoEmbedding
 	}
 	b := c.bufs.Get().(*buffers)
@@ -220,8 +271,8 @@ func (c *Classifier) Embed(ctx context.Context, img image.Image) ([]float32, err
 	if err := preprocess.TensorInto(b.input, img, &c.opts); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadImage, err)
 	}
-	features := make([]float32, e.Features())
-	if err := e.Embed(ctx, features, b.logits, b.input, 1); err != nil {
+	features := make([]float32, c.EmbeddingSize())
+	if err := c.infer(ctx, b, b.input, nil, features, 1); err != nil {
 		return nil, err
 	}
 	return features, nil

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn"
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/onnx"
 	"github.com/gorn-ml/gorn/preprocess"
-	"github.com/gorn-ml/gorn/resnet"
 )
 
 const digits = "testdata/digits"
@@ -22,7 +22,7 @@ const digits = "testdata/digits"
 // (resize and crop 32) and labels "0".."9".
 func digitsClassifier(t *testing.T) *gorn.Classifier {
 	t.Helper()
-	m, err := onnx.LoadResNet(filepath.Join(digits, "digits_resnet.onnx"), &resnet.Options{Threads: 1})
+	m, err := onnx.LoadModel(filepath.Join(digits, "digits_resnet.onnx"), &onnx.CompileOptions{Engine: engine.Options{Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestClassifierErrors(t *testing.T) {
 	if _, err := c.ClassifyReader(context.Background(), strings.NewReader("not an image"), 1); err == nil {
 		t.Error("garbage accepted")
 	}
-	m, err := onnx.LoadResNet(filepath.Join(digits, "digits_resnet.onnx"), nil)
+	m, err := onnx.LoadModel(filepath.Join(digits, "digits_resnet.onnx"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

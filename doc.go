@@ -1,10 +1,12 @@
 // Package gorn classifies images with ResNet-family networks in pure Go.
 //
 // The work is done by its subpackages: onnx and safetensors read model
-// files, resnet compiles and runs them, preprocess turns image files into
-// tensors as torchvision does. This package ties them together for the
-// common case, in one call that honours what the model file says about
-// itself:
+// files; onnx imports a graph into gorn's IR (package graph) and resnet
+// builds the same IR from a named architecture; graph/opt folds and fuses
+// it and engine runs it, whatever the network (one compile path for every
+// model); preprocess turns image files into tensors as torchvision does.
+// This package ties them together for the common case, in one call that
+// honours what the model file says about itself:
 //
 //	c, err := gorn.Open("resnet50.onnx", nil) // or a .safetensors state dict
 //	defer c.Close()
@@ -18,7 +20,25 @@
 // onnx.MetaResize and onnx.MetaLabels; safetensors files take the same keys
 // in their __metadata__), compiles the network for its input size one
 // layer at a time, and closes the file. Options override any of it. A
-// model embedded with go:embed opens with OpenBytes.
+// model embedded with go:embed opens with OpenBytes. An ONNX graph with a
+// fixed input size runs at that size; one with a symbolic height and width
+// is compiled for the crop of its preprocessing (224 by default, capped by
+// Options.MaxInputPixels).
+//
+// # Outputs and embeddings
+//
+// A graph may have several outputs (Classifier.Outputs lists them). The
+// logits are the first output that is not pooled features, or the one
+// Options.Output names. A graph that ends in pooled features (after
+// Flatten, or as [N, C, 1, 1]), with no classifier, is an embedding model:
+// Embed returns each image's feature vector, and Classify fails with
+// ErrNoClasses. For a classifier, Embed returns the features its last
+// fully connected layer reads (Open exposes that value as an extra output
+// when the graph does not list it; for a safetensors ResNet, its
+// "features" output); Options.EmbeddingOutput names another output.
+//
+//	c, err := gorn.Open("resnet50-features.onnx", nil)
+//	vec, err := c.Embed(ctx, img) // 2048 floats for ResNet-50
 //
 // # Limits
 //
@@ -66,11 +86,15 @@
 //
 // # Lower-level use
 //
-// NewClassifier wraps a resnet.Model compiled by other means:
+// NewClassifier wraps an engine.Model compiled by other means, from an
+// ONNX file or a named architecture:
+//
+//	m, err := onnx.LoadModel("resnet50.onnx", nil) // import, passes, engine
+//	c, err := gorn.NewClassifier(m, nil, nil)     // ImageNet labels and preprocessing
 //
 //	f, err := safetensors.Open("resnet50.safetensors")
 //	arch, err := resnet.ArchFromShapes(f)
-//	m, err := resnet.NewFrom(arch, f, nil) // decodes one layer at a time
+//	rm, err := resnet.NewFrom(arch, f, nil) // decodes one layer at a time
 //	f.Close()
-//	c, err := gorn.NewClassifier(m, nil, nil) // ImageNet labels and preprocessing
+//	c, err := gorn.NewClassifier(rm.Engine(), nil, nil)
 package gorn

@@ -14,7 +14,7 @@ import (
 // Classify a handwritten digit with the demo model trained on scikit-learn's
 // digits (32x32 inputs, labels "0".."9").
 func ExampleClassifier_ClassifyReader() {
-	m, err := onnx.LoadResNet("testdata/digits/digits_resnet.onnx", nil)
+	m, err := onnx.LoadModel("testdata/digits/digits_resnet.onnx", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func ExampleNewClassifier_metadata() {
 		log.Fatal(err)
 	}
 	labels := file.Labels() // "0".."9"
-	m, err := file.Compile(nil)
+	m, err := file.CompileGraph(nil)
 	file.Close() // the model holds only its packed weights
 	if err != nil {
 		log.Fatal(err)
@@ -70,4 +70,35 @@ func ExampleNewClassifier_metadata() {
 	}
 	fmt.Printf("resize %d, crop %dx%d: digit %s\n", prep.Resize, prep.CropWidth, prep.CropHeight, top[0].Label)
 	// Output: resize 32, crop 32x32: digit 6
+}
+
+// Embed gives an image's feature vector: for a classifier, what its last
+// fully connected layer reads (64 pooled activations for the demo model);
+// for a graph that ends in pooled features, its output.
+func ExampleClassifier_Embed() {
+	c, err := gorn.Open("testdata/digits/digits_resnet.onnx", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	data, err := os.ReadFile("testdata/digits/heldout/0000.png")
+	if err != nil {
+		log.Fatal(err)
+	}
+	img, err := preprocess.DecodeBytes(data, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	vec, err := c.Embed(context.Background(), img)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, o := range c.Outputs() {
+		fmt.Println(o.Name, o.Shape)
+	}
+	fmt.Println(len(vec), "features")
+	// Output:
+	// logits [1 10]
+	// /Flatten_output_0 [1 64]
+	// 64 features
 }

@@ -23,7 +23,7 @@ const (
 	// compiled for: 1024 x 1024 (ImageNet models take 224 x 224).
 	DefaultMaxInputPixels = 1 << 20
 	// DefaultMaxWorkspaceBytes bounds the memory of one inference's
-	// activations (resnet.Model.WorkspaceBytes): 1 GiB. ResNet-50 at
+	// activations (engine.Model.WorkspaceBytes): 1 GiB. ResNet-50 at
 	// 224 x 224 needs 6.4 MB per image of MaxBatch.
 	DefaultMaxWorkspaceBytes = 1 << 30
 	// maxModelBytes bounds what OpenReader reads into memory.
@@ -62,6 +62,17 @@ type Options struct {
 	// one pass (0: DefaultMaxWorkspaceBytes).
 	MaxInputPixels    int
 	MaxWorkspaceBytes int64
+	// Output names the graph output that holds the logits; "" takes the
+	// first output that is not pooled features (an embedding model, whose
+	// every output is pooled features, has none: Classify then fails with
+	// ErrNoClasses).
+	Output string
+	// EmbeddingOutput names the graph output that Embed returns; "" takes
+	// the only output of an embedding model, else the value the final
+	// Gemm or MatMul reads when it comes from pooling (for a safetensors
+	// ResNet, its "features" output): Open adds it as a last output when
+	// the graph does not list it.
+	EmbeddingOutput string
 }
 
 // Open loads the model file at path, a .onnx export or a .safetensors
@@ -72,6 +83,13 @@ type Options struct {
 // keys of onnx.MetaResize and onnx.MetaLabels) gives the preprocessing and
 // the class names unless o overrides them. The input size is the model's
 // declared one, else the crop of its preprocessing (224 by default).
+//
+// Every model runs through gorn's graph compiler: an ONNX graph is
+// imported, optimised (constant folding, BatchNorm and activation fusion,
+// in-place residual additions) and compiled by onnx.Model.CompileGraph; a
+// state dict's architecture (resnet.Arch) builds the same graph. A graph
+// with an operator outside the supported set is refused with an error
+// naming the node.
 //
 // The Classifier owns the model: Close releases it.
 func Open(path string, o *Options) (*Classifier, error) {
@@ -130,9 +148,14 @@ func compileFile(f *modelfile.File, opts *Options) (*Classifier, error) {
 	if err := o.checkSize(f, prep); err != nil {
 		return nil, err
 	}
-	ro := &resnet.Options{Threads: o.Threads, MaxBatch: o.MaxBatch, Height: h, Width: w, Level: o.Level}
-	m, err := resnet.NewFrom(f.Arch, f.Src, ro)
+	co := &modelfile.CompileOptions{Threads: o.Threads, MaxBatch: o.MaxBatch, Height: h, Width: w, Level: o.Level, Features: true}
+	m, err := f.Compile(co)
 	if err != nil {
+		return nil, fmt.Errorf("gorn: %s: %w", f.Name, err)
+	}
+	lo, em, err := m.Roles(o.Output, o.EmbeddingOutput)
+	if err != nil {
+		m.Close()
 		return nil, fmt.Errorf("gorn: %s: %w", f.Name, err)
 	}
 	if ws, lim := int64(m.WorkspaceBytes()), o.maxWorkspace(); ws > lim {
@@ -144,12 +167,12 @@ func compileFile(f *modelfile.File, opts *Options) (*Classifier, error) {
 	if labels == nil {
 		labels = f.Labels
 	}
-	c, err := newClassifier(m, labels, prep)
+	c, err := newClassifier(m.Model, lo, em, labels, prep)
 	if err != nil {
 		m.Close()
 		return nil, fmt.Errorf("gorn: %s: %w", f.Name, errors.Unwrap(err))
 	}
-	c.owned = true
+	c.close = m.Close
 	return c, nil
 }
 

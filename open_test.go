@@ -9,14 +9,16 @@ import (
 	_ "image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gorn-ml/gorn"
+	"github.com/gorn-ml/gorn/internal/onnxedit"
+	"github.com/gorn-ml/gorn/internal/statedict"
 	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/onnx"
 	"github.com/gorn-ml/gorn/preprocess"
-	"github.com/gorn-ml/gorn/safetensors"
 )
 
 const digitsModel = "testdata/digits/digits_resnet.onnx"
@@ -109,26 +111,7 @@ func digitsSafetensors(t *testing.T, extra map[string]string) string {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	_, w, err := m.ResNet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ts []safetensors.Tensor
-	for name, v := range w {
-		st, err := safetensors.FromFloat32(name, v.Shape, v.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts = append(ts, st)
-	}
-	meta := map[string]string{}
-	for k, v := range m.Metadata {
-		meta[k] = v
-	}
-	for k, v := range extra {
-		meta[k] = v
-	}
-	data, err := safetensors.Encode(ts, meta)
+	data, err := statedict.Safetensors(m, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +132,25 @@ func TestOpenSafetensors(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDigits(t, "safetensors bytes", mustOpen(t, func() (*gorn.Classifier, error) { return gorn.OpenBytes(data, nil) }), 5)
+	// Both frontends give the same embedding: the state dict's "features"
+	// output and the value the ONNX graph's Gemm reads.
+	st := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.Open(path, &gorn.Options{Threads: 1}) })
+	ox := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.Open(digitsModel, &gorn.Options{Threads: 1}) })
+	imgs, _ := heldout(t, 1)
+	img, _, err := image.Decode(bytes.NewReader(imgs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, err1 := st.Embed(context.Background(), img)
+	f2, err2 := ox.Embed(context.Background(), img)
+	if err1 != nil || err2 != nil || len(f1) != 64 || len(f2) != 64 {
+		t.Fatalf("Embed: %d and %d features (%v, %v)", len(f1), len(f2), err1, err2)
+	}
+	for i := range f1 {
+		if d := f1[i] - f2[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("feature %d: %g from the state dict, %g from ONNX", i, f1[i], f2[i])
+		}
+	}
 }
 
 // Issue 15, rows 4-6 and 12: threads, sizes from the model file and broken
@@ -278,5 +280,60 @@ func TestClassifyBatchAndEmbed(t *testing.T) {
 	b, err := json.Marshal(got[0][0])
 	if err != nil || !strings.HasPrefix(string(b), `{"index":7,"label":"7","probability":0.9`) {
 		t.Errorf("JSON %s, %v", b, err)
+	}
+}
+
+// Issue 12, item 4: a graph that ends in pooled features is an embedding
+// model: Embed gives the classifier's features (the fc layer's input),
+// Classify says there are no classes. Options name the outputs.
+func TestOpenEmbeddingModel(t *testing.T) {
+	full, err := os.ReadFile(digitsModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := onnxedit.SetOutputs(full, "/Flatten_output_0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.OpenBytes(data, &gorn.Options{Threads: 1}) })
+	cls := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.Open(digitsModel, &gorn.Options{Threads: 1}) })
+	if emb.Classes() != 0 || emb.EmbeddingSize() != 64 || cls.Classes() != 10 || cls.EmbeddingSize() != 64 {
+		t.Fatalf("embedding model: %d classes, %d features; classifier: %d, %d",
+			emb.Classes(), emb.EmbeddingSize(), cls.Classes(), cls.EmbeddingSize())
+	}
+	imgs, _ := heldout(t, 2)
+	ctx := context.Background()
+	for i, b := range imgs {
+		img, _, err := image.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f1, err1 := emb.Embed(ctx, img)
+		f2, err2 := cls.Embed(ctx, img)
+		if err1 != nil || err2 != nil || len(f1) != 64 || !slices.Equal(f1, f2) {
+			t.Errorf("image %d: embeddings differ (%v, %v)", i, err1, err2)
+		}
+	}
+	if _, err := emb.ClassifyBytes(ctx, imgs[0], 1); !errors.Is(err, gorn.ErrNoClasses) {
+		t.Errorf("Classify on an embedding model: %v", err)
+	}
+	both, err := onnxedit.SetOutputs(full, "/avgpool/GlobalAveragePool_output_0", "logits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.OpenBytes(both, nil) })
+	if o := c.Outputs(); len(o) != 2 || c.Classes() != 10 || c.EmbeddingSize() != 64 {
+		t.Errorf("features and logits: outputs %v, %d classes, %d features", o, c.Classes(), c.EmbeddingSize())
+	}
+	checkDigits(t, "logits second", c, 5)
+	if _, err := gorn.OpenBytes(both, &gorn.Options{Output: "nope"}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("unknown output: %v", err)
+	}
+	swapped := mustOpen(t, func() (*gorn.Classifier, error) {
+		return gorn.OpenBytes(both, &gorn.Options{Output: "/avgpool/GlobalAveragePool_output_0", EmbeddingOutput: "logits",
+			Labels: make([]string, 64)})
+	})
+	if swapped.Classes() != 64 || swapped.EmbeddingSize() != 10 {
+		t.Errorf("named outputs: %d classes, %d features", swapped.Classes(), swapped.EmbeddingSize())
 	}
 }

@@ -3,13 +3,15 @@ package im2col
 import (
 	"fmt"
 	"testing"
+
+	"github.com/gorn-ml/gorn/kernels"
 )
 
 // BenchmarkRows extracts the whole A of ResNet-50's convolutions that need
 // im2col, at batch 1, in blocks of 96 rows, and reports the rate at which A
 // is written; for the stem also the stacks of StackedRow, one per output
-// row, which is all nn extracts for it. Each runs with the assembly moves
-// (moves=asm, where the build has them) and the Go ones (moves=go).
+// row, which is all nn extracts for it. Each runs with the moves of every
+// kernels level this CPU runs (impl=NAME).
 func BenchmarkRows(b *testing.B) {
 	cases := []struct {
 		name       string
@@ -23,12 +25,8 @@ func BenchmarkRows(b *testing.B) {
 		{"3x3_c512", 7, 512, 3, 1, 1},
 		{"1x1s2_c256", 56, 256, 1, 2, 0},
 	}
-	saved := movesAsm
-	defer func() { movesAsm = saved }()
-	moves := []bool{false}
-	if saved {
-		moves = []bool{true, false}
-	}
+	saved := level
+	defer func() { level = saved }()
 	for _, c := range cases {
 		g := Geometry{N: 1, H: c.h, W: c.h, C: c.c, KH: c.k, KW: c.k, StrideH: c.s, StrideW: c.s,
 			PadT: c.pad, PadL: c.pad, DilH: 1, DilW: 1}
@@ -39,14 +37,17 @@ func BenchmarkRows(b *testing.B) {
 		const block = 96
 		dst := make([]float32, block*g.K())
 		t := make([]float32, g.StackedScratch())
-		for _, asm := range moves {
-			movesAsm = asm
-			mv := map[bool]string{true: "asm", false: "go"}[asm]
+		for _, im := range kernels.Impls() {
+			if !im.Available() {
+				continue
+			}
+			level = im
+			mv := im.Name()
 			rate := func(b *testing.B, floats int) {
 				b.ReportMetric(float64(4*floats)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 				b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/layer")
 			}
-			b.Run(fmt.Sprintf("layer=%s/op=rows/moves=%s", c.name, mv), func(b *testing.B) {
+			b.Run(fmt.Sprintf("impl=%s/layer=%s/op=rows", mv, c.name), func(b *testing.B) {
 				for b.Loop() {
 					for r := 0; r < g.M(); r += block {
 						if err := Rows(dst, g.K(), src, &g, r, min(block, g.M()-r)); err != nil {
@@ -61,7 +62,7 @@ func BenchmarkRows(b *testing.B) {
 			}
 			// the stacks alone, as a convolution that multiplies them in
 			// place reads them; GB/s counts the floats stacked
-			b.Run(fmt.Sprintf("layer=%s/op=stackedrow/moves=%s", c.name, mv), func(b *testing.B) {
+			b.Run(fmt.Sprintf("impl=%s/layer=%s/op=stackedrow", mv, c.name), func(b *testing.B) {
 				for b.Loop() {
 					for oy := 0; oy < g.OH; oy++ {
 						if _, err := StackedRow(t, src, &g, 0, oy); err != nil {
@@ -71,7 +72,7 @@ func BenchmarkRows(b *testing.B) {
 				}
 				rate(b, g.OH*len(t))
 			})
-			b.Run(fmt.Sprintf("layer=%s/op=stacked/moves=%s", c.name, mv), func(b *testing.B) {
+			b.Run(fmt.Sprintf("impl=%s/layer=%s/op=stacked", mv, c.name), func(b *testing.B) {
 				for b.Loop() {
 					for r := 0; r < g.M(); r += block {
 						if err := StackedRows(dst, g.K(), src, &g, r, min(block, g.M()-r), t); err != nil {

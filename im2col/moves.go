@@ -1,42 +1,25 @@
 package im2col
 
-import "unsafe"
+import "github.com/gorn-ml/gorn/kernels"
+
+// level is the kernels level whose moves copyRows and scatter3 run: the
+// active one (the benchmarks and tests switch it).
+var level = kernels.Active()
 
 // copyRows copies count rows of n floats, src rows step floats apart, to
-// dst rows ldd floats apart: with the assembly move where movesAsm is set
-// (see moves_amd64.go), one copy per row otherwise.
+// dst rows ldd floats apart (kernels' Impl.CopyRows). The callers compute
+// sizes that fit; a size that does not is a bug in this package and panics.
 func copyRows(dst []float32, ldd int, src []float32, step, n, count int) {
-	if count <= 0 || n <= 0 {
-		return
-	}
-	_ = dst[(count-1)*ldd+n-1]
-	_ = src[(count-1)*step+n-1]
-	if movesAsm {
-		copyRowsAsm(&dst[0], ldd, &src[0], step, n, count)
-		return
-	}
-	for i := 0; i < count; i++ {
-		copy(dst[i*ldd:i*ldd+n], src[i*step:i*step+n])
+	if err := level.CopyRows(dst, ldd, src, step, n, count); err != nil {
+		panic(err)
 	}
 }
 
 // scatter3 copies count groups of three consecutive floats of s to t,
-// stride floats apart: with the assembly move where movesAsm is set, each
-// group moved inline otherwise (a copy call per group would cost more
-// than the move).
+// stride floats apart (kernels' Impl.Scatter3); like copyRows, a size that
+// does not fit panics.
 func scatter3(t []float32, stride int, s []float32, count int) {
-	if count <= 0 {
-		return
-	}
-	_ = t[(count-1)*stride+2]
-	_ = s[3*count-1]
-	if movesAsm {
-		scatter3Asm(&t[0], stride, &s[0], count)
-		return
-	}
-	tp := unsafe.Pointer(unsafe.SliceData(t))
-	sp := unsafe.Pointer(unsafe.SliceData(s))
-	for j := 0; j < count; j++ {
-		*(*[3]float32)(unsafe.Add(tp, 4*j*stride)) = *(*[3]float32)(unsafe.Add(sp, 12*j))
+	if err := level.Scatter3(t, stride, s, count); err != nil {
+		panic(err)
 	}
 }

@@ -3,23 +3,23 @@ package im2col
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/gorn-ml/gorn/internal/leveltest"
+	"github.com/gorn-ml/gorn/kernels"
 )
 
-// withMoves runs f with the assembly moves on (if this build has them)
-// and off, restoring the setting afterwards.
+// withMoves runs f with the moves of every kernels level this CPU runs,
+// as subtests named impl=NAME (those it cannot run are skipped), restoring
+// the level afterwards.
 func withMoves(t *testing.T, f func(t *testing.T)) {
-	saved := movesAsm
-	defer func() { movesAsm = saved }()
-	for _, on := range []bool{saved, false} {
-		movesAsm = on
-		name := "go"
-		if on {
-			name = "asm"
-		}
-		t.Run(name, f)
-		if !saved {
-			break // no assembly in this build: one run
-		}
+	saved := level
+	defer func() { level = saved }()
+	for _, im := range kernels.Impls() {
+		t.Run("impl="+im.Name(), func(t *testing.T) {
+			leveltest.SkipUnavailable(t, im)
+			level = im
+			f(t)
+		})
 	}
 }
 
@@ -85,4 +85,13 @@ func TestMovesRowsExact(t *testing.T) {
 		TestStackedRowsExact(t)
 		TestStackedRowExact(t)
 	})
+}
+
+// Every level GORN_REQUIRE_LEVEL names is compiled in and available.
+func TestRequiredLevels(t *testing.T) {
+	var levels []leveltest.Level
+	for _, im := range kernels.Impls() {
+		levels = append(levels, im)
+	}
+	leveltest.CheckRequired(t, levels)
 }

@@ -93,7 +93,7 @@ func BenchmarkFMAPeak(b *testing.B) {
 	pool := NewPool(2)
 	defer pool.Close()
 	for _, threads := range []int{1, 2} {
-		b.Run(fmt.Sprintf("isa=%s/threads=%d", peakProbe.name, threads), func(b *testing.B) {
+		b.Run(fmt.Sprintf("impl=%s/threads=%d", peakProbe.name, threads), func(b *testing.B) {
 			job := &peakJob{iters: iters}
 			b.ReportAllocs()
 			for b.Loop() {

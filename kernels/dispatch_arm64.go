@@ -8,16 +8,28 @@ import (
 	"github.com/gorn-ml/gorn/kernels/arm64"
 )
 
+// archLevels are the arm64 levels, best first.
+var archLevels = []*Impl{neon}
+
 // neon is the arm64 Advanced SIMD level: tiles of up to 5x16 in twenty
 // 4-lane accumulators, FMLA by element on A rows read in place, a strip of
 // rows per call. Every arm64 CPU has ASIMD; GODEBUG=cpu.asimd=off turns the
 // level off (x/sys/cpu reads it).
 var neon = &Impl{
-	name: "neon", requires: "ASIMD",
-	available: cpu.ARM64.HasASIMD,
-	mr:        5, nr: 16,
+	name:     "neon",
+	features: []feature{{"ASIMD", "asimd", cpu.ARM64.HasASIMD}},
+	mr:       5, nr: 16,
 	kernel: neonKernel,
 	strip:  arm64.SgemmStripNEON,
+	ew: elemKernels{
+		maxWindows: arm64.MaxWindowsNEON,
+		avgWindows: arm64.AvgWindowsNEON,
+		scaleShift: arm64.ScaleShiftNEON,
+		add:        arm64.AddNEON,
+		gemv4:      arm64.SgemvPanels4NEON,
+	},
+	wino:  neonWino,
+	moves: moveKernels{copyRows: genericCopyRows, scatter3: genericScatter3},
 }
 
 // neonKernel is the microKernel form of the strip kernel: one 5x16 tile.
@@ -33,7 +45,3 @@ var (
 	hasASIMDDP = cpu.ARM64.HasASIMDDP
 	hasI8MM    = cpu.ARM64.HasI8MM
 )
-
-func init() {
-	register(neon)
-}

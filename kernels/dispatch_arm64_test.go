@@ -4,26 +4,10 @@ package kernels
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/cpu"
 )
-
-// godebugOff reports whether GODEBUG turns off the CPU feature name (or
-// all of them), as x/sys/cpu reads it.
-func godebugOff(name string) bool {
-	off := false
-	for _, kv := range strings.Split(os.Getenv("GODEBUG"), ",") {
-		switch kv {
-		case "cpu.all=off", "cpu." + name + "=off":
-			off = true
-		case "cpu.all=on", "cpu." + name + "=on":
-			off = false
-		}
-	}
-	return off
-}
 
 // TestNEONDispatch checks that the neon level follows cpu.ARM64.HasASIMD:
 // chosen by default (every arm64 CPU has ASIMD), and off, with generic

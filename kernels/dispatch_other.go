@@ -2,4 +2,5 @@
 
 package kernels
 
-// Only the generic level exists in this build.
+// archLevels is empty: only the generic level exists in this build.
+var archLevels []*Impl

@@ -52,9 +52,15 @@
 // Each CPU level is an [Impl]: AVX-512, AVX2+FMA (amd64), NEON (arm64) and a
 // portable pure-Go one. [Active] reports the level chosen for this CPU;
 // [Impls] lists every level compiled in, so tests and benchmarks can run all
-// of them in one process. Levels can be lowered with GODEBUG, e.g.
-// GODEBUG=cpu.avx512f=off or cpu.avx2=off on amd64 and cpu.asimd=off on
-// arm64; the purego build tag removes all assembly.
+// of them in one process. Each level is one table of kernels (GEMM,
+// elementwise, pooling, Winograd transforms, im2col moves: [Impl.CopyRows],
+// [Impl.Scatter3]). A level is available when the CPU has its features and
+// its self-test passed: the first time it is considered, each of its
+// kernels runs small fixed problems that reach every code path, compared
+// with the generic level bit for bit ([Impl.Err], [SelfTestError]);
+// [Impl.Reason] says why a level runs or not. Levels can be lowered with
+// GODEBUG, e.g. GODEBUG=cpu.avx512f=off or cpu.avx2=off on amd64 and
+// cpu.asimd=off on arm64; the purego build tag removes all assembly.
 //
 // # Threads
 //

@@ -40,7 +40,7 @@ func (im *Impl) ScaleShift(dst, src []float32, c int, scale, shift []float32, re
 	if relu {
 		flags = flagReLU
 	}
-	k := im.elem().scaleShift
+	k := im.ew.scaleShift
 	rows := len(src) / c
 	per := max(maxCallFloats/c, 1)
 	for r := 0; r < rows; r += per {
@@ -70,7 +70,7 @@ func (im *Impl) Add(dst, a, b []float32, relu bool) error {
 	if relu {
 		flags = flagReLU
 	}
-	k := im.elem().add
+	k := im.ew.add
 	for i := 0; i < len(a); i += maxCallFloats {
 		n := min(maxCallFloats, len(a)-i)
 		k(&dst[i], &a[i], &b[i], n, flags)

@@ -33,7 +33,7 @@ func SgemvPacked(a []float32, b *PackedB, c []float32, ep Epilogue) error {
 		raceSpan(c, b.n, true)
 	}
 	im := b.impl
-	gv := im.elem().gemv4
+	gv := im.ew.gemv4
 	nr := im.nr
 	full, panels := b.n/nr, (b.n+nr-1)/nr
 	sc := &lazyScratch{nr: nr}

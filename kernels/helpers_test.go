@@ -2,8 +2,11 @@ package kernels
 
 import (
 	"fmt"
+	"github.com/gorn-ml/gorn/internal/leveltest"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -13,9 +16,7 @@ func forEachImpl(t *testing.T, f func(t *testing.T, im *Impl)) {
 	t.Helper()
 	for _, im := range Impls() {
 		t.Run("impl="+im.Name(), func(t *testing.T) {
-			if !im.Available() {
-				t.Skipf("CPU lacks %s", im.Requires())
-			}
+			leveltest.SkipUnavailable(t, im)
 			f(t, im)
 		})
 	}
@@ -185,4 +186,19 @@ func runCase(t *testing.T, im *Impl, r *rand.Rand, gc gemmCase, pool *Pool) {
 	if biasWhole != nil {
 		checkGuards(t, "bias", biasWhole)
 	}
+}
+
+// godebugOff reports whether GODEBUG turns off the CPU feature name (or
+// all of them), as x/sys/cpu reads it.
+func godebugOff(name string) bool {
+	off := false
+	for _, kv := range strings.Split(os.Getenv("GODEBUG"), ",") {
+		switch kv {
+		case "cpu.all=off", "cpu." + name + "=off":
+			off = true
+		case "cpu.all=on", "cpu." + name + "=on":
+			off = false
+		}
+	}
+	return off
 }

@@ -32,7 +32,7 @@ const maxCallFloats = 1 << 16
 type windowKernel func(dst, src *float32, c, n, step, kh, kw, ldh, ldw int, div float32)
 
 // elemKernels are a level's pooling, elementwise and matrix-vector kernels.
-// Levels whose CPU lacks a vector form use the generic functions.
+// A level without a vector form of one lists the generic function.
 type elemKernels struct {
 	maxWindows windowKernel // div unused
 	avgWindows windowKernel
@@ -44,23 +44,6 @@ type elemKernels struct {
 	// gemv4, if not nil, serves SgemvPacked (gemv.go); it must match the
 	// level's strip kernel bit for bit.
 	gemv4 gemvKernel
-}
-
-// genericElem is the pure-Go set, used by the generic level and by levels
-// that have no vector form of a kernel.
-var genericElem = elemKernels{
-	maxWindows: genericMaxWindows,
-	avgWindows: genericAvgWindows,
-	scaleShift: genericScaleShift,
-	add:        genericAdd,
-}
-
-// elem returns the level's elementwise kernels.
-func (im *Impl) elem() *elemKernels {
-	if im.ew == nil {
-		return &genericElem
-	}
-	return im.ew
 }
 
 // check validates g against the lengths of dst and src.
@@ -121,7 +104,7 @@ func mulBounded(a, b int) (int, bool) {
 // geometry, or slices too short for it, returns an error wrapping
 // [ErrShape] and touches nothing.
 func (im *Impl) MaxWindows(dst, src []float32, g Windows) error {
-	return im.windows(dst, src, &g, im.elem().maxWindows, 0)
+	return im.windows(dst, src, &g, im.ew.maxWindows, 0)
 }
 
 // AvgWindows writes the channel-wise sum of each window g describes, divided
@@ -144,7 +127,7 @@ func (im *Impl) MaxWindows(dst, src []float32, g Windows) error {
 // not overlap src. An invalid geometry, or slices too short for it, returns
 // an error wrapping [ErrShape] and touches nothing.
 func (im *Impl) AvgWindows(dst, src []float32, g Windows, div float32) error {
-	return im.windows(dst, src, &g, im.elem().avgWindows, div)
+	return im.windows(dst, src, &g, im.ew.avgWindows, div)
 }
 
 // windows checks g and runs k in calls that each read about maxCallFloats

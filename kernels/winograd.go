@@ -130,10 +130,10 @@ var winoS2Pos = func() (p [5][5]int) {
 const winoChunk = 16
 
 // WinogradVectorized reports whether the level runs the Winograd
-// transforms with vector instructions on this CPU (AVX2 for the avx2 and
-// avx512 levels). Without, they run as Go loops about ten times slower,
+// transforms with vector instructions (AVX2 on the avx2 level, AVX-512 on
+// the avx512 level, NEON on the neon level). Without, they run as Go loops about ten times slower,
 // which costs more than F(2x2, 3x3) at stride 2 saves.
-func (im *Impl) WinogradVectorized() bool { return im.wino() != nil }
+func (im *Impl) WinogradVectorized() bool { return im.wino.input[winoF2] != nil }
 
 // WinogradInput writes the input transform of Winograd F(m x m, 3 x 3)
 // (m = 2, 3 or 4) of one tile of t x t pixels, t = m+2, with n channels
@@ -188,9 +188,8 @@ func (im *Impl) winoInput(v winoVariant, dst []float32, dstStride int, src []flo
 		raceSpan(dst, (t*t-1)*dstStride+n, true)
 	}
 	n8 := 0
-	if k := im.wino(); k != nil && k.input[v] != nil {
+	if in := im.wino.input[v]; in != nil {
 		n8 = n &^ 7
-		in := k.input[v]
 		for c := 0; c < n8; c += maxWinoLanes {
 			in(&dst[c], dstStride, &src[c], rowStride, colStride, min(maxWinoLanes, n8-c))
 		}
@@ -259,9 +258,8 @@ func (im *Impl) winoOutput(v winoVariant, dst []float32, rowStride, colStride in
 		flags |= flagReLU
 	}
 	n8 := 0
-	if k := im.wino(); k != nil && k.output[v] != nil {
+	if out := im.wino.output[v]; out != nil {
 		n8 = n &^ 7
-		out := k.output[v]
 		for c := 0; c < n8; c += maxWinoLanes {
 			var bias *float32
 			if ep.Bias != nil {
@@ -411,6 +409,12 @@ func winoOut(v winoVariant, o *[4][]float32, s *[6][]float32) {
 	}
 }
 
+// The 1-D transforms below convert every product to float32 before it is
+// added: an explicit conversion rounds, so the compiler cannot fuse the
+// multiply and the add (Go fuses them on arm64: the generic transforms
+// there disagreed with the NEON ones in the last bit until they rounded
+// each product), and every level, vector or not, gives the same bits.
+
 // in4 is the 1-D input transform of F(4x4, 3x3), o = Bᵀ s, lane by lane.
 // Every slice is cut to o[0]'s length, so the loop has no bounds checks.
 func in4(o, s *[6][]float32) {
@@ -420,16 +424,16 @@ func in4(o, s *[6][]float32) {
 	s0, s1, s2, s3, s4, s5 := s[0][:n], s[1][:n], s[2][:n], s[3][:n], s[4][:n], s[5][:n]
 	for c := range o0 {
 		d0, d1, d2, d3, d4, d5 := s0[c], s1[c], s2[c], s3[c], s4[c], s5[c]
-		a := d4 - 4*d2
-		b := d3 - 4*d1
+		a := d4 - float32(4*d2)
+		b := d3 - float32(4*d1)
 		e := d4 - d2
-		f := 2 * (d3 - d1)
-		o0[c] = 4*d0 - 5*d2 + d4
+		f := float32(2 * (d3 - d1))
+		o0[c] = float32(4*d0) - float32(5*d2) + d4
 		o1[c] = a + b
 		o2[c] = a - b
 		o3[c] = e + f
 		o4[c] = e - f
-		o5[c] = 4*d1 - 5*d3 + d5
+		o5[c] = float32(4*d1) - float32(5*d3) + d5
 	}
 }
 
@@ -444,9 +448,9 @@ func out4(o *[4][]float32, s *[6][]float32) {
 		a, b := m1+m2, m1-m2
 		e, f := m3+m4, m3-m4
 		o0[c] = s0[c] + a + e
-		o1[c] = b + 2*f
-		o2[c] = a + 4*e
-		o3[c] = b + 8*f + s5[c]
+		o1[c] = b + float32(2*f)
+		o2[c] = a + float32(4*e)
+		o3[c] = b + float32(8*f) + s5[c]
 	}
 }
 
@@ -492,11 +496,11 @@ func in3(o, s *[5][]float32) {
 		d1, d2, d3 := s1[c], s2[c], s3[c]
 		f := d3 - d2
 		e := d3 - d1
-		o0[c] = 2*(s0[c]-d2) + e
-		o1[c] = f - 2*d1
-		o2[c] = f + 2*(d1-d2)
+		o0[c] = float32(2*(s0[c]-d2)) + e
+		o1[c] = f - float32(2*d1)
+		o2[c] = f + float32(2*(d1-d2))
 		o3[c] = e
-		o4[c] = (s4[c] - d2) - 2*e
+		o4[c] = (s4[c] - d2) - float32(2*e)
 	}
 }
 
@@ -513,8 +517,8 @@ func out3(o *[3][]float32, s *[5][]float32) {
 		m1, m2, m3 := s1[c], s2[c], s3[c]
 		a, b := m1+m2, m1-m2
 		o0[c] = s0[c] + a + m3
-		o1[c] = b + 2*m3
-		o2[c] = a + 4*m3 + s4[c]
+		o1[c] = b + float32(2*m3)
+		o2[c] = a + float32(4*m3) + s4[c]
 	}
 }
 

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/gorn-ml/gorn/internal/leveltest"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -22,9 +23,7 @@ func forEachImpl(t *testing.T, f func(t *testing.T, im *kernels.Impl)) {
 	t.Helper()
 	for _, im := range kernels.Impls() {
 		t.Run("impl="+im.Name(), func(t *testing.T) {
-			if !im.Available() {
-				t.Skipf("CPU lacks %s", im.Requires())
-			}
+			leveltest.SkipUnavailable(t, im)
 			f(t, im)
 		})
 	}

@@ -25,46 +25,41 @@
 // and outputs with their declared shapes, parameter count) without
 // importing it.
 //
-// # ResNet recognition (being replaced by Import)
+// # Compile
 //
-//	m, err := onnx.LoadResNet("resnet50.onnx", &resnet.Options{Threads: 2})
+//	em, err := onnx.LoadModel("resnet50.onnx", &onnx.CompileOptions{Engine: engine.Options{Threads: 2}})
 //
-// or step by step: Load parses the file, Model.Info describes the network
-// (architecture, parameters, MACs, opset, input shape), Model.ResNet returns
-// the resnet.Arch and the weights under torchvision state-dict names,
-// Model.ResNetSource the same weights as a resnet.WeightSource that decodes
-// each tensor from the mapped file only when asked, and Model.Compile hands
-// that source to resnet.NewFrom, which reads it one layer at a time, so
-// that loading ResNet-50 peaks at about the packed weights' memory.
+// or, with the file open (for its metadata), Model.CompileGraph: Import,
+// then the passes of graph/opt (constant folding, clean-up, BatchNorm
+// folding into convolutions or into a per-channel scale-shift, Pad, ReLU
+// and Clip fusion, residual additions in place), graph.Check, and
+// engine.Compile, which packs the weights one layer at a time. Every .onnx
+// model gorn runs goes through this one path; it knows no architecture
+// (there is no ResNet-shaped pattern to match), only operators. Supported
+// operators (each in opsets 7 to 21): Conv (any kernel, stride, pads,
+// auto_pad, dilation, groups), BatchNormalization, Relu, LeakyRelu, Clip,
+// Sigmoid, HardSigmoid, HardSwish, Tanh, Add, Sub, Mul, Div (NumPy
+// broadcasting per channel or scalar), MaxPool, AveragePool,
+// GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax, Flatten,
+// Reshape, Squeeze, Unsqueeze, Transpose, Gemm, MatMul, Softmax,
+// LogSoftmax, Concat, Slice, Pad, Identity, Dropout, Cast, Constant, and
+// the operators constant folding evaluates at compile time (Shape, Gather,
+// ConstantOfShape, Range, arithmetic on constants ...). Any other
+// operator or attribute is refused with an error that wraps
+// graph.ErrUnsupported and names the node. A graph may have several
+// outputs (engine.Model.Outputs describes them; InferOutputs fills any of
+// them).
 //
 // # Metadata
 //
 // Model carries the file's descriptive fields: producer name and version,
 // domain, model version, doc string, the imported operator sets (Opset is
-// the default domain's) and metadata_props (Model.Metadata); Model.Info
-// repeats them next to the recognised architecture. Model.Preprocessing
+// the default domain's) and metadata_props (Model.Metadata); Model.GraphInfo
+// repeats them next to the graph's description. Model.Preprocessing
 // reads the image preprocessing a model expects from the metadata keys
 // gorn.preprocess.resize, .crop, .mean, .std and .filter (MetaResize and
 // the others document their values), which exporters can set with
 // onnx.helper.set_model_props; `gorn classify` uses them as its defaults.
-//
-// # Graphs
-//
-// Recognition walks the graph from its input: the stem (7x7/2 convolution,
-// BatchNorm, ReLU, 3x3/2 max pool; or the 3x3/1 CIFAR stem), each residual
-// block (basic or bottleneck; v1, v1.5 or pre-activation v2; grouped 3x3
-// convolutions for ResNeXt; identity or projection shortcuts) and the head
-// (global average pooling, flattening, fully connected layer). Operators:
-// Conv, BatchNormalization, Relu, Add, MaxPool, AveragePool (covering the
-// whole map), GlobalAveragePool, Flatten, Reshape (to [batch, features]),
-// Gemm, MatMul (+Add), Identity, Constant and Pad (folded into the next
-// convolution), in opsets 9 to 21 (minRecognizeOpset), with a fixed or
-// symbolic batch size.
-// BatchNorm the exporter fused into the convolutions (the default eval
-// export) arrives as convolution biases; BatchNorm kept as nodes
-// (training=TrainingMode.PRESERVE) arrives as bnX.weight, bias,
-// running_mean and running_var. Anything else is an error that wraps
-// ErrUnsupported and names the node and operator it could not place.
 //
 // # Limits
 //

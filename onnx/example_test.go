@@ -5,40 +5,26 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/onnx"
-	"github.com/gorn-ml/gorn/resnet"
 )
 
-// Load a model exported with torch.onnx.export and describe it.
-func ExampleModel_Info() {
-	m, err := onnx.Load("../testdata/onnx/resnet18_w4_fused_b1.onnx")
+// Load and compile a model in one call (import, graph passes, executor),
+// then run it.
+func ExampleLoadModel() {
+	m, err := onnx.LoadModel("../testdata/onnx/preact18_w4_kept_dyn.onnx", &onnx.CompileOptions{Engine: engine.Options{Threads: 1}})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer m.Close()
-	info, err := m.Info()
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(info)
-	// Output: resnet18 width=4 classes=10: 45102 params, 1.14 MMAC at 64x64, opset 17, batch 1, BatchNorm fused
-}
-
-// Load, recognise and compile a model in one call, then run it.
-func ExampleLoadResNet() {
-	m, err := onnx.LoadResNet("../testdata/onnx/preact18_w4_kept_dyn.onnx", &resnet.Options{Threads: 1})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer m.Close()
-	h, w := m.InputSize()
-	image := make([]float32, 3*h*w) // NCHW, normalised
-	logits := make([]float32, m.Classes())
+	in, out := m.Input(), m.Outputs()[0]
+	image := make([]float32, m.InputLen()) // NCHW, normalised
+	logits := make([]float32, out.Len())
 	if err := m.Infer(context.Background(), logits, image, 1); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(m.Arch(), h, w, len(logits))
-	// Output: resnet18-v2 width=4 classes=10 56 56 10
+	fmt.Println(in.Name, in.Shape, out.Name, out.Shape)
+	// Output: input [1 3 56 56] logits [1 10]
 }
 
 // Import a model's graph into gorn's IR and list what it holds.
@@ -59,7 +45,7 @@ func ExampleModel_Import() {
 	// [Conv x12 Relu x9 Add x4 Flatten x1 Gemm x1 GlobalAveragePool x1 MaxPool x1]
 }
 
-// Describe any model's graph without recognising or compiling it.
+// Describe any model's graph without compiling it.
 func ExampleModel_GraphInfo() {
 	m, err := onnx.Load("../testdata/onnx/resnet18_w4_fused_b1.onnx")
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 // The committed fixtures' manifest and reference data, shared by the
-// importer's and the recogniser's tests.
+// importer's and the compiler's tests.
 
 // manifestEntry is one file of testdata/onnx/manifest.json.
 type manifestEntry struct {
@@ -37,6 +37,18 @@ type sidecar struct {
 }
 
 const fixtureDir = "../testdata/onnx"
+
+// loadFixture loads a committed file (read, not mapped); it closes with
+// the test.
+func loadFixture(t *testing.T, name string) *Model {
+	t.Helper()
+	m, err := LoadFile(filepath.Join(fixtureDir, name), &Options{NoMmap: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
 
 func readManifest(t *testing.T) []manifestEntry {
 	t.Helper()

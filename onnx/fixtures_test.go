@@ -2,31 +2,19 @@ package onnx
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/internal/testutil"
-	"github.com/gorn-ml/gorn/resnet"
 )
 
-// arch is the sidecar as a resnet.Arch.
-func (s *sidecar) arch(t *testing.T) resnet.Arch {
-	a := resnet.Arch{Layers: s.Layers, Width: s.Width, Groups: s.Groups, WidthPerGroup: s.WidthPerGroup,
-		Classes: s.Classes, InChannels: 3, Eps: 1e-5}
-	a.Block = map[string]resnet.Block{"basic": resnet.Basic, "bottleneck": resnet.Bottleneck}[s.Block]
-	v, ok := map[string]resnet.Version{"v1": resnet.V1, "v1.5": resnet.V1_5, "v2": resnet.V2}[s.Version]
-	if !ok || a.Block == 0 {
-		t.Fatalf("sidecar block %q version %q", s.Block, s.Version)
-	}
-	a.Version = v
-	return a
-}
-
-// TestFixtures runs every committed ONNX export (BN fused and kept, batch 1
-// and dynamic batch) through recognition, resnet.New and Infer, and
-// compares the logits with PyTorch's float64 ones.
+// TestFixtures compiles every committed ONNX export (BN fused and kept,
+// batch 1 and dynamic batch) with CompileGraph and compares the logits of
+// a batch, at 1 and 2 threads, with PyTorch's float64 ones.
 func TestFixtures(t *testing.T) {
 	for _, e := range readManifest(t) {
 		t.Run(strings.TrimSuffix(e.File, ".onnx"), func(t *testing.T) {
@@ -39,82 +27,96 @@ func TestFixtures(t *testing.T) {
 			if m.Opset() != e.Opset {
 				t.Errorf("opset %d, manifest says %d", m.Opset(), e.Opset)
 			}
-			a, w, err := m.ResNet()
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := ref.arch.arch(t)
-			if a.String() != want.String() || a.Version != want.Version || !slices.Equal(a.Layers, want.Layers) ||
-				a.Groups != want.Groups || a.WidthPerGroup != want.WidthPerGroup || a.Eps != 1e-5 {
-				t.Errorf("recognised %+v, want %+v", a, want)
-			}
-			if e.BN == "kept" {
-				checkKeptWeights(t, w, ref.weights)
-			}
-			checkInfo(t, m, e, ref)
+			checkGraphInfo(t, m, e, ref)
 			n := e.Images
 			s := ref.arch.InputShape
 			per := s[1] * s[2] * s[3]
+			var first []float32
 			for _, threads := range []int{1, 2} {
-				rm, err := m.Compile(&resnet.Options{Threads: threads, MaxBatch: n})
+				em, err := m.CompileGraph(&CompileOptions{Engine: engine.Options{Threads: threads, MaxBatch: n}})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if h, w := rm.InputSize(); h != s[2] || w != s[3] {
-					t.Errorf("compiled for %dx%d, want %dx%d", h, w, s[2], s[3])
+				if in := em.Input().Shape; !slices.Equal(in, []int{1, s[1], s[2], s[3]}) {
+					t.Errorf("compiled for input %v, want %v", in, s)
+				}
+				if o := em.Outputs(); len(o) != 1 || o[0].Len() != ref.arch.Classes {
+					t.Errorf("outputs %v, want %d logits", o, ref.arch.Classes)
 				}
 				out := make([]float32, n*ref.arch.Classes)
-				if err := rm.Infer(context.Background(), out, ref.input[:n*per], n); err != nil {
+				if err := em.Infer(context.Background(), out, ref.input[:n*per], n); err != nil {
 					t.Fatal(err)
 				}
-				rm.Close()
+				em.Close()
 				if d := testutil.RelL2(out, ref.expected[:n*ref.arch.Classes]); !(d <= 1e-4) {
 					t.Errorf("threads %d: rel L2 %.3g from PyTorch > 1e-4", threads, d)
 				} else {
 					t.Logf("%d images, threads %d: rel L2 %.3g", n, threads, d)
+				}
+				if first == nil {
+					first = out
+				} else if !slices.Equal(first, out) {
+					t.Error("1 and 2 threads differ")
 				}
 			}
 		})
 	}
 }
 
-// checkKeptWeights: with BN kept, every tensor recognised must be the
-// state-dict tensor of the same name, bit for bit.
-func checkKeptWeights(t *testing.T, w resnet.Weights, ref map[string][]float32) {
+// checkGraphInfo compares GraphInfo with the manifest and the state dict:
+// the operator histogram, the declared input, and, with BatchNorm kept,
+// the parameter count (every state-dict tensor is an initializer).
+func checkGraphInfo(t *testing.T, m *Model, e manifestEntry, ref *refData) {
 	t.Helper()
-	for k, v := range w {
-		r, ok := ref[k]
-		if !ok {
-			t.Errorf("recognised key %s is not in the state dict", k)
-			continue
-		}
-		if !slices.Equal(v.Data, r) {
-			t.Errorf("%s differs from the state dict", k)
-		}
+	in := m.GraphInfo()
+	ops := map[string]int{}
+	for _, o := range in.Ops {
+		ops[o.Op] = o.Count
 	}
-	for k := range ref {
-		if _, ok := w[k]; !ok {
-			t.Errorf("state dict key %s not recognised", k)
+	if !maps.Equal(ops, e.Ops) {
+		t.Errorf("operators %v, manifest %v", ops, e.Ops)
+	}
+	s := ref.arch.InputShape
+	if len(in.Inputs) != 1 || len(in.Inputs[0].Shape) != 4 {
+		t.Fatalf("inputs %v", in.Inputs)
+	}
+	d := in.Inputs[0].Shape
+	dyn := e.Batch == "dynamic"
+	if d[0].Known() == dyn || dyn && d[0].Param == "" || d[1].Value != int64(s[1]) || d[2].Value != int64(s[2]) || d[3].Value != int64(s[3]) {
+		t.Errorf("input %s; manifest batch %s, shape %v", in.Inputs[0].ShapeString(), e.Batch, s)
+	}
+	if in.Opset != e.Opset {
+		t.Errorf("opset %d, manifest %d", in.Opset, e.Opset)
+	}
+	if e.BN == "kept" {
+		var want int64
+		for k, v := range ref.weights {
+			if !strings.HasSuffix(k, "num_batches_tracked") {
+				want += int64(len(v))
+			}
+		}
+		if in.Params != want {
+			t.Errorf("%d parameters, the state dict has %d", in.Params, want)
 		}
 	}
 }
 
-func checkInfo(t *testing.T, m *Model, e manifestEntry, ref *refData) {
-	t.Helper()
-	in, err := m.Info()
+// The compiled model holds its own packed weights: it runs after the file
+// is closed. Compiling a closed file is an error that says so, not a
+// crash.
+func TestCompileAfterClose(t *testing.T) {
+	m := loadFixture(t, "bottleneck_v15_w4_kept_b1.onnx")
+	em, err := m.CompileGraph(&CompileOptions{Engine: engine.Options{Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := ref.arch.InputShape
-	dyn := e.Batch == "dynamic"
-	if (in.Batch == 0) != dyn || dyn && in.BatchParam == "" || in.Height != s[2] || in.Width != s[3] || in.Channels != 3 {
-		t.Errorf("info input: batch %d (%q) %dx%dx%d; manifest batch %s, shape %v",
-			in.Batch, in.BatchParam, in.Channels, in.Height, in.Width, e.Batch, s)
+	defer em.Close()
+	m.Close()
+	out := make([]float32, em.Outputs()[0].Len())
+	if err := em.Infer(context.Background(), out, make([]float32, em.InputLen()), 1); err != nil {
+		t.Errorf("Infer after the file closed: %v", err)
 	}
-	if in.FusedBN != (e.BN == "fused") || in.Opset != e.Opset {
-		t.Errorf("info: fused %v opset %d; manifest %s opset %d", in.FusedBN, in.Opset, e.BN, e.Opset)
-	}
-	if in.MACs != in.Arch.MACs(s[2], s[3]) || in.Params != in.Arch.Params() || in.Params <= 0 {
-		t.Errorf("info counts: %d MACs, %d params", in.MACs, in.Params)
+	if _, err := m.CompileGraph(nil); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("compiling a closed model: %v", err)
 	}
 }

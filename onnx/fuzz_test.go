@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn/graph"
-	"github.com/gorn-ml/gorn/resnet"
 )
 
 // fuzzSeeds adds the committed ONNX fixtures and hand-built models.
@@ -29,8 +28,9 @@ func fuzzSeeds(f *testing.F) {
 func allocBound(n int) uint64 { return 256*uint64(n) + 1<<20 }
 
 // FuzzParse feeds arbitrary bytes to Parse and, when they parse, to the
-// tensor accessors and the ResNet recogniser: no panic, no hang, and
-// allocation proportional to the input.
+// tensor accessors, GraphInfo and the metadata readers: no panic, no hang,
+// and allocation proportional to the input. (FuzzImport and FuzzCompile
+// take parsed models further.)
 func FuzzParse(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -49,52 +49,11 @@ func FuzzParse(f *testing.F) {
 			_, _ = in.Float32s()
 			_, _ = in.Int64s()
 		}
-		_, _, _ = m.ResNet()
-		_, _ = m.Info()
+		_ = m.GraphInfo().String()
+		_, _ = m.Preprocessing()
+		_ = m.Labels()
 	})
 }
-
-// editOps are the operator types FuzzRecognize swaps in.
-var editOps = []string{"Conv", "BatchNormalization", "Relu", "Add", "MaxPool", "AveragePool",
-	"GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Identity", "Constant", "Pad", "Softmax"}
-
-// FuzzRecognize edits the graph of a valid fixture as the fuzzer's bytes
-// say (4 bytes per edit: node, action, two values) and runs recognition
-// and, when it succeeds, resnet.New: errors are fine, panics and hangs
-// are not.
-func FuzzRecognize(f *testing.F) {
-	f.Add([]byte{})
-	f.Add([]byte{3, 0, 2, 0})
-	f.Add([]byte{7, 1, 0, 0, 9, 2, 1, 1})
-	f.Add([]byte{1, 3, 1, 5, 2, 4, 0, 0})
-	f.Add([]byte{20, 5, 0, 3, 0, 6, 1, 0})
-	base, err := os.ReadFile(filepath.Join(fixtureDir, "resnet18_w4_kept_b1.onnx"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Fuzz(func(t *testing.T, edits []byte) {
-		m, err := Parse(base, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for len(edits) >= 4 {
-			editGraph(&m.Graph, edits[:4])
-			edits = edits[4:]
-		}
-		_, _ = m.Info()
-		a, w, err := m.ResNet()
-		if err != nil {
-			return
-		}
-		rm, err := resnet.New(a, w, &resnet.Options{Threads: 1, Height: 32, Width: 32})
-		if err == nil {
-			rm.Close()
-		}
-	})
-}
-
-// editGraph applies one 4-byte edit to g.
-func editGraph(g *Graph, e []byte) { editGraphWith(g, e, editOps) }
 
 // editGraphWith applies one 4-byte edit to g, swapping in ops from ops.
 func editGraphWith(g *Graph, e []byte, ops []string) {

@@ -110,8 +110,9 @@ func hostileModel(chain, fanIn int) []byte {
 }
 
 // TestImportHostile imports the hostile file: it must finish (compiled or
-// refused) without the quadratic alias walk of the recogniser. The only
-// time limit is a hang guard far above the expected milliseconds.
+// refused) without a quadratic alias walk (issue 12 measured 295 s for
+// it). The only time limit is a hang guard far above the expected
+// milliseconds.
 func TestImportHostile(t *testing.T) {
 	data := hostileModel(43000, 130000)
 	if len(data) < 2<<20 || len(data) > 3<<20 {
@@ -194,29 +195,6 @@ func TestGraphInfo(t *testing.T) {
 	}
 	if in := p.GraphInfo(); in.Opset != 7 || in.Params != 4*3+4+2 || in.Ops[0] != (OpCount{"Clip", 2}) {
 		t.Errorf("opset-7 info %+v", in)
-	}
-}
-
-// TestRecognizeHostile: the ResNet recogniser's index (in use until the
-// compiler replaces it) resolves the hostile file's aliases in linear time
-// too, and refuses the graph.
-func TestRecognizeHostile(t *testing.T) {
-	m, err := Parse(hostileModel(43000, 130000), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := m.Info()
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("hostile graph recognised as a ResNet")
-		}
-	case <-time.After(2 * time.Minute):
-		t.Fatal("recognising the hostile model hangs")
 	}
 }
 

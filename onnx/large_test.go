@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/internal/testutil"
-	"github.com/gorn-ml/gorn/resnet"
 	"github.com/gorn-ml/gorn/safetensors"
 )
 
@@ -23,7 +23,8 @@ var largeModels = []string{"resnet18", "resnet34", "resnet50", "resnet101", "res
 
 // TestLargeTorchvision exports the full-size torchvision models (random
 // weights and BN statistics, BN fused and kept, dynamic batch) into a
-// temporary directory with the repository's script, and checks gorn's
+// temporary directory with the repository's script, compiles them with
+// LoadModel, and checks gorn's
 // logits for 4 images at 224x224 against PyTorch's float64 ones. It needs
 // /usr/bin/python3 with torch, torchvision and onnx and is skipped with
 // -short; the committed small fixtures (TestFixtures) always run.
@@ -82,12 +83,12 @@ func readIO(t *testing.T, path string) ([]float32, []float64) {
 func checkLarge(t *testing.T, path string, input []float32, expected []float64) {
 	t.Helper()
 	const batch = 4
-	m, err := LoadResNet(path, &resnet.Options{MaxBatch: batch})
+	m, err := LoadModel(path, &CompileOptions{Engine: engine.Options{MaxBatch: batch}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	out := make([]float32, batch*m.Classes())
+	out := make([]float32, batch*m.Outputs()[0].Len())
 	if len(out) != len(expected) || len(input) != batch*m.InputLen() {
 		t.Fatalf("%s: %d logits and %d inputs, fixture has %d and %d", path, len(out), batch*m.InputLen(), len(expected), len(input))
 	}
@@ -96,8 +97,8 @@ func checkLarge(t *testing.T, path string, input []float32, expected []float64) 
 	}
 	d := testutil.RelL2(out, expected)
 	if !(d <= 1e-4) {
-		t.Errorf("%s (%v): rel L2 %.3g from PyTorch > 1e-4", filepath.Base(path), m.Arch(), d)
+		t.Errorf("%s: rel L2 %.3g from PyTorch > 1e-4", filepath.Base(path), d)
 		return
 	}
-	t.Logf("%s (%v): rel L2 %.3g", filepath.Base(path), m.Arch(), d)
+	t.Logf("%s: rel L2 %.3g", filepath.Base(path), d)
 }

@@ -334,8 +334,8 @@ func guardFault(err *error) {
 	if r == nil {
 		return
 	}
-	if re, ok := r.(interface{ Addr() uintptr }); ok {
-		*err = fmt.Errorf("memory fault at %#x reading a mapped file (truncated while in use?)", re.Addr())
+	if what, ok := mmap.Fault(r); ok {
+		*err = fmt.Errorf("%s reading a mapped file (truncated while in use?)", what)
 		return
 	}
 	panic(r)

@@ -50,7 +50,7 @@ func quantFixtures(t *testing.T) []quantFixture {
 	return fs
 }
 
-func readF32(t *testing.T, path string) []float32 {
+func readQF32(t *testing.T, path string) []float32 {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -161,9 +161,9 @@ func TestQuantFixtures(t *testing.T) {
 			if f.Input == "digits/heldout" {
 				x, _ = digitsHeldout(t)
 			} else {
-				x = readF32(t, filepath.Join(quantDir, f.Input))
+				x = readQF32(t, filepath.Join(quantDir, f.Input))
 			}
-			want := readF32(t, filepath.Join(quantDir, f.ORT))
+			want := readQF32(t, filepath.Join(quantDir, f.ORT))
 			if testing.Short() && f.Images > 16 {
 				per := len(x) / f.Images
 				x, want = x[:16*per], want[:16*f.Classes]
@@ -263,7 +263,7 @@ func TestQuantDigitsAccuracy(t *testing.T) {
 		t.Skip("360 images")
 	}
 	x, labels := digitsHeldout(t)
-	ref := readF64(t, "../testdata/digits/heldout_logits.f64")
+	ref := readQF64(t, "../testdata/digits/heldout_logits.f64")
 	n := len(labels)
 	acc := func(out []float32, k int) (agree, top1 int) {
 		for i := range n {
@@ -295,7 +295,7 @@ func TestQuantDigitsAccuracy(t *testing.T) {
 		}
 		got := runQuant(t, f, x, 1)
 		ga, gt := acc(got, f.Classes)
-		oa, ot := acc(readF32(t, filepath.Join(quantDir, f.ORT)), f.Classes)
+		oa, ot := acc(readQF32(t, filepath.Join(quantDir, f.ORT)), f.Classes)
 		pct := func(k int) float64 { return 100 * float64(k) / float64(n) }
 		t.Logf("%s: gorn agreement %.2f %%, top-1 %.2f %%; ORT agreement %.2f %%, top-1 %.2f %%; fp32 top-1 %.2f %%",
 			f.File, pct(ga), pct(gt), pct(oa), pct(ot), pct(fpTop1))
@@ -305,7 +305,7 @@ func TestQuantDigitsAccuracy(t *testing.T) {
 	}
 }
 
-func readF64(t *testing.T, path string) []float64 {
+func readQF64(t *testing.T, path string) []float64 {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -56,9 +56,11 @@
 // reads, folds and packs one layer at a time, so a model compiled from a
 // file never holds a decoded copy of all its weights: a process that loads
 // ResNet-50 this way peaks at the packed weights plus a layer's
-// temporaries. [Weights] is a WeightSource; so is a *safetensors.File, and
-// onnx.LoadResNet compiles through one. [ArchFromShapes] works out the
-// architecture of a state dict from its names and shapes alone.
+// temporaries. [Weights] is a WeightSource; so is a *safetensors.File.
+// [ArchFromShapes] works out the architecture of a state dict from its
+// names and shapes alone. (ONNX files do not come through this package:
+// package onnx imports their graphs, whatever the architecture, and
+// compiles them with the same executor, package engine.)
 //
 // # Pre-activation (v2) weights
 //

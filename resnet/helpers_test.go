@@ -2,6 +2,7 @@ package resnet
 
 import (
 	"context"
+	"github.com/gorn-ml/gorn/internal/leveltest"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -10,14 +11,12 @@ import (
 )
 
 // forEachLevel runs f for every kernels level compiled in, as a subtest
-// named level=NAME; levels this CPU cannot run are skipped.
+// named impl=NAME; levels this CPU cannot run are skipped.
 func forEachLevel(t *testing.T, f func(t *testing.T, level string)) {
 	t.Helper()
 	for _, im := range kernels.Impls() {
-		t.Run("level="+im.Name(), func(t *testing.T) {
-			if !im.Available() {
-				t.Skipf("CPU lacks %s", im.Requires())
-			}
+		t.Run("impl="+im.Name(), func(t *testing.T) {
+			leveltest.SkipUnavailable(t, im)
 			f(t, im.Name())
 		})
 	}

@@ -14,10 +14,9 @@ import (
 // it asks for the next layer's.
 //
 // [Weights] is the in-memory source. A *safetensors.File is one too, and
-// decodes each tensor from the memory-mapped file when it is asked for;
-// the onnx package compiles through a source of the same kind. Shapes are
-// PyTorch's (see the package overview). A source is used by one goroutine
-// at a time.
+// decodes each tensor from the memory-mapped file when it is asked for.
+// Shapes are PyTorch's (see the package overview). A source is used by one
+// goroutine at a time.
 type WeightSource interface {
 	// Keys lists the names of all the tensors the source holds, in any
 	// order. Names ending in ".num_batches_tracked" (PyTorch's BatchNorm
@@ -66,8 +65,8 @@ func (w Weights) Float32s(key string) ([]float32, error) {
 // one that is missing, unexpected or of the wrong shape. weights is not
 // retained. opt may be nil. It is [NewFrom] with the map as the source:
 // the caller's map, all of it decoded, stays in memory while the model is
-// packed, so for weights in a file a file-backed source (onnx.LoadResNet,
-// a *safetensors.File) takes about half the peak memory.
+// packed, so for weights in a file a file-backed source (a
+// *safetensors.File) takes about half the peak memory.
 func New(arch Arch, weights Weights, opt *Options) (*Model, error) {
 	return newFrom(arch, weights, opt, weights.checkLengths)
 }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/bits"
 	"runtime/debug"
+
+	"github.com/gorn-ml/gorn/internal/mmap"
 )
 
 // Tensor is one named tensor: its dtype, its shape and its raw bytes.
@@ -147,8 +149,8 @@ func guardFault(read func() error) (err error) {
 		if r == nil {
 			return
 		}
-		if re, ok := r.(interface{ Addr() uintptr }); ok {
-			err = fmt.Errorf("%w: address %#x", ErrFault, re.Addr())
+		if what, ok := mmap.Fault(r); ok {
+			err = fmt.Errorf("%w: %s", ErrFault, what)
 			return
 		}
 		panic(r)

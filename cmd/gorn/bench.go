@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/kernels"
 	"github.com/gorn-ml/gorn/resnet"
 )
@@ -25,13 +26,14 @@ whole batch. It prints:
   latency     median and 90th percentile (nearest rank) of run time / B,
               in ms per image
   throughput  B / median run time in images per second, and GFLOP/s: the
-              model's FLOPs per image (2 x MACs, as resnet.Arch.FLOPs counts
-              them: convolutions and the fc layer) x images per second
+              model's FLOPs per image (2 x the MACs of the compiled plan:
+              convolutions and fully connected layers) x images per second
   peak        GFLOP/s as a percentage of this CPU's float32 peak
   kernels     the kernels level the model runs on and the best level this
               CPU has (kernels.Active)
--profile then adds a per-layer table in execution order (resnet.Model.Profile:
-layer, operation, shape, mean ms per batch, share of the total, GFLOP/s),
+  levels      every level compiled in: in use, available or not, and why
+-profile then adds a per-step table in execution order (engine.Model.Profile:
+step, operator, shape, mean ms per batch, share of the total, GFLOP/s),
 measured over RUNS more runs; timing each layer adds a little overhead.
 
 ` + peakHelp + "\n" + modelHelp
@@ -93,8 +95,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// benchModel is a compiled model and how to release it.
+type benchModel struct {
+	*engine.Model
+	close func()
+}
+
+func (m *benchModel) Close() { m.close() }
+
 // open compiles the model to measure and describes it.
-func (c *benchConfig) open() (*resnet.Model, string, error) {
+func (c *benchConfig) open() (*benchModel, string, error) {
 	if c.mf.path == "" {
 		name := c.mf.arch
 		if name == "" {
@@ -111,23 +121,27 @@ func (c *benchConfig) open() (*resnet.Model, string, error) {
 		size := c.sizeOr(224)
 		opt := &resnet.Options{Threads: c.mf.threads, MaxBatch: c.batch, Height: size, Width: size, Level: c.mf.level}
 		m, err := resnet.NewRandom(a, 1, opt)
-		return m, a.String() + " (synthetic weights)", err
+		if err != nil {
+			return nil, "", err
+		}
+		return &benchModel{m.Engine(), m.Close}, a.String() + " (synthetic weights)", nil
 	}
 	f, err := c.mf.loadFile()
 	if err != nil {
 		return nil, "", err
 	}
-	h, w := f.inputSize()
-	if c.size != 0 || h == 0 || w == 0 {
-		h, w = c.sizeOr(224), c.sizeOr(224)
+	desc := fmt.Sprintf("%s (%s)", c.mf.path, f.Format)
+	if f.Graph == nil {
+		desc = fmt.Sprintf("%s (%s)", f.Arch, c.mf.path)
 	}
-	m, err := c.mf.compile(f, h, w, c.batch)
+	m, err := c.mf.compile(f, c.size, c.size, c.batch)
 	if err != nil {
 		return nil, "", err
 	}
-	return m.Model, fmt.Sprintf("%s (%s)", f.arch, c.mf.path), nil
+	return &benchModel{m.Model.Model, m.Close}, desc, nil
 }
 
+// sizeOr is -size, or def when it is not given.
 func (c *benchConfig) sizeOr(def int) int {
 	if c.size != 0 {
 		return c.size
@@ -149,9 +163,9 @@ func benchInput(n int) []float32 {
 }
 
 // measure returns the time of each timed run.
-func (c *benchConfig) measure(ctx context.Context, m *resnet.Model) ([]time.Duration, error) {
+func (c *benchConfig) measure(ctx context.Context, m *benchModel) ([]time.Duration, error) {
 	src := benchInput(c.batch * m.InputLen())
-	dst := make([]float32, c.batch*m.Classes())
+	dst := make([]float32, c.batch*m.Outputs()[0].Len())
 	for range c.warmup {
 		if err := m.Infer(ctx, dst, src, c.batch); err != nil {
 			return nil, err
@@ -184,11 +198,11 @@ func median(sorted []time.Duration) time.Duration {
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
-func (c *benchConfig) report(e *env, m *resnet.Model, desc string, times []time.Duration) {
+func (c *benchConfig) report(e *env, m *benchModel, desc string, times []time.Duration) {
 	slices.Sort(times)
-	h, w := m.InputSize()
-	a := m.Arch()
-	flops := float64(a.FLOPs(h, w))
+	in := m.Input().Shape
+	h, w := in[2], in[3]
+	flops := float64(2 * m.MACs())
 	med, p90 := median(times), percentile(times, 90)
 	perImg := func(d time.Duration) float64 { return d.Seconds() * 1e3 / float64(c.batch) }
 	imgs := float64(c.batch) / med.Seconds()
@@ -197,7 +211,8 @@ func (c *benchConfig) report(e *env, m *resnet.Model, desc string, times []time.
 	fmt.Fprintf(out, "model       %s\n", desc)
 	fmt.Fprintf(out, "input       %d x %d x %d x %d, %d threads\n", c.batch, m.InputLen()/(h*w), h, w, m.Threads())
 	fmt.Fprintf(out, "kernels     %s (best on this CPU: %s)\n", m.Level(), kernels.Active())
-	fmt.Fprintf(out, "work        %s per image (%.3g GFLOP)\n", macString(a.MACs(h, w)), flops/1e9)
+	printLevels(out, "levels", 12, m.Level())
+	fmt.Fprintf(out, "work        %s per image (%.3g GFLOP)\n", macString(m.MACs()), flops/1e9)
 	fmt.Fprintf(out, "runs        %d timed after %d warm-up\n", c.runs, c.warmup)
 	fmt.Fprintf(out, "latency     median %.3f ms/img, p90 %.3f ms/img\n", perImg(med), perImg(p90))
 	fmt.Fprintf(out, "throughput  %.1f img/s, %.1f GFLOP/s\n", imgs, gflops)
@@ -217,13 +232,13 @@ func macString(n int64) string {
 	return fmt.Sprintf("%.3f MMAC", float64(n)/1e6)
 }
 
-// printProfile prints the per-layer table (resnet.WriteProfile).
-func (c *benchConfig) printProfile(ctx context.Context, e *env, m *resnet.Model) error {
+// printProfile prints the per-step table (engine.WriteProfile).
+func (c *benchConfig) printProfile(ctx context.Context, e *env, m *benchModel) error {
 	src := benchInput(c.batch * m.InputLen())
 	stats, err := m.Profile(ctx, src, c.batch, c.runs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nper layer, mean of %d runs of batch %d:\n", c.runs, c.batch)
-	return resnet.WriteProfile(e.stdout, stats)
+	fmt.Fprintf(e.stdout, "\nper step, mean of %d runs of batch %d:\n", c.runs, c.batch)
+	return engine.WriteProfile(e.stdout, stats)
 }

@@ -136,7 +136,7 @@ func (c *classifyConfig) open(fs *flagSet, opts *preprocess.Options) (*gorn.Clas
 	o := &gorn.Options{Threads: c.mf.threads, Level: c.mf.level, Preprocess: &preprocess.Options{}}
 	if c.mf.arch != "" {
 		if strings.EqualFold(filepath.Ext(c.mf.path), ".onnx") {
-			return nil, usageErrorf("-arch does not apply to ONNX models (the graph names the architecture)")
+			return nil, usageErrorf("-arch does not apply to ONNX models (the graph describes the network)")
 		}
 		a, err := parseArch(c.mf.arch)
 		if err != nil {

@@ -9,7 +9,7 @@
 // The commands are:
 //
 //	classify  print the top classes of images
-//	run       run a model on a raw float32 tensor, write raw logits
+//	run       run a model on a raw float32 tensor, write a raw output
 //	bench     measure inference speed
 //	info      describe a model file
 //
@@ -17,9 +17,12 @@
 // one line to standard error and exits with status 1 (2 for a mistake in
 // the command line itself).
 //
-// Models are ONNX files exported from PyTorch (torch.onnx.export of a
-// torchvision-style ResNet), or torchvision/timm state dicts in
-// safetensors format together with -arch. For example, with the demo model
+// Models are ONNX files (any graph of the supported operators, compiled by
+// gorn's graph compiler: PyTorch, timm, tf2onnx and model-zoo exports of
+// ResNet-family networks, classifiers or embedding models), or
+// torchvision/timm state dicts in safetensors format, whose architecture
+// is read from the tensor shapes or given with -arch. For example, with
+// the demo model
 // in testdata/digits (a small ResNet trained on 8x8 handwritten digits
 // upscaled to 32x32):
 //
@@ -32,6 +35,10 @@
 // (resize the shorter side to 256, centre-crop 224, scale to [0,1],
 // normalise with the ImageNet mean and std); flags change each step. run
 // takes and writes raw little-endian float32 NCHW data, for scripting and
-// for comparing gorn with other runtimes. bench prints latency, throughput,
+// for comparing gorn with other runtimes (any graph output, with
+// -output-name: logits, or the features of an embedding model). info lists
+// a model's inputs and outputs, operators, what the compiler folded and
+// fused, and the memory it needs (with -v, the compiled plan). bench
+// prints latency, throughput,
 // GFLOP/s and the percentage of this CPU's estimated peak.
 package main

@@ -6,9 +6,9 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/gorn-ml/gorn/internal/modelfile"
 	"github.com/gorn-ml/gorn/onnx"
 	"github.com/gorn-ml/gorn/preprocess"
 )
@@ -16,18 +16,38 @@ import (
 const infoUsage = `
 Usage: gorn info -model M [-arch NAME] [-v]
 
-Describes a model file: the architecture gorn recognises in it, its
-parameter count, the multiply-accumulates (MACs) of one image at the
-model's input size (224x224 when the input size is not fixed), and for
-ONNX files the operator set, producer, input name and shape, whether
-BatchNorm was fused into the convolutions, the model's domain, version and
-doc string, its metadata_props, and the preprocessing they set for
-'gorn classify'. For a .safetensors file the architecture is read from the
-tensor shapes unless -arch names it. It loads and compiles the model,
-so any problem with the file shows up here. With -v it then prints the
-compiled plan: each operation with its shapes, fused epilogue and
-in-place additions, the workspace slots it reads and writes, and the
-slots' sizes and lifetimes.
+Describes a model file and what gorn compiles it to. For an ONNX file: the
+operator set, producer, graph inputs and outputs with their declared shapes
+(symbolic dimensions by name), the operator histogram, the parameter count
+(floating-point weights, BatchNorm statistics included), the model's
+domain, version and doc string, its metadata_props and the preprocessing
+they set for 'gorn classify'. For a .safetensors state dict: the
+architecture read from the tensor shapes (or named by -arch), its blocks,
+classes and parameters. Then, for both, it compiles the model (so any
+problem with the file shows up here) at its input size (224x224 when the
+size is not fixed) and prints the outputs as compiled, which of them are
+logits and which pooled features (an embedding), the multiply-accumulates
+(MACs) of one image, what the compiler's passes folded and fused (constant
+subgraphs, BatchNorm, Pad, activations, residual additions), and the sizes
+of the packed weights and of the workspace of one inference, with the
+kernels level.
+
+With -v it then prints the compiled plan: every pass's record, each
+operation with its shapes, fused epilogue and in-place additions, the
+workspace slots it reads and writes, and the slots' sizes and lifetimes.
+
+Supported ONNX operators: Conv (any kernel, stride, pads, auto_pad,
+dilation, groups), BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid,
+HardSigmoid, HardSwish, Tanh, Add, Sub, Mul, Div (broadcast per channel or
+scalar), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
+ReduceMean, ReduceMax, Flatten, Reshape, Squeeze, Unsqueeze, Transpose,
+Gemm, MatMul, Softmax, LogSoftmax, Concat, Slice, Pad, Identity, Dropout,
+Cast, Constant, and what constant folding evaluates at compile time (Shape,
+Gather, ConstantOfShape, Range, ...). A graph with any other operator is
+refused with an error that names the node.
+Last, it lists the kernels levels compiled in: which one runs, and why
+each does or does not (the CPU's features, GODEBUG, the level's
+self-test).
 ` + modelHelp
 
 func runInfo(ctx context.Context, e *env, args []string) error {
@@ -48,62 +68,117 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, w := f.inputSize()
-	if h == 0 || w == 0 {
-		h, w = 224, 224
+	out := e.stdout
+	fmt.Fprintf(out, "file          %s (%s)\n", mf.path, f.Format)
+	if gi := f.Graph; gi != nil {
+		printGraph(out, gi)
+	} else {
+		a := f.Arch
+		fmt.Fprintf(out, "architecture  %s (from the %s)\n", a, f.ArchFrom)
+		fmt.Fprintf(out, "blocks        %s, layers %v, %s, width %d\n", a.Block, a.Layers, a.Version, a.Width)
+		fmt.Fprintf(out, "classes       %d\n", a.Classes)
+		fmt.Fprintf(out, "parameters    %d (%.2f M)\n", a.Params(), float64(a.Params())/1e6)
 	}
-	m, err := mf.compile(f, h, w, 1)
+	printMetadata(out, f)
+	m, err := mf.compile(f, 0, 0, 1)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	a := m.Arch()
-	out := e.stdout
-	fmt.Fprintf(out, "file          %s (%s)\n", mf.path, f.format)
-	fmt.Fprintf(out, "architecture  %s (from the %s)\n", a, f.archFrom)
-	fmt.Fprintf(out, "blocks        %s, layers %v, %s, width %d\n", a.Block, a.Layers, a.Version, a.Width)
-	fmt.Fprintf(out, "classes       %d\n", a.Classes)
-	fmt.Fprintf(out, "parameters    %d (%.2f M)\n", a.Params(), float64(a.Params())/1e6)
-	fmt.Fprintf(out, "MACs          %d (%s) per %dx%d image\n", a.MACs(h, w), macString(a.MACs(h, w)), h, w)
-	if in := f.info; in != nil {
-		fmt.Fprintf(out, "opset         %d (IR version %d)\n", in.Opset, in.IRVersion)
-		fmt.Fprintf(out, "producer      %s\n", in.Producer)
-		fmt.Fprintf(out, "input         %s: %s x %d x %s x %s\n", in.Input, batchString(in),
-			in.Channels, dimString(in.Height), dimString(in.Width))
-		fmt.Fprintf(out, "BatchNorm     %s\n", map[bool]string{true: "fused into convolutions", false: "kept"}[in.FusedBN])
-		printMetadata(out, in, f)
-	}
-	fmt.Fprintf(out, "packed        %.2f MB weights, %.2f MB workspace per concurrent inference (%s)\n",
-		float64(m.WeightBytes())/1e6, float64(m.WorkspaceBytes())/1e6, m.Level().Name())
+	printCompiled(out, m)
 	if *verbose {
-		fmt.Fprintf(out, "\nplan\n%s", m.Engine().Plan())
+		fmt.Fprintf(out, "\nplan\n%s", m.Plan())
 	}
+	printLevels(out, "levels", 14, m.Level())
 	return nil
 }
 
-// batchString is the declared batch size: a number, or the name of a
-// dynamic dimension.
-func batchString(in *onnx.Info) string {
-	switch {
-	case in.Batch > 0:
-		return strconv.Itoa(in.Batch)
-	case in.BatchParam != "":
-		return in.BatchParam
+// printGraph prints an ONNX graph's description.
+func printGraph(out io.Writer, gi *onnx.GraphInfo) {
+	fmt.Fprintf(out, "opset         %d (IR version %d)\n", gi.Opset, gi.IRVersion)
+	fmt.Fprintf(out, "producer      %s\n", gi.Producer)
+	for _, v := range gi.Inputs {
+		fmt.Fprintf(out, "input         %s: %v %s\n", v.Name, v.ElemType, v.ShapeString())
 	}
-	return "?"
+	for _, v := range gi.Outputs {
+		fmt.Fprintf(out, "output        %s: %v %s\n", v.Name, v.ElemType, v.ShapeString())
+	}
+	ops := make([]string, len(gi.Ops))
+	for i, o := range gi.Ops {
+		ops[i] = fmt.Sprintf("%s %d", o.Op, o.Count)
+	}
+	fmt.Fprintf(out, "operators     %d nodes: %s\n", gi.Nodes, strings.Join(ops, ", "))
+	fmt.Fprintf(out, "parameters    %d (%.2f M) in %d initializers\n", gi.Params, float64(gi.Params)/1e6, gi.Initializers)
 }
 
-// dimString is a declared size, or "?" for a dynamic one.
-func dimString(n int) string {
-	if n > 0 {
-		return strconv.Itoa(n)
+// printCompiled describes the compiled model: outputs and their roles,
+// work, what the passes did, sizes.
+func printCompiled(out io.Writer, m *compiled) {
+	h, w := m.inputSize()
+	fmt.Fprintf(out, "compiled      for %dx%d images\n", h, w)
+	lo, em, _ := m.Roles("", "")
+	for i, t := range m.Outputs() {
+		role := ""
+		switch {
+		case i == lo:
+			role = " (logits)"
+		case i == em || m.Pooled(i):
+			role = " (pooled features: an embedding)"
+		}
+		fmt.Fprintf(out, "%-14s%s %v%s\n", map[bool]string{true: "outputs", false: ""}[i == 0], t.Name, t.Shape, role)
 	}
-	return "?"
+	fmt.Fprintf(out, "MACs          %d (%s) per image\n", m.MACs(), macString(m.MACs()))
+	passes := passSummary(m.PassLog())
+	switch {
+	case len(passes) > 0:
+	case m.ResNet != nil:
+		passes = []string{"none (a state dict's graph is built with BatchNorm folded and activations fused)"}
+	default:
+		passes = []string{"nothing folded or fused"}
+	}
+	for i, l := range passes {
+		fmt.Fprintf(out, "%-14s%s\n", map[bool]string{true: "passes", false: ""}[i == 0], l)
+	}
+	fmt.Fprintf(out, "packed        %.2f MB weights, %.2f MB workspace per concurrent inference (%s)\n",
+		float64(m.WeightBytes())/1e6, float64(m.WorkspaceBytes())/1e6, m.Level().Name())
+}
+
+// passSummary condenses the passes' log: a pass that logged one line keeps
+// it; one that logged several gives their count and the first.
+func passSummary(log []string) []string {
+	var order []string
+	lines := map[string][]string{}
+	for _, l := range log {
+		name, rest, ok := strings.Cut(l, ": ")
+		if !ok {
+			name, rest = l, ""
+		}
+		if lines[name] == nil {
+			order = append(order, name)
+		}
+		lines[name] = append(lines[name], rest)
+	}
+	out := make([]string, 0, len(order))
+	for _, name := range order {
+		ls := lines[name]
+		if len(ls) == 1 {
+			out = append(out, strings.TrimSuffix(name+": "+ls[0], ": "))
+			continue
+		}
+		eg, _, _ := strings.Cut(ls[0], " (")
+		out = append(out, fmt.Sprintf("%s: %d, e.g. %s", name, len(ls), clip(eg, 70)))
+	}
+	return out
 }
 
 // printMetadata prints an ONNX model's descriptive fields and
 // metadata_props, and the preprocessing they ask for.
-func printMetadata(out io.Writer, in *onnx.Info, f *modelFile) {
+func printMetadata(out io.Writer, f *modelfile.File) {
+	in := f.Graph
+	if in == nil {
+		printPrep(out, f)
+		return
+	}
 	if in.Domain != "" || in.ModelVersion != 0 {
 		fmt.Fprintf(out, "model         domain %q, version %d\n", in.Domain, in.ModelVersion)
 	}
@@ -118,9 +193,14 @@ func printMetadata(out io.Writer, in *onnx.Info, f *modelFile) {
 		}
 		fmt.Fprintf(out, "%-14s%s = %s\n", label, k, clip(oneLine(in.Metadata[k]), 100))
 	}
-	switch p := f.prep; {
-	case f.prepErr != nil:
-		fmt.Fprintf(out, "preprocess    unreadable: %v\n", f.prepErr)
+	printPrep(out, f)
+}
+
+// printPrep prints the preprocessing the metadata asks for.
+func printPrep(out io.Writer, f *modelfile.File) {
+	switch p := f.Prep; {
+	case f.PrepErr != nil:
+		fmt.Fprintf(out, "preprocess    unreadable: %v\n", f.PrepErr)
 	case p != nil && (p.Resize != 0 || p.CropWidth != 0 || p.Mean != nil || p.Std != nil || p.Filter != preprocess.Bilinear):
 		fmt.Fprintf(out, "preprocess    %s (from the metadata; classify's defaults)\n", prepString(p))
 	}

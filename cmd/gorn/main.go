@@ -26,7 +26,7 @@ type env struct {
 
 var commands = []command{
 	{"classify", "print the top classes of images", runClassify},
-	{"run", "run a model on a raw float32 tensor, write raw logits", runRun},
+	{"run", "run a model on a raw float32 tensor, write a raw output (logits or features)", runRun},
 	{"bench", "measure inference speed", runBench},
 	{"info", "describe a model file", runInfo},
 	{"version", "print the module and Go versions, kernels level and CPU", runVersion},

@@ -133,7 +133,7 @@ func TestHelp(t *testing.T) {
 	}
 	flags := map[string][]string{
 		"classify": {"-model", "-topk", "-resize", "-crop", "-mean", "-std", "-labels", "-filter", "-threads"},
-		"run":      {"-model", "-input", "-shape", "-output", "-threads", "-arch", "-level"},
+		"run":      {"-model", "-input", "-shape", "-output", "-output-name", "-threads", "-arch", "-level"},
 		"bench":    {"-model", "-arch", "-batch", "-threads", "-n", "-size", "-profile", "-peak", "Peak:"},
 		"info":     {"-model", "-arch"},
 	}
@@ -158,7 +158,7 @@ func TestBench(t *testing.T) {
 	if code != 0 || stderr != "" {
 		t.Fatalf("bench: status %d, stderr %q", code, stderr)
 	}
-	for _, want := range []string{"latency     median", "p90", "img/s", "GFLOP/s", "% of 100 GFLOP/s", "kernels", "layer1.0.conv1", "fc", "total"} {
+	for _, want := range []string{"latency     median", "p90", "img/s", "GFLOP/s", "% of 100 GFLOP/s", "kernels", "/layer1/layer1.0/conv1/Conv", "gorn.Conv", "/fc/Gemm", "total"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, stdout)
 		}

@@ -12,8 +12,6 @@ import (
 	"github.com/gorn-ml/gorn"
 	"github.com/gorn-ml/gorn/internal/modelfile"
 	"github.com/gorn-ml/gorn/kernels"
-	"github.com/gorn-ml/gorn/onnx"
-	"github.com/gorn-ml/gorn/preprocess"
 	"github.com/gorn-ml/gorn/resnet"
 )
 
@@ -21,10 +19,13 @@ import (
 // every command that loads a model.
 const modelHelp = `
 Models:
-  -model FILE.onnx         an ONNX export (torch.onnx.export) of a torchvision-
-                           style ResNet; the architecture is read from the graph.
-                           BatchNorm may be fused or kept, the batch static or
-                           dynamic, opsets 9 to 21.
+  -model FILE.onnx         an ONNX export of a ResNet-family network (PyTorch,
+                           timm, tf2onnx, the ONNX model zoo ...), compiled
+                           from its graph: any arrangement of the supported
+                           operators (see 'gorn info'), BatchNorm fused or
+                           kept, batch static or dynamic, opsets 7 to 21. A
+                           graph with a symbolic height and width is compiled
+                           for the size asked for.
   -model FILE.safetensors  a torchvision/timm ResNet state dict (conv1.weight,
                            bn1.running_mean, layer1.0.conv1.weight, fc.weight,
                            ...). The architecture is read from the tensor
@@ -96,34 +97,10 @@ func parseArch(s string) (resnet.Arch, error) {
 	return a, nil
 }
 
-// modelFile is a model file's architecture and a source of its weights,
-// before compiling. The source reads the file, which stays open (mapped)
-// until compile or discard closes it.
-type modelFile struct {
-	arch     resnet.Arch
-	archFrom string // where arch came from: "graph", "tensor shapes" or "-arch"
-	src      resnet.WeightSource
-	close    func() error
-	info     *onnx.Info // ONNX files only
-	format   string     // "onnx" or "safetensors"
-	// prep is the preprocessing the metadata asks for (nil if none),
-	// prepErr why it could not be read.
-	prep    *preprocess.Options
-	prepErr error
-	labels  []string // the class names the metadata lists, or nil
-}
-
-// discard closes the file without compiling it.
-func (f *modelFile) discard() {
-	if f.close != nil {
-		f.close()
-		f.close = nil
-	}
-}
-
-// loadFile opens -model and recognises its architecture (for safetensors,
-// from -arch or from the tensor shapes).
-func (mf *modelFlags) loadFile() (*modelFile, error) {
+// loadFile opens -model (for safetensors, with the architecture of -arch
+// or of the tensor shapes). The file stays open (mapped) until compile
+// closes it.
+func (mf *modelFlags) loadFile() (*modelfile.File, error) {
 	if err := checkLevel(mf.level); err != nil {
 		return nil, err
 	}
@@ -131,7 +108,7 @@ func (mf *modelFlags) loadFile() (*modelFile, error) {
 	switch strings.ToLower(filepath.Ext(mf.path)) {
 	case ".onnx":
 		if mf.arch != "" {
-			return nil, usageErrorf("-arch does not apply to ONNX models (the graph names the architecture)")
+			return nil, usageErrorf("-arch does not apply to ONNX models (the graph describes the network)")
 		}
 	case ".safetensors":
 		if mf.arch != "" {
@@ -144,12 +121,7 @@ func (mf *modelFlags) loadFile() (*modelFile, error) {
 	default:
 		return nil, usageErrorf("-model %q: want a .onnx or .safetensors file", mf.path)
 	}
-	f, err := modelfile.Open(mf.path, a)
-	if err != nil {
-		return nil, err
-	}
-	return &modelFile{arch: f.Arch, archFrom: f.ArchFrom, src: f.Src, close: f.Close, info: f.Info,
-		format: f.Format, prep: f.Prep, prepErr: f.PrepErr, labels: f.Labels}, nil
+	return modelfile.Open(mf.path, a)
 }
 
 // threadsValue is the -threads flag: 0 (all CPUs) to gorn.MaxThreads.
@@ -209,37 +181,35 @@ func cpuHas(level string) bool {
 	return false
 }
 
-// inputSize is the model's declared input size, or 0, 0.
-func (f *modelFile) inputSize() (h, w int) {
-	if f.info != nil {
-		return f.info.Height, f.info.Width
-	}
-	return 0, 0
-}
-
-// compiled is a model ready to run.
+// compiled is a model ready to run: the compiled graph and which outputs
+// hold what.
 type compiled struct {
-	*resnet.Model
-	file *modelFile
+	*modelfile.Model
 }
 
-// compile builds the model for h x w images and batches of up to maxBatch,
-// reading the weights one layer at a time, then closes the file. An ONNX
-// model with a fixed input size runs only at that size.
-func (mf *modelFlags) compile(f *modelFile, h, w, maxBatch int) (*compiled, error) {
-	defer f.discard()
-	if dh, dw := f.inputSize(); dh > 0 && dw > 0 && (dh != h || dw != w) {
-		return nil, fmt.Errorf("the model takes %dx%d images, not %dx%d", dh, dw, h, w)
+// compile builds the model for h x w images (0, 0: the model's declared
+// size, else 224x224) and batches of up to maxBatch, reading the weights
+// one layer at a time, then closes the file. An ONNX model with a fixed
+// input size runs only at that size.
+func (mf *modelFlags) compile(f *modelfile.File, h, w, maxBatch int) (*compiled, error) {
+	defer f.Close()
+	if h == 0 || w == 0 {
+		h, w = f.Height, f.Width
+		if h == 0 || w == 0 {
+			h, w = 224, 224
+		}
+	}
+	if f.Height > 0 && f.Width > 0 && (f.Height != h || f.Width != w) {
+		return nil, fmt.Errorf("the model takes %dx%d images, not %dx%d", f.Height, f.Width, h, w)
 	}
 	if h < 32 || w < 32 {
 		return nil, fmt.Errorf("input %dx%d is smaller than 32x32", h, w)
 	}
-	opt := &resnet.Options{Threads: mf.threads, MaxBatch: maxBatch, Height: h, Width: w, Level: mf.level}
-	m, err := resnet.NewFrom(f.arch, f.src, opt)
+	m, err := f.Compile(&modelfile.CompileOptions{Threads: mf.threads, MaxBatch: maxBatch, Height: h, Width: w, Level: mf.level})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
-	return &compiled{Model: m, file: f}, nil
+	return &compiled{Model: m}, nil
 }
 
 // open loads -model and compiles it for h x w images.
@@ -252,9 +222,10 @@ func (mf *modelFlags) open(h, w, maxBatch int) (*compiled, error) {
 }
 
 // channels is the number of input channels.
-func (c *compiled) channels() int { return c.InputLen() / (c.hw()) }
+func (c *compiled) channels() int { return c.Input().Shape[1] }
 
-func (c *compiled) hw() int {
-	h, w := c.InputSize()
-	return h * w
+// inputSize is the height and width the model was compiled for.
+func (c *compiled) inputSize() (h, w int) {
+	s := c.Input().Shape
+	return s[2], s[3]
 }

@@ -9,10 +9,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/gorn-ml/gorn/engine"
 )
 
 const runUsage = `
-Usage: gorn run -model M -input IN -shape N,C,H,W -output OUT [-threads T]
+Usage: gorn run -model M -input IN -shape N,C,H,W -output OUT [-output-name NAME] [-threads T]
 
 Runs the model on a raw tensor and writes the raw output: for scripting, and
 for checking gorn against other runtimes.
@@ -22,10 +24,14 @@ ONNX's layout; with numpy: x.astype('<f4').tofile(IN)); its size must be
 exactly 4*N*C*H*W bytes, and C, H, W must suit the model (C = its input
 channels, H and W at least 32). No preprocessing is applied.
 
-OUT receives N*K little-endian float32 logits, K being the model's number of
-classes, image after image, before any softmax (numpy:
-np.fromfile(OUT, '<f4').reshape(N, K)). Use - for IN or OUT to read stdin or
-write stdout.
+OUT receives one graph output: the first (for a classifier, its logits,
+before any softmax the graph does not compute itself), or the one
+-output-name names ('gorn info' lists them). It holds N*K little-endian
+float32 values, K being the output's size per image, image after image in
+NCHW order (numpy: np.fromfile(OUT, '<f4').reshape(N, K)). For an
+embedding model (a graph that ends in pooled features, with no classifier)
+that is the feature vector of each image. Use - for IN or OUT to read stdin
+or write stdout.
 ` + modelHelp
 
 func runRun(ctx context.Context, e *env, args []string) error {
@@ -35,6 +41,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	in := fs.String("input", "", "raw little-endian float32 NCHW input `file` (- for stdin)")
 	out := fs.String("output", "", "`file` for the raw little-endian float32 logits (- for stdout)")
 	shapeFlag := fs.String("shape", "", "input shape `N,C,H,W`, e.g. 1,3,224,224")
+	outName := fs.String("output-name", "", "graph output `name` to write (default: the first)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -67,6 +74,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if shape[1] != m.channels() {
 		return fmt.Errorf("-shape has %d channels, the model takes %d", shape[1], m.channels())
 	}
+	oi := 0
+	if *outName != "" {
+		if oi = m.OutputIndex(*outName); oi < 0 {
+			return fmt.Errorf("-output-name: the model has no output %q (its outputs: %s)", *outName, outputNames(m.Outputs()))
+		}
+	}
 	w := e.stdout
 	if *out != "-" { // fail before the work if the output cannot be written
 		f, err := os.Create(*out)
@@ -76,8 +89,10 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		defer f.Close()
 		w = f
 	}
-	dst := make([]float32, shape[0]*m.Classes())
-	if err := m.Infer(ctx, dst, src, shape[0]); err != nil {
+	dst := make([]float32, shape[0]*m.Outputs()[oi].Len())
+	dsts := make([][]float32, oi+1)
+	dsts[oi] = dst
+	if err := m.InferOutputs(ctx, src, shape[0], dsts); err != nil {
 		return err
 	}
 	if err := writeTensor("-", w, dst); err != nil {
@@ -87,6 +102,15 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return f.Close()
 	}
 	return nil
+}
+
+// outputNames lists the outputs' names, quoted.
+func outputNames(outs []engine.TensorInfo) string {
+	names := make([]string, len(outs))
+	for i, t := range outs {
+		names[i] = strconv.Quote(t.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseShape parses "N,C,H,W" into four positive sizes whose product fits

@@ -3,13 +3,12 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/statedict"
 	"github.com/gorn-ml/gorn/onnx"
-	"github.com/gorn-ml/gorn/safetensors"
 )
 
 // The rows of issue 15's table that the command line shows, one case each.
@@ -65,21 +64,7 @@ func digitsStateDict(t *testing.T, meta map[string]string) []byte {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	_, w, err := m.ResNet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ts []safetensors.Tensor
-	for name, v := range w {
-		st, err := safetensors.FromFloat32(name, v.Shape, v.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts = append(ts, st)
-	}
-	all := maps.Clone(m.Metadata)
-	maps.Copy(all, meta)
-	b, err := safetensors.Encode(ts, all)
+	b, err := statedict.Safetensors(m, meta)
 	if err != nil {
 		t.Fatal(err)
 	}

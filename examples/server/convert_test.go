@@ -3,8 +3,8 @@ package main
 import (
 	"os"
 
+	"github.com/gorn-ml/gorn/internal/statedict"
 	"github.com/gorn-ml/gorn/onnx"
-	"github.com/gorn-ml/gorn/safetensors"
 )
 
 // writeSafetensors writes the weights and metadata of the ONNX model in
@@ -15,19 +15,7 @@ func writeSafetensors(path string, data []byte) error {
 		return err
 	}
 	defer m.Close()
-	_, w, err := m.ResNet()
-	if err != nil {
-		return err
-	}
-	var ts []safetensors.Tensor
-	for name, v := range w {
-		t, err := safetensors.FromFloat32(name, v.Shape, v.Data)
-		if err != nil {
-			return err
-		}
-		ts = append(ts, t)
-	}
-	b, err := safetensors.Encode(ts, m.Metadata)
+	b, err := statedict.Safetensors(m, nil)
 	if err != nil {
 		return err
 	}

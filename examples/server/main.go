@@ -126,6 +126,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, ready chan<- st
 		return err
 	}
 	defer clf.Close()
+	if clf.Classes() == 0 {
+		return fmt.Errorf("%s: %w", o.model, gorn.ErrNoClasses)
+	}
 	logger := log.New(os.Stderr, "", log.LstdFlags)
 	o.cfg.Log = logger
 	srv := &http.Server{

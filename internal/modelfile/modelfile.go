@@ -1,8 +1,11 @@
 // Package modelfile opens the model files gorn runs (ONNX exports and
-// safetensors state dicts) up to the point of compiling: architecture,
-// weight source, preprocessing and labels from the metadata, declared
-// input size. The root package's Open and the gorn command share it, so
-// they read files, and word their errors, the same way.
+// safetensors state dicts) and compiles them into an engine.Model: an ONNX
+// graph through onnx.Model.CompileGraph, a state dict through its
+// resnet.Arch (which builds the same graph IR). It also reads the
+// preprocessing and labels from the metadata, the declared input size, and
+// which outputs are logits and which pooled features. The root package's
+// Open and the gorn command share it, so they read files, and word their
+// errors, the same way.
 package modelfile
 
 import (
@@ -21,23 +24,36 @@ import (
 	"github.com/gorn-ml/gorn/safetensors"
 )
 
-// File is an opened model file, before compiling. Src reads the file,
-// which stays open (mapped) until Close.
+// File is an opened model file, before compiling. It stays open (mapped)
+// until Close: the weights are read from it while compiling.
 type File struct {
-	Name     string // the path, or the name given for bytes
-	Format   string // "onnx" or "safetensors"
+	Name   string // the path, or the name given for bytes
+	Format string // "onnx" or "safetensors"
+	// Arch, ArchFrom and Src describe a safetensors state dict: the
+	// architecture, where it came from ("tensor shapes" or "-arch"), and
+	// the weights.
 	Arch     resnet.Arch
-	ArchFrom string // where Arch came from: "graph", "tensor shapes" or "-arch"
+	ArchFrom string
 	Src      resnet.WeightSource
-	Info     *onnx.Info // ONNX files only
+	// ONNX is the parsed ONNX model and Graph its description (ONNX files
+	// only).
+	ONNX  *onnx.Model
+	Graph *onnx.GraphInfo
+	// Pooled names the graph outputs that are pooled features (see
+	// pooledOutputs); Features the output the final Gemm or MatMul reads,
+	// when it is a graph output. ONNX files only.
+	Pooled   map[string]bool
+	Features string
+	hidden   string // the pooled value the final Gemm reads, not an output
 	// Prep is the preprocessing the metadata asks for (nil if none),
 	// PrepErr why it could not be read.
 	Prep    *preprocess.Options
 	PrepErr error
 	Labels  []string // the class names the metadata lists, or nil
-	// Height and Width are the declared input size, 0 where dynamic.
-	Height, Width int
-	close         func() error
+	// Channels, Height and Width are an ONNX graph's declared input size,
+	// 0 where dynamic or undeclared (and for state dicts).
+	Channels, Height, Width int
+	close                   func() error
 }
 
 // Close releases the file. It is safe to call more than once.
@@ -63,7 +79,7 @@ func Open(path string, arch *resnet.Arch) (*File, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".onnx":
 		if arch != nil {
-			return nil, fmt.Errorf("%s: an architecture override does not apply to ONNX models (the graph names it)", path)
+			return nil, fmt.Errorf("%s: an architecture override does not apply to ONNX models (the graph describes the network)", path)
 		}
 		m, err := onnx.LoadFile(path, nil)
 		if err != nil {
@@ -137,29 +153,32 @@ func stError(name string, err error) error {
 }
 
 func fromONNX(name string, m *onnx.Model) (*File, error) {
-	fail := func(err error) (*File, error) {
-		m.Close()
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
 	if len(m.Graph.Nodes) == 0 && len(m.Graph.Initializers) == 0 {
 		m.Close()
 		return nil, fmt.Errorf("%s: not an ONNX model (no graph)", name)
 	}
-	info, err := m.Info()
-	if err != nil {
-		return fail(err)
+	gi := m.GraphInfo()
+	if len(gi.Inputs) != 1 {
+		m.Close()
+		return nil, fmt.Errorf("%s: the graph has %d inputs; gorn runs graphs of one image input", name, len(gi.Inputs))
 	}
-	a, src, err := m.ResNetSource()
-	if err != nil {
-		return fail(err)
+	f := &File{Name: name, Format: "onnx", ONNX: m, Graph: gi, Labels: m.Labels(), close: m.Close}
+	if s := gi.Inputs[0].Shape; len(s) == 4 {
+		f.Channels, f.Height, f.Width = knownInt(s[1]), knownInt(s[2]), knownInt(s[3])
 	}
-	f := &File{Name: name, Format: "onnx", Arch: a, ArchFrom: "graph", Src: src, Info: info,
-		Labels: m.Labels(), Height: info.Height, Width: info.Width, close: m.Close}
+	f.Pooled, f.Features, f.hidden = pooledOutputs(&m.Graph)
 	f.Prep, f.PrepErr = m.Preprocessing()
 	if f.PrepErr != nil {
 		f.PrepErr = fmt.Errorf("%s: %w", name, f.PrepErr)
 	}
 	return f, nil
+}
+
+func knownInt(d onnx.Dim) int {
+	if d.Known() && d.Value <= 1<<30 {
+		return int(d.Value)
+	}
+	return 0
 }
 
 // stateDict is a safetensors file as a state dict: names starting with

@@ -2,7 +2,9 @@
 # lint-asm: house rules for Go assembly files (see ARCHITECTURE.md section 6).
 #  - every .s file has a //go:build line that includes !purego;
 #  - every TEXT line has symbolic flags and a $frame-args size (so go vet checks offsets);
-#  - on amd64, a function that touches Y or Z registers runs VZEROUPPER before each RET.
+#  - on amd64, a function that touches Y or Z registers runs VZEROUPPER before each RET;
+#  - above every TEXT, a "// func" line that spells the Go declaration (names, types, order)
+#    and a "// Requires:" line, and the TEXT argument size is the declaration's (asmfunc).
 status=0
 for f in $(git ls-files '*.s'); do
 	head -5 "$f" | grep -q '^//go:build.*!purego' || { echo "$f: no //go:build !purego line"; status=1; }
@@ -19,4 +21,5 @@ for f in $(git ls-files '*.s'); do
 		;;
 	esac
 done
+go run ./internal/tools/asmfunc kernels/amd64 kernels/arm64 || status=1
 exit $status

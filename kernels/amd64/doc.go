@@ -8,19 +8,25 @@
 //     place and prefetched a tile ahead, the next B panel prefetched, bias,
 //     accumulate and ReLU fused into the store.
 //   - SgemmStripAVX512 (AVX-512F): the same with ZMM registers and 32-wide
-//     panels. It has not yet run on AVX-512 hardware; package kernels uses
-//     it only when GORN_AVX512=1.
+//     panels. Package kernels' self-test checks it (and every AVX-512
+//     kernel) against the generic level before the avx512 level is used.
 //   - MaxWindowsAVX2, AvgWindowsAVX2 (AVX2): the channel-wise maximum (NaN
 //     propagating) or average of a row of NHWC pooling windows, 32 channels
 //     per pass over a window.
 //   - ScaleShiftAVX2, AddAVX2 (AVX2): per-channel scale+shift and the sum
 //     of two vectors, each with an optional ReLU.
+//   - MaxWindowsAVX512, AvgWindowsAVX512, ScaleShiftAVX512, AddAVX512,
+//     CopyRowsAVX512 (AVX-512F): the bodies of their AVX2 namesakes
+//     (pool_amd64.h, elementwise_amd64.h, im2col_amd64.h) on ZMM registers,
+//     the same bits.
 //   - SgemvPanels4AVX2 (AVX2+FMA): one row of A against four packed B
 //     panels, the same bits as SgemmStripAVX2 on one row.
-//   - WinoInput4AVX2, WinoInput2AVX2, WinoOutput4AVX2, WinoOutput2AVX2
-//     (AVX2): the Winograd F(4x4,3x3) and F(2x2,3x3) input transform
-//     (B^T d B) and output transform (A^T m A, with bias, accumulate and
-//     ReLU), eight channels at a time.
+//   - WinoInput{4,3,2,2S2}AVX2, WinoOutput{4,3,2,2S2}AVX2 (AVX2): the
+//     Winograd F(4x4,3x3), F(3x3,3x3), F(2x2,3x3) and stride-2 F(2x2,3x3)
+//     input transforms (B^T d B) and output transforms (A^T m A, with bias,
+//     accumulate and ReLU), eight channels at a time; the AVX512 forms
+//     (AVX-512F) are the same bodies (winograd_*_amd64.h) on ZMM registers,
+//     sixteen channels at a time.
 //   - CopyRowsAVX2 (AVX), Scatter3: im2col's moves, a kernel row of KW*C
 //     floats into the A rows of a run of output pixels, and the stem's
 //     groups of three channels into its stacks.

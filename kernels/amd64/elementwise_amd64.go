@@ -27,3 +27,15 @@ func ScaleShiftAVX2(dst, src, scale, shift *float32, c, rows, flags int)
 //
 //go:noescape
 func AddAVX2(dst, a, b *float32, n, flags int)
+
+// ScaleShiftAVX512 is ScaleShiftAVX2 in ZMM registers (the same bits). The
+// CPU must have AVX-512F.
+//
+//go:noescape
+func ScaleShiftAVX512(dst, src, scale, shift *float32, c, rows, flags int)
+
+// AddAVX512 is AddAVX2 in ZMM registers (the same bits). The CPU must have
+// AVX-512F.
+//
+//go:noescape
+func AddAVX512(dst, a, b *float32, n, flags int)

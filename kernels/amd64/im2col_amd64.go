@@ -22,3 +22,9 @@ func CopyRowsAVX2(dst *float32, ldd int, src *float32, step, n, count int)
 //
 //go:noescape
 func Scatter3(dst *float32, stride int, src *float32, count int)
+
+// CopyRowsAVX512 is CopyRowsAVX2 with 64-byte loads and stores. The CPU
+// must have AVX-512F.
+//
+//go:noescape
+func CopyRowsAVX512(dst *float32, ldd int, src *float32, step, n, count int)

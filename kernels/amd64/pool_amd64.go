@@ -49,3 +49,15 @@ func MaxWindowsAVX2(dst, src *float32, c, n, step, kh, kw, ldh, ldw int, div flo
 //
 //go:noescape
 func AvgWindowsAVX2(dst, src *float32, c, n, step, kh, kw, ldh, ldw int, div float32)
+
+// MaxWindowsAVX512 is MaxWindowsAVX2 in ZMM registers, 64 channels per
+// pass over a window. The CPU must have AVX-512F.
+//
+//go:noescape
+func MaxWindowsAVX512(dst, src *float32, c, n, step, kh, kw, ldh, ldw int, div float32)
+
+// AvgWindowsAVX512 is AvgWindowsAVX2 in ZMM registers (the same bits), 64
+// channels per pass over a window. The CPU must have AVX-512F.
+//
+//go:noescape
+func AvgWindowsAVX512(dst, src *float32, c, n, step, kh, kw, ldh, ldw int, div float32)

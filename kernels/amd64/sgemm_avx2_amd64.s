@@ -1,6 +1,8 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "vec_ymm_amd64.h"
+#include "sgemm_epilogue_amd64.h"
 
 // AVX2+FMA single-precision GEMM kernel: a strip of rows x 16 of C, from
 // rows of A read in place (lda apart) and one packed B panel 16 floats
@@ -170,35 +172,6 @@ kdone:                               \
 	MOVQ   $r, K                     \
 	JMP    epilogue
 
-// ROWOP applies op to the two accumulators of a row with sources s0, s1.
-#define ROWOP(op, s0, s1, y0, y1) \
-	op s0, y0, y0 \
-	op s1, y1, y1
-
-// ALLROWS applies op with sources s0, s1 to all twelve accumulators.
-#define ALLROWS(op, s0, s1) \
-	ROWOP(op, s0, s1, Y0, Y1)   \
-	ROWOP(op, s0, s1, Y2, Y3)   \
-	ROWOP(op, s0, s1, Y4, Y5)   \
-	ROWOP(op, s0, s1, Y6, Y7)   \
-	ROWOP(op, s0, s1, Y8, Y9)   \
-	ROWOP(op, s0, s1, Y10, Y11)
-
-// ONROWS jumps to the label for the tile's height K (1 to 6): r6 ... r1
-// fall through one into the next, from the last row to row 0.
-#define ONROWS(r6, r5, r4, r3, r2, r1) \
-	CMPQ K, $6 \
-	JEQ  r6    \
-	CMPQ K, $5 \
-	JEQ  r5    \
-	CMPQ K, $4 \
-	JEQ  r4    \
-	CMPQ K, $3 \
-	JEQ  r3    \
-	CMPQ K, $2 \
-	JEQ  r2    \
-	JMP  r1
-
 // func SgemmStripAVX2(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)
 // Requires: AVX2, FMA
 TEXT ·SgemmStripAVX2(SB), NOSPLIT, $8-80
@@ -279,89 +252,7 @@ tile1:
 	TILE(KSTEP1, 1, kloop1, kloopq1, kend1, ktail1, kdone1)
 
 epilogue:
-	// K rows are live. A3 = &C[3][0]
-	LEAQ  (LDC)(LDC*2), A3
-	ADDQ  CP, A3
-	TESTQ $1, flags+56(FP)
-	JZ    addbias
-
-	// acc += C, rows K-1 down to 0
-	ONROWS(addc6, addc5, addc4, addc3, addc2, addc1)
-
-addc6:
-	ROWOP(VADDPS, (A3)(LDC*2), 32(A3)(LDC*2), Y10, Y11)
-
-addc5:
-	ROWOP(VADDPS, (A3)(LDC*1), 32(A3)(LDC*1), Y8, Y9)
-
-addc4:
-	ROWOP(VADDPS, (A3), 32(A3), Y6, Y7)
-
-addc3:
-	ROWOP(VADDPS, (CP)(LDC*2), 32(CP)(LDC*2), Y4, Y5)
-
-addc2:
-	ROWOP(VADDPS, (CP)(LDC*1), 32(CP)(LDC*1), Y2, Y3)
-
-addc1:
-	ROWOP(VADDPS, (CP), 32(CP), Y0, Y1)
-
-addbias:
-	MOVQ  bias+48(FP), BIAS
-	TESTQ BIAS, BIAS
-	JZ    relu
-
-	// acc += bias (rows past K hold zeros and are not stored)
-	VMOVUPS (BIAS), Y12
-	VMOVUPS 32(BIAS), Y13
-	ALLROWS(VADDPS, Y12, Y13)
-
-relu:
-	TESTQ $2, flags+56(FP)
-	JZ    store
-
-	// acc = max(acc, 0): VMAXPS returns its second source (zero) when
-	// either is NaN, and +0 for -0.
-	VXORPS Y14, Y14, Y14
-	ALLROWS(VMAXPS, Y14, Y14)
-
-store:
-	// C = acc, rows K-1 down to 0
-	ONROWS(st6, st5, st4, st3, st2, st1)
-
-st6:
-	VMOVUPS Y10, (A3)(LDC*2)
-	VMOVUPS Y11, 32(A3)(LDC*2)
-
-st5:
-	VMOVUPS Y8, (A3)(LDC*1)
-	VMOVUPS Y9, 32(A3)(LDC*1)
-
-st4:
-	VMOVUPS Y6, (A3)
-	VMOVUPS Y7, 32(A3)
-
-st3:
-	VMOVUPS Y4, (CP)(LDC*2)
-	VMOVUPS Y5, 32(CP)(LDC*2)
-
-st2:
-	VMOVUPS Y2, (CP)(LDC*1)
-	VMOVUPS Y3, 32(CP)(LDC*1)
-
-st1:
-	VMOVUPS Y0, (CP)
-	VMOVUPS Y1, 32(CP)
-
-	// next tile: K rows down in A and C
-	MOVQ  K, TMP
-	IMULQ LDA, TMP
-	ADDQ  TMP, ABLK
-	MOVQ  K, TMP
-	IMULQ LDC, TMP
-	ADDQ  TMP, CP
-	SUBQ  K, rows+64(FP) // the argument slot counts the rows left
-	JG    tile
+	SGEMM_EPILOGUE
 
 done:
 	VZEROUPPER

@@ -1,6 +1,8 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "vec_zmm_amd64.h"
+#include "sgemm_epilogue_amd64.h"
 
 // AVX-512F single-precision GEMM kernel: a strip of rows x 32 of C, from
 // rows of A read in place (lda apart) and one packed B panel 32 floats
@@ -9,8 +11,9 @@
 // is that of the AVX2 kernel (sgemm_avx2_amd64.s) with registers and B
 // rows twice as wide.
 //
-// NOT YET RUN ON AVX-512 HARDWARE: the encodings were checked with objdump
-// only, and the level is opt-in (GORN_AVX512=1, see dispatch_amd64.go).
+// Its encodings were checked with objdump; it has run correctly on a
+// Sapphire Rapids class Xeon (issue 13), and package kernels' self-test
+// checks it on every CPU before the avx512 level is used.
 //
 // Vector registers (only AVX-512F instructions; Z16-Z31 are left free):
 //	Z0  Z1    row 0 of the tile, columns 0-15 and 16-31
@@ -137,35 +140,6 @@ kdone:                               \
 	MOVQ   $r, K                     \
 	JMP    epilogue
 
-// ROWOP applies op to the two accumulators of a row with sources s0, s1.
-#define ROWOP(op, s0, s1, y0, y1) \
-	op s0, y0, y0 \
-	op s1, y1, y1
-
-// ALLROWS applies op with sources s0, s1 to all twelve accumulators.
-#define ALLROWS(op, s0, s1) \
-	ROWOP(op, s0, s1, Z0, Z1)   \
-	ROWOP(op, s0, s1, Z2, Z3)   \
-	ROWOP(op, s0, s1, Z4, Z5)   \
-	ROWOP(op, s0, s1, Z6, Z7)   \
-	ROWOP(op, s0, s1, Z8, Z9)   \
-	ROWOP(op, s0, s1, Z10, Z11)
-
-// ONROWS jumps to the label for the tile's height K (1 to 6): r6 ... r1
-// fall through one into the next, from the last row to row 0.
-#define ONROWS(r6, r5, r4, r3, r2, r1) \
-	CMPQ K, $6 \
-	JEQ  r6    \
-	CMPQ K, $5 \
-	JEQ  r5    \
-	CMPQ K, $4 \
-	JEQ  r4    \
-	CMPQ K, $3 \
-	JEQ  r3    \
-	CMPQ K, $2 \
-	JEQ  r2    \
-	JMP  r1
-
 // func SgemmStripAVX512(a *float32, lda int, b *float32, kc int, c *float32, ldc int, bias *float32, flags int, rows int, h int)
 // Requires: AVX512F
 TEXT ·SgemmStripAVX512(SB), NOSPLIT, $8-80
@@ -232,89 +206,7 @@ tile1:
 	TILE(KSTEP1, 1, kloop1, ktail1, kdone1)
 
 epilogue:
-	// K rows are live. A3 = &C[3][0]
-	LEAQ  (LDC)(LDC*2), A3
-	ADDQ  CP, A3
-	TESTQ $1, flags+56(FP)
-	JZ    addbias
-
-	// acc += C, rows K-1 down to 0
-	ONROWS(addc6, addc5, addc4, addc3, addc2, addc1)
-
-addc6:
-	ROWOP(VADDPS, (A3)(LDC*2), 64(A3)(LDC*2), Z10, Z11)
-
-addc5:
-	ROWOP(VADDPS, (A3)(LDC*1), 64(A3)(LDC*1), Z8, Z9)
-
-addc4:
-	ROWOP(VADDPS, (A3), 64(A3), Z6, Z7)
-
-addc3:
-	ROWOP(VADDPS, (CP)(LDC*2), 64(CP)(LDC*2), Z4, Z5)
-
-addc2:
-	ROWOP(VADDPS, (CP)(LDC*1), 64(CP)(LDC*1), Z2, Z3)
-
-addc1:
-	ROWOP(VADDPS, (CP), 64(CP), Z0, Z1)
-
-addbias:
-	MOVQ  bias+48(FP), BIAS
-	TESTQ BIAS, BIAS
-	JZ    relu
-
-	// acc += bias (rows past K hold zeros and are not stored)
-	VMOVUPS (BIAS), Z12
-	VMOVUPS 64(BIAS), Z13
-	ALLROWS(VADDPS, Z12, Z13)
-
-relu:
-	TESTQ $2, flags+56(FP)
-	JZ    store
-
-	// acc = max(acc, 0): VMAXPS returns its second source (zero) when
-	// either is NaN, and +0 for -0.
-	VPXORD Z14, Z14, Z14
-	ALLROWS(VMAXPS, Z14, Z14)
-
-store:
-	// C = acc, rows K-1 down to 0
-	ONROWS(st6, st5, st4, st3, st2, st1)
-
-st6:
-	VMOVUPS Z10, (A3)(LDC*2)
-	VMOVUPS Z11, 64(A3)(LDC*2)
-
-st5:
-	VMOVUPS Z8, (A3)(LDC*1)
-	VMOVUPS Z9, 64(A3)(LDC*1)
-
-st4:
-	VMOVUPS Z6, (A3)
-	VMOVUPS Z7, 64(A3)
-
-st3:
-	VMOVUPS Z4, (CP)(LDC*2)
-	VMOVUPS Z5, 64(CP)(LDC*2)
-
-st2:
-	VMOVUPS Z2, (CP)(LDC*1)
-	VMOVUPS Z3, 64(CP)(LDC*1)
-
-st1:
-	VMOVUPS Z0, (CP)
-	VMOVUPS Z1, 64(CP)
-
-	// next tile: K rows down in A and C
-	MOVQ  K, TMP
-	IMULQ LDA, TMP
-	ADDQ  TMP, ABLK
-	MOVQ  K, TMP
-	IMULQ LDC, TMP
-	ADDQ  TMP, CP
-	SUBQ  K, rows+64(FP) // the argument slot counts the rows left
-	JG    tile
+	SGEMM_EPILOGUE
 
 done:
 	VZEROUPPER

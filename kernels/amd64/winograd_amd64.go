@@ -105,3 +105,52 @@ func WinoInput3AVX2(dst *float32, dstStride int, src *float32, rowStride, colStr
 //
 //go:noescape
 func WinoOutput3AVX2(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)
+
+// WinoTableFloatsAVX512 is the size of the table the AVX-512 Winograd
+// transforms take: 36 vectors of 16 floats.
+const WinoTableFloatsAVX512 = 36 * 16
+
+// The AVX-512 transforms are their AVX2 namesakes 16 lanes at a time: n is
+// a positive multiple of 16, tbl points at WinoTableFloatsAVX512 writable
+// floats, and the CPU must have AVX-512F. They give the same bits as the
+// AVX2 ones.
+
+// WinoInput4AVX512 is WinoInput4AVX2 for ZMM registers.
+//
+//go:noescape
+func WinoInput4AVX512(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
+
+// WinoInput2AVX512 is WinoInput2AVX2 for ZMM registers.
+//
+//go:noescape
+func WinoInput2AVX512(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
+
+// WinoInput2S2AVX512 is WinoInput2S2AVX2 for ZMM registers.
+//
+//go:noescape
+func WinoInput2S2AVX512(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
+
+// WinoInput3AVX512 is WinoInput3AVX2 for ZMM registers.
+//
+//go:noescape
+func WinoInput3AVX512(dst *float32, dstStride int, src *float32, rowStride, colStride, n int, tbl *float32)
+
+// WinoOutput4AVX512 is WinoOutput4AVX2 for ZMM registers.
+//
+//go:noescape
+func WinoOutput4AVX512(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)
+
+// WinoOutput2AVX512 is WinoOutput2AVX2 for ZMM registers.
+//
+//go:noescape
+func WinoOutput2AVX512(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)
+
+// WinoOutput2S2AVX512 is WinoOutput2S2AVX2 for ZMM registers.
+//
+//go:noescape
+func WinoOutput2S2AVX512(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)
+
+// WinoOutput3AVX512 is WinoOutput3AVX2 for ZMM registers.
+//
+//go:noescape
+func WinoOutput3AVX512(dst *float32, rowStride, colStride int, src *float32, srcStride int, bias *float32, n, flags int, tbl *float32)

@@ -95,6 +95,7 @@ next:                                                 \
 	BNE  row
 
 // func ScaleShiftNEON(dst, src, scale, shift *float32, c, rows, flags int)
+// Requires: ASIMD
 TEXT ·ScaleShiftNEON(SB), NOSPLIT, $0-56
 	MOVD dst+0(FP), DST
 	MOVD src+8(FP), SRC
@@ -158,6 +159,7 @@ tail:                                                 \
 	B    tail
 
 // func AddNEON(dst, a, b *float32, n, flags int)
+// Requires: ASIMD
 TEXT ·AddNEON(SB), NOSPLIT, $0-40
 	MOVD dst+0(FP), DST
 	MOVD a+8(FP), A

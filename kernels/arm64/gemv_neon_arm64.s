@@ -85,6 +85,7 @@
 	FMAXNM_4S((a)+3, (a)+3, 31)
 
 // func SgemvPanels4NEON(a *float32, b *float32, kc int, c *float32, bias *float32, flags int)
+// Requires: ASIMD
 TEXT ·SgemvPanels4NEON(SB), NOSPLIT, $0-48
 	MOVD a+0(FP), A
 	MOVD b+8(FP), B0

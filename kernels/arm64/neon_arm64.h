@@ -27,6 +27,10 @@
 //	Vd[l] = Vn[l] + Vm[l]
 #define FADD_4S(d, n, m) WORD $(0x4e20d400|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))
 
+// FSUB_4S: fsub vd.4s, vn.4s, vm.4s (ASIMD)
+//	Vd[l] = Vn[l] - Vm[l]
+#define FSUB_4S(d, n, m) WORD $(0x4ea0d400|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))
+
 // FMUL_4S: fmul vd.4s, vn.4s, vm.4s (ASIMD)
 //	Vd[l] = Vn[l] * Vm[l]
 #define FMUL_4S(d, n, m) WORD $(0x6e20dc00|((d)&31)|(((n)&31)<<5)|(((m)&31)<<16))

@@ -138,6 +138,7 @@ done:
 #define NOTHING
 
 // func MaxWindowsNEON(dst, src *float32, c, n, step, kh, kw, ldh, ldw int, div float32)
+// Requires: ASIMD
 TEXT ·MaxWindowsNEON(SB), NOSPLIT, $0-76
 	LOADARGS
 	MOVW $0xff800000, TMP // -Inf
@@ -170,6 +171,7 @@ TEXT ·MaxWindowsNEON(SB), NOSPLIT, $0-76
 #define DIVS FDIVS F31, F0, F0
 
 // func AvgWindowsNEON(dst, src *float32, c, n, step, kh, kw, ldh, ldw int, div float32)
+// Requires: ASIMD
 TEXT ·AvgWindowsNEON(SB), NOSPLIT, $0-76
 	LOADARGS
 	FMOVS div+72(FP), F31

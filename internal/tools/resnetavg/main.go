@@ -56,7 +56,7 @@ func (s shape) flops() float64 { return 2 * float64(s.m) * float64(s.n) * float6
 
 var (
 	gemmLine = regexp.MustCompile(`^BenchmarkSgemm/impl=(\w+)/m=(\d+)/n=(\d+)/k=(\d+)/threads=(\d+)(?:-\d+)?\s.*?\s([\d.]+) GFLOP/s`)
-	peakLine = regexp.MustCompile(`^BenchmarkFMAPeak/isa=\w+/threads=(\d+)(?:-\d+)?\s.*?\s([\d.]+) GFLOP/s`)
+	peakLine = regexp.MustCompile(`^BenchmarkFMAPeak/impl=\w+/threads=(\d+)(?:-\d+)?\s.*?\s([\d.]+) GFLOP/s`)
 )
 
 type key struct {

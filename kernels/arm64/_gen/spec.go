@@ -51,6 +51,11 @@ var macros = []macro{
 		doc: "Vd[l] = Vn[l] + Vm[l]",
 	},
 	{
+		name: "FSUB_4S", params: []param{regD, regN, regM},
+		gnu: "fsub v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
+		doc: "Vd[l] = Vn[l] - Vm[l]",
+	},
+	{
 		name: "FMUL_4S", params: []param{regD, regN, regM},
 		gnu: "fmul v{d}.4s, v{n}.4s, v{m}.4s", feature: "ASIMD",
 		doc: "Vd[l] = Vn[l] * Vm[l]",
