@@ -50,7 +50,24 @@ func FuseQConv(g *graph.Graph, o *Options) error {
 			g.Logf("%s: %s stays float32 (DequantizeLinear -> Conv -> QuantizeLinear in float): %s", PassFuseQConv, nodeName(n), why)
 		}
 	}
+	logFloat(g, e)
 	return e.apply()
+}
+
+// logFloat notes every other operator that reads a dequantized activation:
+// it runs in float32 (the fallback).
+func logFloat(g *graph.Graph, e *edit) {
+	for _, n := range g.Nodes {
+		if e.dead[n] || n.Op == "DequantizeLinear" || n.Op == "QuantizeLinear" || n.Op == "Conv" {
+			continue
+		}
+		for _, v := range n.Inputs {
+			if d := producer(v, "DequantizeLinear"); d != nil && !e.dead[d] && graph.ConstOf(d.Input(0)) == nil {
+				g.Logf("%s: %s (%s) runs in float32 between DequantizeLinear and QuantizeLinear (no 8-bit %s)", PassFuseQConv, nodeName(n), n.Op, n.Op)
+				break
+			}
+		}
+	}
 }
 
 // fuseQMaxPool runs a MaxPool between DequantizeLinear and QuantizeLinear
