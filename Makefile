@@ -133,7 +133,7 @@ bench-resnet:
 abuse:
 	GORN_ABUSE=1 $(GO) test -count=1 -run '^TestAbuse$$' -v -timeout 15m ./examples/server
 
-.PHONY: fixtures fixtures-check fixtures-graphs fixtures-graphs-check fixtures-graphs-large peer verify-onnx verify-graphs help abuse
+.PHONY: fixtures fixtures-check fixtures-graphs fixtures-graphs-check fixtures-graphs-large fixtures-quant fixtures-quant-check peer verify-onnx verify-graphs help abuse
 
 PYTHON ?= /usr/bin/python3
 
@@ -166,6 +166,15 @@ fixtures-graphs:
 fixtures-graphs-check:
 	$(PYTHON) scripts/train_graphs.py -check
 	$(PYTHON) scripts/export_graphs.py --check
+
+## fixtures-quant: rewrite testdata/quant/ (scripts/export_quant.py: QDQ and QOperator models
+## from the float fixtures, ONNX Runtime's outputs as reference; needs node and bench/ort's npm install)
+fixtures-quant: bench/ort/node_modules/onnxruntime-node
+	NODE_PATH=bench/ort/node_modules $(PYTHON) scripts/export_quant.py
+
+## fixtures-quant-check: rebuild testdata/quant/ in a temporary directory and compare bytes
+fixtures-quant-check: bench/ort/node_modules/onnxruntime-node
+	NODE_PATH=bench/ort/node_modules $(PYTHON) scripts/export_quant.py --check
 
 ## peer: ONNX Runtime's latency on this machine (scripts/peer.sh: installs bench/ort from npm and
 ## exports the models when missing); arguments in PEER_ARGS, e.g. PEER_ARGS='--model resnet50 --threads 1'

@@ -131,6 +131,9 @@ func (b *builder) build() error {
 		if !ok || t.konst != nil {
 			return fmt.Errorf("%w: graph output %s is not computed by the graph (a constant?)", graph.ErrUnsupported, v)
 		}
+		if t.q != graph.Undefined {
+			return fmt.Errorf("%w: graph output %s is %v (supported: float32)", graph.ErrUnsupported, v, t.q)
+		}
 		t = &tensor{name: v.Name, shape: t.shape, size: t.size, buf: t.buf}
 		b.m.outputs = append(b.m.outputs, t)
 	}
@@ -170,6 +173,12 @@ func (b *builder) activation(v *graph.Value, buf *buffer) (*tensor, error) {
 		}
 		size *= d
 	}
+	elems := size
+	if graph.IsQuantType(v.DType) {
+		size = (size + 3) / 4 // packed bytes, in whole floats
+	} else if v.DType != graph.Float32 {
+		return nil, fmt.Errorf("%w: %s is %v (supported activations: float32, uint8, int8)", graph.ErrUnsupported, v, v.DType)
+	}
 	if size > (1<<34)/b.m.maxBatch {
 		return nil, fmt.Errorf("%w: %s of shape %v is too large for MaxBatch %d", graph.ErrUnsupported, v, s, b.m.maxBatch)
 	}
@@ -179,6 +188,9 @@ func (b *builder) activation(v *graph.Value, buf *buffer) (*tensor, error) {
 		return nil, fmt.Errorf("%w: view %s of %d floats on a buffer of %d", graph.ErrInvalid, v, size, buf.size)
 	}
 	t := &tensor{name: v.Name, shape: slices.Clone(s), size: size, buf: buf}
+	if graph.IsQuantType(v.DType) {
+		t.q, t.elems = v.DType, elems
+	}
 	if u, ok := b.lastUse[v]; ok {
 		buf.lastUse = max(buf.lastUse, u)
 	}
@@ -244,6 +256,9 @@ func (b *builder) act(n *graph.Node, i int) (*tensor, error) {
 	}
 	if t.konst != nil {
 		return nil, n.Unsupportedf("input %d is a constant, want an activation (fold constants first)", i)
+	}
+	if t.q != graph.Undefined {
+		return nil, n.Unsupportedf("input %d is a %v activation (supported: float32; 8-bit values are read by gorn.QConv and DequantizeLinear)", i, t.q)
 	}
 	return t, nil
 }

@@ -26,6 +26,18 @@
 // plan lives in one slab; a Workspace holds one slab, and [Model.Infer]
 // keeps idle workspaces, so a warm model makes no heap allocations.
 //
+// # 8-bit activations
+//
+// A uint8 or int8 value (the output of QuantizeLinear or gorn.QConv) is
+// stored packed, one byte per element and images back to back, in a slot
+// of the same slab sized in whole floats: the plan, its lifetimes and the
+// float path are unchanged. Only QuantizeLinear (float32 -> 8 bits, per
+// tensor), DequantizeLinear (8 bits -> float32) and gorn.QConv (nn.QConv:
+// int8 weights packed once for the 8-bit level that belongs to the chosen
+// kernels level, requantization fused into kernels.QGemm) read or write
+// them; any other operator given one is refused. gorn.QDQ is the float32
+// fallback (graph/opt's float-qdq pass).
+//
 // # Batches
 //
 // Shapes in the graph have batch 1. A pass runs n <= Options.MaxBatch

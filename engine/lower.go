@@ -37,11 +37,21 @@ func (b *builder) lower(n *graph.Node) error {
 		return b.slice(n)
 	case "Pad":
 		return b.pad(n)
+	case graph.OpQDQ:
+		return b.qdq(n)
+	case graph.OpQConv:
+		return b.qconv(n)
+	case "QuantizeLinear":
+		return b.quantize(n)
+	case "DequantizeLinear":
+		return b.dequantize(n)
+	case "QLinearGlobalAveragePool":
+		return b.qglobalAvg(n)
 	}
 	return n.Unsupportedf("operator %s (supported: gorn.Conv, Conv, gorn.ScaleShift, BatchNormalization, "+
 		"MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax, Relu, LeakyRelu, Clip, "+
 		"Sigmoid, HardSigmoid, HardSwish, Tanh, Add, Sub, Mul, Div, Flatten, Reshape, Squeeze, Unsqueeze, "+
-		"Identity, Dropout, Cast, Transpose, Gemm, MatMul, Softmax, LogSoftmax, Concat, Slice, Pad)", n.Op)
+		"Identity, Dropout, Cast, Transpose, Gemm, MatMul, Softmax, LogSoftmax, Concat, Slice, Pad, gorn.QDQ, gorn.QConv, QuantizeLinear, DequantizeLinear, QLinearGlobalAveragePool)", n.Op)
 }
 
 // ints converts attribute values to ints, refusing those out of range.

@@ -139,6 +139,9 @@ func (b *builder) pool(n *graph.Node) error {
 	if len(n.Outputs) > 1 {
 		return n.Unsupportedf("MaxPool's Indices output")
 	}
+	if t, ok := b.tensors[n.Input(0)]; ok && t.q != graph.Undefined && n.Op == "MaxPool" {
+		return b.qmaxPool(n, t)
+	}
 	x, err := b.act(n, 0)
 	if err != nil {
 		return err

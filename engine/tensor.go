@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"slices"
+
+	"github.com/gorn-ml/gorn/graph"
 )
 
 // tensor is a value of the graph as the plan stores it. Activations live in
@@ -15,6 +17,11 @@ type tensor struct {
 	size  int       // floats per image
 	buf   *buffer   // nil for constants
 	konst []float32 // constant data, nil for activations
+	// q is graph.Uint8 or graph.Int8 for an 8-bit activation: its images
+	// are stored packed as bytes (elems each) in a buffer of size floats per
+	// image (ceil(elems/4)); graph.Undefined for float32 tensors.
+	q     graph.DType
+	elems int // elements per image of an 8-bit activation
 }
 
 // buffer is a workspace area that one or more tensors (views) occupy.

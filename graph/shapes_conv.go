@@ -195,10 +195,14 @@ func inferPool(n *Node) error {
 	if err := arity(n, 1, 1, maxOut); err != nil {
 		return err
 	}
-	if err := wantType(n, 0, Float32); err != nil {
+	x := n.Inputs[0]
+	dt := Float32
+	if n.Op == "MaxPool" && IsQuantType(x.DType) {
+		dt = x.DType // max commutes with quantization
+	}
+	if err := wantType(n, 0, dt); err != nil {
 		return err
 	}
-	x := n.Inputs[0]
 	if len(x.Shape) < 3 {
 		return n.Errorf("input %s has shape %v, want N, C, spatial...", x, x.Shape)
 	}
@@ -221,7 +225,7 @@ func inferPool(n *Node) error {
 		return err
 	}
 	out := append([]int{x.Shape[0], x.Shape[1]}, sp...)
-	if err := setOut(n, 0, Float32, out); err != nil {
+	if err := setOut(n, 0, dt, out); err != nil {
 		return err
 	}
 	return setOut(n, 1, Int64, out)

@@ -6,7 +6,13 @@
 // tested alone, and records what it did with Graph.Logf ("fuse-bn: bn1 into
 // conv1"), which gorn info -v prints. Optimize runs them in order:
 //
+//	lower-quant      QOperator (QLinearConv, QLinearMatMul, com.microsoft QLinearAdd/Mul/Sigmoid/
+//	                 GlobalAveragePool/Concat, MaxPool & co on 8-bit values) -> the QDQ form
+//	fuse-qconv       DequantizeLinear -> Conv -> [Relu] -> QuantizeLinear (int8 weights, int32
+//	                 bias) -> gorn.QConv, run in 8 bits; others stay float, the log says why
 //	const-fold       shape inference; nodes of constants (and Shape/Size of static shapes) -> constants
+//	float-qdq        QuantizeLinear -> DequantizeLinear pairs left on activations -> gorn.QDQ,
+//	                 the float32 fallback (exact rounding and saturation, float storage)
 //	lower-conv       Conv -> gorn.Conv with every attribute explicit
 //	cleanup          Identity, Dropout, no-op Cast/Reshape/Pad/Transpose removed; a Transpose before a
 //	                 keepdims=0 ReduceMean/ReduceMax bypassed; dead code removed
@@ -22,6 +28,19 @@
 // FuseResidual runs before FuseActivation because gorn.Conv computes
 // act(conv + bias + residual): the Relu after a block's Add fuses into the
 // conv that took the Add.
+//
+// # Quantized models
+//
+// A QDQ or QOperator model runs its convolutions in 8 bits where
+// gorn.QConv's rules hold (per-tensor activations, int8 weights per output
+// channel or per tensor with zero point 0, an int32 bias of scale
+// x_scale*w_scale, one group, a QuantizeLinear on the output, alone or after
+// a Relu). Everything else (Add, pools, Gemm/MatMul, Sigmoid, Concat,
+// BatchNormalization, grouped convolutions) runs in float32 between
+// DequantizeLinear and gorn.QDQ, which rounds and saturates exactly as the
+// QuantizeLinear/DequantizeLinear pair does: never refused silently, never
+// wrong. Per-axis quantization of activations and 8-bit graph outputs are
+// refused with an error naming the node.
 //
 // # Streaming
 //

@@ -15,6 +15,9 @@ const (
 	PassFuseBN         = "fuse-bn"
 	PassFuseResidual   = "fuse-residual"
 	PassFuseActivation = "fuse-activation"
+	PassLowerQuant     = "lower-quant"
+	PassFloatQDQ       = "float-qdq"
+	PassFuseQConv      = "fuse-qconv"
 )
 
 // Default limits of constant folding.
@@ -98,7 +101,10 @@ type Pass struct {
 // Pipeline returns the passes Optimize runs, in order.
 func Pipeline() []Pass {
 	return []Pass{
+		{PassLowerQuant, LowerQuant},
+		{PassFuseQConv, FuseQConv},
 		{PassConstFold, ConstFold},
+		{PassFloatQDQ, FloatQDQ},
 		{PassLowerConv, LowerConv},
 		{PassCleanup, Cleanup},
 		{PassFusePad, FusePad},
