@@ -136,7 +136,14 @@ func check(t *testing.T, g *graph.Graph, o *Options, batch int, tol float64) *Mo
 		t.Fatal(err)
 	}
 	if !raceEnabled {
-		if n := testing.AllocsPerRun(3, func() { m.InferOutputs(context.Background(), src, batch, dsts) }); n != 0 {
+		// The fewest of a few tries: a worker that is slow to hand its call
+		// state back (common under emulation) makes the next call allocate
+		// once; an allocation on every call shows in every try.
+		n := math.Inf(1)
+		for try := 0; try < 5 && n != 0; try++ {
+			n = min(n, testing.AllocsPerRun(3, func() { m.InferOutputs(context.Background(), src, batch, dsts) }))
+		}
+		if n != 0 {
 			t.Errorf("InferOutputs makes %v allocations per call", n)
 		}
 	}
