@@ -1,0 +1,69 @@
+'use strict';
+// Checks gorn's quantizer with ONNX Runtime on the directory that
+// scripts/quantcheck writes: the float model re-written by gorn's ONNX
+// writer must give the float model's logits (bit for bit), and each QDQ
+// file must load and run; prints its arg-max agreement with fp32 and top-1
+// on all images, and on the images not used for calibration.
+//
+//   go run ./scripts/quantcheck -out /tmp/qcheck && node bench/ort/quantize.js /tmp/qcheck
+const path = require('path');
+const fs = require('fs');
+const ort = require('onnxruntime-node');
+
+function argmax(a, off, n) {
+  let k = 0;
+  for (let i = 1; i < n; i++) if (a[off + i] > a[off + k]) k = i;
+  return k;
+}
+
+async function logits(file, input, shape) {
+  const sess = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const x = new ort.Tensor('float32', input, shape);
+  const out = await sess.run({ [sess.inputNames[0]]: x });
+  return out[sess.outputNames[0]].data;
+}
+
+async function main() {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: node quantize.js DIR');
+  const man = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json')));
+  const buf = fs.readFileSync(path.join(dir, man.inputs));
+  const input = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
+  const n = man.shape[0];
+  const ref = await logits(man.float, input, man.shape);
+  const classes = ref.length / n;
+  const rw = await logits(path.join(dir, man.rewritten), input, man.shape);
+  let same = rw.length === ref.length;
+  for (let i = 0; same && i < ref.length; i++) same = rw[i] === ref[i];
+  console.log(`${same ? 'ok  ' : 'FAIL'} rewritten float model: logits ${same ? 'identical' : 'differ'}`);
+  const top1 = (l, from) => {
+    let c = 0;
+    for (let i = from; i < n; i++) if (argmax(l, i * classes, classes) === man.labels[i]) c++;
+    return c;
+  };
+  console.log(`fp32: top-1 ${top1(ref, 0)}/${n} all, ${top1(ref, man.calib)}/${n - man.calib} held out of calibration`);
+  let failed = same ? 0 : 1;
+  for (const v of man.variants) {
+    try {
+      const q = await logits(path.join(dir, v.file), input, man.shape);
+      let num = 0, den = 0;
+      for (let i = 0; i < ref.length; i++) { num += (q[i] - ref[i]) ** 2; den += ref[i] ** 2; }
+      let agree = 0, agreeHeld = 0;
+      for (let i = 0; i < n; i++) {
+        if (argmax(q, i * classes, classes) === argmax(ref, i * classes, classes)) {
+          agree++;
+          if (i >= man.calib) agreeHeld++;
+        }
+      }
+      console.log(`ok   ${v.file}: agreement with fp32 ${agree}/${n} (${(100 * agree / n).toFixed(2)} %), ` +
+        `held out ${agreeHeld}/${n - man.calib}; top-1 ${top1(q, 0)}/${n}, held out ${top1(q, man.calib)}/${n - man.calib}; ` +
+        `logits rel L2 vs fp32 ${Math.sqrt(num / den).toExponential(2)}`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${v.file}: ${e.message}`);
+    }
+  }
+  if (failed) process.exit(1);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,209 @@
+// Command quantcheck prepares the ONNX Runtime check of gorn's quantizer
+// (bench/ort/quantize.js): it quantizes a float model on the first -calib
+// images of a directory with each method, writes the QDQ files, the model
+// re-written by onnx.Model.Marshal, and every image preprocessed (raw
+// little-endian float32, NCHW) with its label, into -out. Where gorn can
+// compile a QDQ file it also runs it and prints its arg-max agreement with
+// the float model.
+//
+//	go run ./scripts/quantcheck -out /tmp/qcheck && node bench/ort/quantize.js /tmp/qcheck
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gorn-ml/gorn/onnx"
+	"github.com/gorn-ml/gorn/preprocess"
+	"github.com/gorn-ml/gorn/quantize"
+)
+
+// variant is one quantization written.
+type variant struct {
+	File        string `json:"file"`
+	Method      string `json:"method"`
+	Activations string `json:"activations"`
+}
+
+// manifest describes the check directory for quantize.js.
+type manifest struct {
+	Float     string    `json:"float"`
+	Rewritten string    `json:"rewritten"`
+	Inputs    string    `json:"inputs"`
+	Shape     []int     `json:"shape"`
+	Labels    []int     `json:"labels"`
+	Calib     int       `json:"calib"`
+	Variants  []variant `json:"variants"`
+}
+
+func main() {
+	model := flag.String("model", "testdata/digits/digits_resnet.onnx", "float model")
+	images := flag.String("images", "testdata/digits/heldout", "directory with NNNN.png and labels.txt")
+	calib := flag.Int("calib", 100, "calibrate on the first N images")
+	out := flag.String("out", "", "output directory")
+	flag.Parse()
+	if err := run(*model, *images, *calib, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "quantcheck:", err)
+		os.Exit(1)
+	}
+}
+
+func run(model, images string, calib int, out string) error {
+	if out == "" {
+		return fmt.Errorf("-out is required")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	m, err := onnx.Load(model)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	xs, labels, err := loadImages(m, images)
+	if err != nil {
+		return err
+	}
+	man := manifest{Float: model, Rewritten: "rewritten.onnx", Inputs: "inputs.f32", Labels: labels, Calib: calib}
+	if err := m.WriteFile(filepath.Join(out, man.Rewritten)); err != nil {
+		return err
+	}
+	if err := writeInputs(filepath.Join(out, man.Inputs), xs); err != nil {
+		return err
+	}
+	man.Float, _ = filepath.Abs(model)
+	man.Shape = []int{len(xs), 3, 0, 0}
+	side := int(math.Sqrt(float64(len(xs[0]) / 3)))
+	man.Shape[2], man.Shape[3] = side, side
+	for _, v := range []variant{{"", "minmax", "uint8"}, {"", "percentile", "uint8"}, {"", "minmax", "int8"}, {"", "percentile", "int8"}} {
+		v.File = fmt.Sprintf("qdq_%s_%s.onnx", v.Method, v.Activations)
+		if err := quantizeOne(m, xs[:calib], v, filepath.Join(out, v.File), xs); err != nil {
+			return err
+		}
+		man.Variants = append(man.Variants, v)
+	}
+	b, _ := json.MarshalIndent(man, "", "  ")
+	return os.WriteFile(filepath.Join(out, "manifest.json"), b, 0o644)
+}
+
+func quantizeOne(m *onnx.Model, calib [][]float32, v variant, path string, all [][]float32) error {
+	meth, _ := quantize.ParseMethod(v.Method)
+	o := &quantize.Options{Method: meth, Activations: onnx.Uint8}
+	if v.Activations == "int8" {
+		o.Activations = onnx.Int8
+	}
+	q, _, err := quantize.Quantize(context.Background(), m, quantize.Inputs(calib), o)
+	if err != nil {
+		return err
+	}
+	if err := q.WriteFile(path); err != nil {
+		return err
+	}
+	agree, err := gornAgreement(m, path, all)
+	if err != nil {
+		fmt.Printf("%s: gorn cannot run it: %v\n", v.File, firstLine(err))
+		return nil
+	}
+	fmt.Printf("%s: gorn arg-max agrees with its fp32 on %d/%d images\n", v.File, agree, len(all))
+	return nil
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// gornAgreement runs the float model and the QDQ file in gorn and counts
+// equal arg-maxes.
+func gornAgreement(m *onnx.Model, path string, xs [][]float32) (int, error) {
+	fm, err := m.CompileGraph(nil)
+	if err != nil {
+		return 0, err
+	}
+	defer fm.Close()
+	qm, err := onnx.LoadModel(path, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer qm.Close()
+	n := fm.Outputs()[0].Len()
+	a, b := make([]float32, n), make([]float32, n)
+	agree := 0
+	for _, x := range xs {
+		if err := fm.Infer(context.Background(), a, x, 1); err != nil {
+			return 0, err
+		}
+		if err := qm.Infer(context.Background(), b, x, 1); err != nil {
+			return 0, err
+		}
+		if argmax(a) == argmax(b) {
+			agree++
+		}
+	}
+	return agree, nil
+}
+
+func argmax(v []float32) int {
+	k := 0
+	for i := range v {
+		if v[i] > v[k] {
+			k = i
+		}
+	}
+	return k
+}
+
+// loadImages preprocesses every image of labels.txt as the model's
+// metadata says.
+func loadImages(m *onnx.Model, dir string) ([][]float32, []int, error) {
+	po, err := m.Preprocessing()
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.Open(filepath.Join(dir, "labels.txt"))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	var xs [][]float32
+	var labels []int
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, lab, ok := strings.Cut(strings.TrimSpace(sc.Text()), " ")
+		if !ok {
+			continue
+		}
+		l, err := strconv.Atoi(lab)
+		if err != nil {
+			return nil, nil, fmt.Errorf("labels.txt: %q", sc.Text())
+		}
+		x, err := preprocess.File(filepath.Join(dir, name), po)
+		if err != nil {
+			return nil, nil, err
+		}
+		xs, labels = append(xs, x), append(labels, l)
+	}
+	if len(xs) == 0 {
+		return nil, nil, fmt.Errorf("%s: no images", dir)
+	}
+	return xs, labels, sc.Err()
+}
+
+func writeInputs(path string, xs [][]float32) error {
+	var b []byte
+	for _, x := range xs {
+		for _, v := range x {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+	}
+	return os.WriteFile(path, b, 0o644)
+}
