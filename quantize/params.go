@@ -39,8 +39,9 @@ func scaleOrOne(s float64) float32 {
 // WeightScales returns the per-channel symmetric int8 scales of w, whose
 // channel c holds the elements at index i with (i/inner)%channels == c
 // (axis-major layout: inner is the product of the dimensions after the
-// axis): scale[c] = max|w| over the channel / 127, 1 for a channel of zeros.
-func WeightScales(w []float32, channels, inner int) []float32 {
+// axis): scale[c] = max|w| over the channel / qmax, 1 for a channel of
+// zeros. qmax is 127, or 63 for 7-bit weights (Options.ReduceRange).
+func WeightScales(w []float32, channels, inner, qmax int) []float32 {
 	amax := make([]float64, channels)
 	for i, v := range w {
 		c := (i / inner) % channels
@@ -48,19 +49,19 @@ func WeightScales(w []float32, channels, inner int) []float32 {
 	}
 	s := make([]float32, channels)
 	for c, a := range amax {
-		s[c] = scaleOrOne(a / 127)
+		s[c] = scaleOrOne(a / float64(qmax))
 	}
 	return s
 }
 
 // QuantizeWeights returns w quantized per channel with scales (see
-// WeightScales): round half to even of w/scale, clamped to [-127, 127].
-func QuantizeWeights(w []float32, scales []float32, inner int) []int8 {
+// WeightScales): round half to even of w/scale, clamped to [-qmax, qmax].
+func QuantizeWeights(w []float32, scales []float32, inner, qmax int) []int8 {
 	q := make([]int8, len(w))
 	for i, v := range w {
 		c := (i / inner) % len(scales)
 		r := math.RoundToEven(float64(v) / float64(scales[c]))
-		q[i] = int8(min(max(r, -127), 127))
+		q[i] = int8(min(max(r, -float64(qmax)), float64(qmax)))
 	}
 	return q
 }

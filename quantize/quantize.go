@@ -41,6 +41,7 @@ func Quantize(ctx context.Context, m *onnx.Model, inputs iter.Seq2[[]float32, er
 	}
 	r := &rewriter{m: m, p: p, act: map[string]Params{}, dt: o.Activations,
 		names: usedNames(&m.Graph), qw: map[string]string{}, wScale: map[string][]float32{},
+		reduce: o.ReduceRange,
 		report: &Report{Method: o.Method, Activations: o.Activations, Images: c.images}}
 	for _, t := range p.tensors {
 		lo, hi := c.rangeOf(t, o.Method)

@@ -15,10 +15,11 @@ type rewriter struct {
 	dt     onnx.DataType
 	nodes  []onnx.Node
 	inits  []onnx.Tensor
-	names  map[string]bool // every value and initializer name in use
+	names  map[string]bool   // every value and initializer name in use
 	qw     map[string]string // float weight -> its DequantizeLinear output
 	wScale map[string][]float32
 	report *Report
+	reduce bool // 7-bit weights
 }
 
 // fresh returns name, or name with a numeric suffix if it is taken.
@@ -90,8 +91,12 @@ func (r *rewriter) weight(name string, axis int) (string, error) {
 	for _, d := range t.Dims[axis+1:] {
 		inner *= int(d)
 	}
-	s := WeightScales(w, channels, inner)
-	q := QuantizeWeights(w, s, inner)
+	qmax := 127
+	if r.reduce {
+		qmax = 63
+	}
+	s := WeightScales(w, channels, inner, qmax)
+	q := QuantizeWeights(w, s, inner, qmax)
 	qn, sn, zn := r.fresh(name+"_quantized"), r.fresh(name+"_scale"), r.fresh(name+"_zero_point")
 	for _, err := range []error{
 		r.addInit(onnx.NewInt8Tensor(qn, t.Dims, q)),

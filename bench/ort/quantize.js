@@ -16,8 +16,13 @@ function argmax(a, off, n) {
   return k;
 }
 
-async function logits(file, input, shape) {
-  const sess = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+// logits runs file; unfused runs the QDQ graph as written (no graph
+// optimizations: QuantizeLinear/DequantizeLinear then float Conv), which
+// gives the file's exact numerics without ORT's int8 kernels.
+async function logits(file, input, shape, unfused) {
+  const opts = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+  if (unfused) opts.graphOptimizationLevel = 'disabled';
+  const sess = await ort.InferenceSession.create(file, opts);
   const x = new ort.Tensor('float32', input, shape);
   const out = await sess.run({ [sess.inputNames[0]]: x });
   return out[sess.outputNames[0]].data;
@@ -43,9 +48,13 @@ async function main() {
   };
   console.log(`fp32: top-1 ${top1(ref, 0)}/${n} all, ${top1(ref, man.calib)}/${n - man.calib} held out of calibration`);
   let failed = same ? 0 : 1;
+  const runs = [];
   for (const v of man.variants) {
+    runs.push([v.file, v, false], [v.file + ' (unfused)', v, true]);
+  }
+  for (const [name, v, unfused] of runs) {
     try {
-      const q = await logits(path.join(dir, v.file), input, man.shape);
+      const q = await logits(path.join(dir, v.file), input, man.shape, unfused);
       let num = 0, den = 0;
       for (let i = 0; i < ref.length; i++) { num += (q[i] - ref[i]) ** 2; den += ref[i] ** 2; }
       let agree = 0, agreeHeld = 0;
@@ -55,12 +64,12 @@ async function main() {
           if (i >= man.calib) agreeHeld++;
         }
       }
-      console.log(`ok   ${v.file}: agreement with fp32 ${agree}/${n} (${(100 * agree / n).toFixed(2)} %), ` +
+      console.log(`ok   ${name}: agreement with fp32 ${agree}/${n} (${(100 * agree / n).toFixed(2)} %), ` +
         `held out ${agreeHeld}/${n - man.calib}; top-1 ${top1(q, 0)}/${n}, held out ${top1(q, man.calib)}/${n - man.calib}; ` +
         `logits rel L2 vs fp32 ${Math.sqrt(num / den).toExponential(2)}`);
     } catch (e) {
       failed++;
-      console.log(`FAIL ${v.file}: ${e.message}`);
+      console.log(`FAIL ${name}: ${e.message}`);
     }
   }
   if (failed) process.exit(1);

@@ -45,6 +45,7 @@ type quantizeConfig struct {
 	activations       string
 	keepFloat         string
 	noAdd             bool
+	reduceRange       bool
 	limit             int
 	threads           int
 	resize, crop      int
@@ -61,6 +62,7 @@ func runQuantize(ctx context.Context, e *env, args []string) error {
 	fs.Float64Var(&c.percentile, "percentile", quantize.DefaultPercentile, "share of values kept by -method percentile, in `percent`")
 	fs.StringVar(&c.activations, "activations", "uint8", "activation type: uint8 (asymmetric) or int8 (symmetric)")
 	fs.StringVar(&c.keepFloat, "keep-float", "", "comma-separated node `names` left in float32 (first, last: the first and last quantized node)")
+	fs.BoolVar(&c.reduceRange, "reduce-range", false, "7-bit weights, for ONNX Runtime on x86 CPUs without VNNI (its u8s8 kernels saturate with 8-bit weights)")
 	fs.BoolVar(&c.noAdd, "no-add", false, "leave residual Adds in float32")
 	fs.IntVar(&c.limit, "limit", 0, "calibrate on the first `N` images only (0: all)")
 	fs.IntVar(&c.threads, "threads", 0, "threads of the calibration runs (0: all cores)")
@@ -123,7 +125,7 @@ func (c *quantizeConfig) options() (*quantize.Options, error) {
 	case !(c.percentile > 50 && c.percentile <= 100):
 		return nil, usageErrorf("-percentile %g: want more than 50 and at most 100", c.percentile)
 	}
-	o := &quantize.Options{Percentile: c.percentile, NoAdd: c.noAdd}
+	o := &quantize.Options{Percentile: c.percentile, NoAdd: c.noAdd, ReduceRange: c.reduceRange}
 	o.Compile.Engine.Threads = c.threads
 	method, err := quantize.ParseMethod(c.method)
 	if err != nil {

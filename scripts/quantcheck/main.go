@@ -32,6 +32,7 @@ type variant struct {
 	File        string `json:"file"`
 	Method      string `json:"method"`
 	Activations string `json:"activations"`
+	ReduceRange bool   `json:"reduce_range"`
 }
 
 // manifest describes the check directory for quantize.js.
@@ -84,8 +85,15 @@ func run(model, images string, calib int, out string) error {
 	man.Shape = []int{len(xs), 3, 0, 0}
 	side := int(math.Sqrt(float64(len(xs[0]) / 3)))
 	man.Shape[2], man.Shape[3] = side, side
-	for _, v := range []variant{{"", "minmax", "uint8"}, {"", "percentile", "uint8"}, {"", "minmax", "int8"}, {"", "percentile", "int8"}} {
+	for _, v := range []variant{
+		{"", "minmax", "uint8", false}, {"", "percentile", "uint8", false},
+		{"", "minmax", "int8", false}, {"", "percentile", "int8", false},
+		{"", "minmax", "uint8", true}, {"", "percentile", "uint8", true},
+	} {
 		v.File = fmt.Sprintf("qdq_%s_%s.onnx", v.Method, v.Activations)
+		if v.ReduceRange {
+			v.File = fmt.Sprintf("qdq_%s_%s_w7.onnx", v.Method, v.Activations)
+		}
 		if err := quantizeOne(m, xs[:calib], v, filepath.Join(out, v.File), xs); err != nil {
 			return err
 		}
@@ -97,7 +105,7 @@ func run(model, images string, calib int, out string) error {
 
 func quantizeOne(m *onnx.Model, calib [][]float32, v variant, path string, all [][]float32) error {
 	meth, _ := quantize.ParseMethod(v.Method)
-	o := &quantize.Options{Method: meth, Activations: onnx.Uint8}
+	o := &quantize.Options{Method: meth, Activations: onnx.Uint8, ReduceRange: v.ReduceRange}
 	if v.Activations == "int8" {
 		o.Activations = onnx.Int8
 	}
