@@ -104,3 +104,55 @@ func checkQDQ(t *testing.T, float, q *onnx.Model) {
 		t.Fatal("metadata lost")
 	}
 }
+
+// TestCalibrationOutputs checks the calibration graph's extra outputs are
+// the float graph's values: its logits equal the plain model's, and the
+// pooled features (layer4 is 1x1) equal ReLU of the last residual sum.
+func TestCalibrationOutputs(t *testing.T) {
+	m, err := onnx.Load(digitsModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	o, _ := (&Options{}).withDefaults()
+	add, flat := "/layer4/layer4.0/Add_output_0", "/Flatten_output_0"
+	c, err := newCalibrator(m, []string{add, flat, "logits"}, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.em.Close()
+	plain, err := m.CompileGraph(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	for _, x := range digitsInputs(t, m, 0, 4) {
+		if err := c.em.InferOutputs(context.Background(), x, 1, c.bufs); err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float32, 10)
+		if err := plain.Infer(context.Background(), want, x, 1); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if d := float64(c.bufs[2][i] - want[i]); d > 1e-5 || d < -1e-5 {
+				t.Fatalf("logit %d: %g, plain model %g", i, c.bufs[2][i], want[i])
+			}
+		}
+		if len(c.bufs[0]) != 64 || len(c.bufs[1]) != 64 {
+			t.Fatalf("sizes %d %d", len(c.bufs[0]), len(c.bufs[1]))
+		}
+		neg := 0
+		for i, v := range c.bufs[0] {
+			if v < 0 {
+				neg++
+			}
+			if max(v, 0) != c.bufs[1][i] {
+				t.Fatalf("feature %d: %g, relu of the sum %g", i, c.bufs[1][i], v)
+			}
+		}
+		if neg == 0 {
+			t.Log("no negative residual sums in this image")
+		}
+	}
+}

@@ -14,8 +14,11 @@ type Params struct {
 // signed selects int8 symmetric quantization (zero point 0, scale
 // max(|lo|,|hi|)/127); otherwise uint8 asymmetric (scale (hi-lo)/255, zero
 // point round(-lo/scale) clamped to [0, 255]). A zero or non-finite range
-// gives scale 1.
+// gives scale 1 and zero point 0.
 func ActivationParams(lo, hi float64, signed bool) Params {
+	if math.IsInf(lo, 0) || math.IsInf(hi, 0) || math.IsNaN(lo) || math.IsNaN(hi) {
+		return Params{Scale: 1}
+	}
 	lo, hi = min(lo, 0), max(hi, 0)
 	if signed {
 		s := max(-lo, hi) / 127

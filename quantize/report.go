@@ -64,7 +64,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(tw, "layer\top\ttensor\tseen min..max\trange\tscale\tzero point\tweight scales")
 	for _, l := range r.Layers {
 		if l.Float {
-			fmt.Fprintf(tw, "%s\t%s\t(float)\t\t\t\t\t\n", l.Name, l.Op)
+			fmt.Fprintf(tw, "%s\t%s\t(float)\n", l.Name, l.Op)
 			continue
 		}
 		ws := "-"
