@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,10 +63,16 @@ func TestQuantizeDigits(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"percentile ranges, UINT8 activations, 20 calibration images", "/fc/Gemm", "/conv1/Conv  Conv  (float)", "wrote " + out} {
+	for _, want := range []string{"percentile ranges, UINT8 activations, 20 calibration images", "/fc/Gemm", "wrote " + out} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout)
 		}
+	}
+	if !slices.ContainsFunc(strings.Split(stdout, "\n"), func(l string) bool {
+		f := strings.Fields(l)
+		return len(f) == 3 && f[0] == "/conv1/Conv" && f[2] == "(float)"
+	}) {
+		t.Errorf("report does not list /conv1/Conv as float:\n%s", stdout)
 	}
 	m, err := onnx.Load(out)
 	if err != nil {
