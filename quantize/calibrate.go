@@ -27,6 +27,7 @@ type calibrator struct {
 	stats   map[string]*stat
 	bufs    [][]float32
 	images  int
+	nodeOut map[int]string // first output of each node, by index
 	signed  bool
 	bins    int
 	percent float64
@@ -41,7 +42,13 @@ func newCalibrator(m *onnx.Model, tensors []string, o *Options) (*calibrator, er
 		return nil, fmt.Errorf("quantize: the graph has %d inputs, want 1", len(inputs))
 	}
 	c.input = inputs[0]
-	cp := *m
+	c.nodeOut = map[int]string{}
+	for i, n := range m.Graph.Nodes {
+		if len(n.Outputs) > 0 {
+			c.nodeOut[i] = n.Outputs[0]
+		}
+	}
+	cp := shallow(m)
 	cp.Graph.Outputs = nil
 	for _, t := range tensors {
 		c.stats[t] = &stat{min: math.Inf(1), max: math.Inf(-1)}
@@ -62,6 +69,11 @@ func newCalibrator(m *onnx.Model, tensors []string, o *Options) (*calibrator, er
 		c.bufs = append(c.bufs, make([]float32, info.Len()))
 	}
 	return c, nil
+}
+
+// outputOf returns the output of target t's node.
+func (c *calibrator) outputOf(t *target) string {
+	return c.nodeOut[t.node]
 }
 
 // graphInputs lists the graph inputs that are not initializers.

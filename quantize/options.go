@@ -72,6 +72,10 @@ type Options struct {
 	// weights give logits 9 % off fp32 (rel L2) where 7-bit weights give
 	// 1.5 %. A correct int8 engine needs no reduced range.
 	ReduceRange bool
+	// SkipError skips the error measurement: a third pass over the inputs
+	// that runs the float model and the quantized one (simulated, see
+	// Simulate) and fills Layer.Error and the Report's output error.
+	SkipError bool
 	// NoAdd leaves Add nodes in float (by default an Add of two activations,
 	// a residual, gets its inputs and output quantized, as ONNX Runtime
 	// does).

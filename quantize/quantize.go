@@ -48,6 +48,9 @@ func Quantize(ctx context.Context, m *onnx.Model, inputs iter.Seq2[[]float32, er
 		r.act[t] = ActivationParams(lo, hi, o.Activations == onnx.Int8)
 	}
 	out, err := r.build(c, &o)
+	if err == nil && !o.SkipError {
+		err = r.measure(ctx, out, inputs, &o)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("quantize: %w", err)
 	}
@@ -131,9 +134,7 @@ func (r *rewriter) rewriteWeights(n *onnx.Node, t *target, c *calibrator, o *Opt
 // any more are dropped (and their graph-input entries with them).
 func (r *rewriter) model() *onnx.Model {
 	src := r.m
-	m := onnx.Model{IRVersion: src.IRVersion, ProducerName: src.ProducerName,
-		ProducerVersion: src.ProducerVersion, Domain: src.Domain, ModelVersion: src.ModelVersion,
-		DocString: src.DocString}
+	m := shallow(src)
 	g := r.m.Graph
 	read := map[string]bool{}
 	for _, n := range r.nodes {
@@ -163,7 +164,7 @@ func (r *rewriter) model() *onnx.Model {
 	m.Metadata["gorn.quantize"] = fmt.Sprintf("method=%s activations=%s images=%d",
 		r.report.Method, r.report.Activations, r.report.Images)
 	m.Opsets = slices.Clone(src.Opsets)
-	return &m
+	return m
 }
 
 func nodeName(n *onnx.Node) string {
