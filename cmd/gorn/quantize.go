@@ -25,7 +25,10 @@ activations (-activations uint8: asymmetric with a zero point, the default;
 int8: symmetric), int32 biases, QuantizeLinear/DequantizeLinear pairs on
 the activations that feed Conv, Gemm and MatMul and on residual Adds.
 Prints a per-layer report: the activation each layer quantizes, the range
-calibration saw and the one chosen, scale, zero point, weight scales.
+calibration saw and the one chosen, scale, zero point, weight scales, and
+each layer's output error against float over the calibration images (the
+QDQ arithmetic simulated in float32, every earlier layer quantized too),
+then the output's error and arg-max agreement; -no-error skips that pass.
 
 -method minmax takes the range seen; -method percentile clips both tails of
 a histogram of each activation at -percentile (99.99 %), which resists
@@ -45,6 +48,7 @@ type quantizeConfig struct {
 	activations       string
 	keepFloat         string
 	noAdd             bool
+	noError           bool
 	reduceRange       bool
 	limit             int
 	threads           int
@@ -63,6 +67,7 @@ func runQuantize(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.activations, "activations", "uint8", "activation type: uint8 (asymmetric) or int8 (symmetric)")
 	fs.StringVar(&c.keepFloat, "keep-float", "", "comma-separated node `names` left in float32 (first, last: the first and last quantized node)")
 	fs.BoolVar(&c.reduceRange, "reduce-range", false, "7-bit weights, for ONNX Runtime on x86 CPUs without VNNI (its u8s8 kernels saturate with 8-bit weights)")
+	fs.BoolVar(&c.noError, "no-error", false, "skip the error measurement (a third pass over the images)")
 	fs.BoolVar(&c.noAdd, "no-add", false, "leave residual Adds in float32")
 	fs.IntVar(&c.limit, "limit", 0, "calibrate on the first `N` images only (0: all)")
 	fs.IntVar(&c.threads, "threads", 0, "threads of the calibration runs (0: all cores)")
@@ -125,7 +130,7 @@ func (c *quantizeConfig) options() (*quantize.Options, error) {
 	case !(c.percentile > 50 && c.percentile <= 100):
 		return nil, usageErrorf("-percentile %g: want more than 50 and at most 100", c.percentile)
 	}
-	o := &quantize.Options{Percentile: c.percentile, NoAdd: c.noAdd, ReduceRange: c.reduceRange}
+	o := &quantize.Options{Percentile: c.percentile, NoAdd: c.noAdd, ReduceRange: c.reduceRange, SkipError: c.noError}
 	o.Compile.Engine.Threads = c.threads
 	method, err := quantize.ParseMethod(c.method)
 	if err != nil {
