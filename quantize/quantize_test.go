@@ -267,3 +267,45 @@ func TestTinyPercentile(t *testing.T) {
 		t.Fatalf("x scale %v, want 2/255 and zero point 0", s)
 	}
 }
+
+// TestPlanTargets checks which nodes newPlan picks and the weight axes:
+// MatMul's output axis is 1, a Gemm with alpha != 1 stays float, an Add
+// of a constant is not a residual, and a shared weight is one target
+// each.
+func TestPlanTargets(t *testing.T) {
+	w, _ := onnx.NewFloat32Tensor("W", []int64{6, 3}, make([]float32, 18))
+	c, _ := onnx.NewFloat32Tensor("C", []int64{3}, make([]float32, 3))
+	m := &onnx.Model{Opsets: []onnx.OpsetID{{Version: 13}}, Graph: onnx.Graph{
+		Nodes: []onnx.Node{
+			{Name: "mm", OpType: "MatMul", Inputs: []string{"x", "W"}, Outputs: []string{"a"}},
+			{Name: "bias", OpType: "Add", Inputs: []string{"a", "C"}, Outputs: []string{"b"}},
+			{Name: "res", OpType: "Add", Inputs: []string{"b", "a"}, Outputs: []string{"r"}},
+			{Name: "g", OpType: "Gemm", Inputs: []string{"x", "W", "C"}, Outputs: []string{"y"},
+				Attrs: []onnx.Attribute{{Name: "alpha", Type: onnx.AttrFloat, F: 2}}},
+			{Name: "mm2", OpType: "MatMul", Inputs: []string{"r", "W"}, Outputs: []string{"z"}},
+			{Name: "dyn", OpType: "MatMul", Inputs: []string{"x", "r"}, Outputs: []string{"d"}},
+		},
+		Initializers: []onnx.Tensor{w, c},
+	}}
+	p, err := newPlan(m, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tg := range p.targets {
+		got = append(got, tg.name)
+		if tg.weight != "" && (tg.axis != 1 || tg.bias != "") {
+			t.Errorf("%s: axis %d bias %q", tg.name, tg.axis, tg.bias)
+		}
+	}
+	if strings.Join(got, ",") != "mm,res,mm2" {
+		t.Fatalf("targets %v, want mm, res, mm2", got)
+	}
+	if strings.Join(p.tensors, ",") != "x,b,a,r" {
+		t.Fatalf("tensors %v", p.tensors)
+	}
+	p, err = newPlan(m, &Options{NoAdd: true, KeepFloat: []string{"first", "bias"}})
+	if err != nil || len(p.targets) != 1 || p.targets[0].name != "mm2" || !p.kept[0] || !p.kept[1] {
+		t.Fatalf("NoAdd, keep first and bias: %+v %v", p, err)
+	}
+}
