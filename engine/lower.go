@@ -37,11 +37,13 @@ func (b *builder) lower(n *graph.Node) error {
 		return b.slice(n)
 	case "Pad":
 		return b.pad(n)
+	case graph.OpQDQ:
+		return b.qdq(n)
 	}
 	return n.Unsupportedf("operator %s (supported: gorn.Conv, Conv, gorn.ScaleShift, BatchNormalization, "+
 		"MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax, Relu, LeakyRelu, Clip, "+
 		"Sigmoid, HardSigmoid, HardSwish, Tanh, Add, Sub, Mul, Div, Flatten, Reshape, Squeeze, Unsqueeze, "+
-		"Identity, Dropout, Cast, Transpose, Gemm, MatMul, Softmax, LogSoftmax, Concat, Slice, Pad)", n.Op)
+		"Identity, Dropout, Cast, Transpose, Gemm, MatMul, Softmax, LogSoftmax, Concat, Slice, Pad, gorn.QDQ)", n.Op)
 }
 
 // ints converts attribute values to ints, refusing those out of range.

@@ -69,6 +69,9 @@ func init() {
 		"Ceil": {attrs: none, foldOnly: true}, "Min": {attrs: none, foldOnly: true},
 		"Max": {attrs: none, foldOnly: true},
 	}
+	for op, spec := range quantSpecs() {
+		opSpecs[op] = spec
+	}
 }
 
 // SupportedOps returns the operators gorn accepts, sorted: those the

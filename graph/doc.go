@@ -43,6 +43,24 @@
 //   - OpScaleShift ("gorn.ScaleShift"): inputs X, scale [C], shift [C]
 //     (constants); attribute "activation" as above. Y = act(X*scale[c] +
 //     shift[c]) per channel c (dimension 1): a BatchNorm that cannot fold.
+//   - OpQDQ ("gorn.QDQ"): inputs X (float32), q_scale, q_zero_point,
+//     dq_scale, dq_zero_point (float32 scalar constants); attributes "lo"
+//     and "hi" (ints, the saturation bounds of the quantized type). It is
+//     QuantizeLinear followed by DequantizeLinear computed in float32:
+//     Y = (clamp(round_half_even(X/q_scale) + q_zero_point, lo, hi) -
+//     dq_zero_point) * dq_scale. Quantized models run through it where
+//     gorn has no 8-bit kernel (graph/opt's lower-quant pass).
+//
+// # Quantized operators
+//
+// QuantizeLinear and DequantizeLinear (per tensor or per axis, uint8 and
+// int8, int32 for DequantizeLinear, whose int32 constants the importer may
+// widen to int64; block_size 0), QLinearConv, QLinearMatMul and the
+// com.microsoft operators QLinearAdd, QLinearMul, QLinearSigmoid,
+// QLinearGlobalAveragePool (channels_last 0) and QLinearConcat have shapes,
+// Check rules and float64 reference semantics (graph/eval): round half to
+// even and saturation as ONNX defines them. Their scales and zero points
+// must be constants.
 //
 // # Shape inference and the supported set
 //
@@ -77,4 +95,5 @@ package graph
 const (
 	OpConv       = "gorn.Conv"
 	OpScaleShift = "gorn.ScaleShift"
+	OpQDQ        = "gorn.QDQ"
 )

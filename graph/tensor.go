@@ -141,3 +141,45 @@ func Lazy(shape []int, load func() ([]float32, error)) *Tensor {
 	}
 	return t
 }
+
+// Int8s returns the elements of a Uint8 or Int8 tensor (uint8 as its bit
+// pattern). The slice may be the tensor's own: do not modify it.
+func (t *Tensor) Int8s() ([]int8, error) {
+	if t.DType != Uint8 && t.DType != Int8 {
+		return nil, fmt.Errorf("%w: %v constant where an 8-bit type is needed", ErrInvalid, t.DType)
+	}
+	d, err := t.loaded()
+	if err != nil {
+		return nil, err
+	}
+	if len(d.I8) != t.Len() {
+		return nil, fmt.Errorf("%w: constant of shape %v holds %d bytes", ErrInvalid, t.Shape, len(d.I8))
+	}
+	return d.I8, nil
+}
+
+// Int32s returns the elements of an Int32 tensor. The slice may be the
+// tensor's own: do not modify it.
+func (t *Tensor) Int32s() ([]int32, error) {
+	if t.DType != Int32 {
+		return nil, fmt.Errorf("%w: %v constant where int32 is needed", ErrInvalid, t.DType)
+	}
+	d, err := t.loaded()
+	if err != nil {
+		return nil, err
+	}
+	if len(d.I32) != t.Len() {
+		return nil, fmt.Errorf("%w: constant of shape %v holds %d ints", ErrInvalid, t.Shape, len(d.I32))
+	}
+	return d.I32, nil
+}
+
+// Quant returns a Uint8 or Int8 tensor of the given shape holding the
+// values v (which must fit the type).
+func Quant(dt DType, shape []int, v []int) *Tensor {
+	d := make([]int8, len(v))
+	for i, x := range v {
+		d[i] = int8(x)
+	}
+	return &Tensor{DType: dt, Shape: slices.Clone(shape), I8: d}
+}

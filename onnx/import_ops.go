@@ -70,6 +70,12 @@ var (
 //	Identity                  7-21    resolved away unless it writes a graph output
 //	Constant                  7-21    becomes a constant (value, value_float(s),
 //	                                  value_int(s))
+//	QuantizeLinear            10-21   per tensor or per axis; block_size 0 only
+//	DequantizeLinear          10-21   (INT32 data and zero points widen to int64)
+//	QLinearConv QLinearMatMul 10-21
+//
+// and, from the com.microsoft domain (msTable), QLinearAdd, QLinearMul,
+// QLinearSigmoid, QLinearGlobalAveragePool and QLinearConcat.
 //
 // The operator set is graph.SupportedOps' (which graph.Check enforces), plus
 // Split.
@@ -113,6 +119,22 @@ var opTable = map[string]opSpec{
 	"Clip":               {since: 7, norm: normClip},
 	"Split":              {since: 7, attrs: []string{"axis", "num_outputs"}, norm: normSplit},
 	"Identity":           {since: 7},
+	"QuantizeLinear":     {since: 10, attrs: []string{"axis", "saturate", "block_size", "output_dtype"}},
+	"DequantizeLinear":   {since: 10, attrs: []string{"axis", "block_size"}},
+	"QLinearConv":        {since: 10, attrs: []string{"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}},
+	"QLinearMatMul":      {since: 10},
+}
+
+// msDomain is ONNX Runtime's contrib operator domain.
+const msDomain = "com.microsoft"
+
+// msTable lists the com.microsoft operators Import accepts: those ONNX
+// Runtime's quantizer writes in QOperator models (any opset of that
+// domain).
+var msTable = map[string]opSpec{
+	"QLinearAdd": {}, "QLinearMul": {}, "QLinearSigmoid": {},
+	"QLinearGlobalAveragePool": {attrs: []string{"channels_last"}},
+	"QLinearConcat":            {attrs: []string{"axis"}},
 }
 
 var reduceAttrs = []string{"keepdims", "noop_with_empty_axes"}
@@ -131,6 +153,9 @@ var supportedOps = func() string {
 // form.
 func (im *importer) normalise(n *Node) error {
 	spec, ok := opTable[n.OpType]
+	if n.Domain == msDomain {
+		spec, ok = msTable[n.OpType]
+	}
 	switch {
 	case n.OpType == "Upsample":
 		return unsupportedf(n, "Upsample (and Resize) are not supported: gorn runs no resampling operators")

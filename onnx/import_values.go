@@ -58,8 +58,8 @@ func (im *importer) index() error {
 
 // indexNode records the names node n defines and reads.
 func (im *importer) indexNode(n *Node, define func(string, definer) error) error {
-	if n.Domain != "" && n.Domain != "ai.onnx" {
-		return fmt.Errorf("%w: %v: operator domain %q (supported: the default ONNX domain)", graph.ErrUnsupported, n, n.Domain)
+	if _, ms := msTable[n.OpType]; n.Domain != "" && n.Domain != "ai.onnx" && !(n.Domain == msDomain && ms) {
+		return fmt.Errorf("%w: %v: operator domain %q (supported: the default ONNX domain, and com.microsoft for QLinearAdd, QLinearMul, QLinearSigmoid, QLinearGlobalAveragePool, QLinearConcat)", graph.ErrUnsupported, n, n.Domain)
 	}
 	if len(n.Outputs) == 0 || n.Outputs[0] == "" {
 		return fmt.Errorf("%w: %v has no output", graph.ErrInvalid, n)

@@ -79,14 +79,51 @@ func FromGraph(t *graph.Tensor) (*Tensor, error) {
 			return nil, err
 		}
 		return NewInt(t.Shape, slices.Clone(d)), nil
+	case graph.Uint8, graph.Int8:
+		d, err := t.Int8s()
+		if err != nil {
+			return nil, err
+		}
+		out := &Tensor{DType: t.DType, Shape: slices.Clone(t.Shape), I: make([]int64, len(d))}
+		for i, v := range d {
+			if t.DType == graph.Uint8 {
+				out.I[i] = int64(uint8(v))
+			} else {
+				out.I[i] = int64(v)
+			}
+		}
+		return out, nil
+	case graph.Int32:
+		d, err := t.Int32s()
+		if err != nil {
+			return nil, err
+		}
+		out := &Tensor{DType: t.DType, Shape: slices.Clone(t.Shape), I: make([]int64, len(d))}
+		for i, v := range d {
+			out.I[i] = int64(v)
+		}
+		return out, nil
 	}
-	return nil, fmt.Errorf("%w: eval: %v tensor (supported: float32, int64)", graph.ErrUnsupported, t.DType)
+	return nil, fmt.Errorf("%w: eval: %v tensor (supported: float32, int64, uint8, int8, int32)", graph.ErrUnsupported, t.DType)
 }
 
 // Graph converts t into a graph tensor, rounding floats to float32.
 func (t *Tensor) Graph() *graph.Tensor {
-	if t.DType == graph.Int64 {
+	switch t.DType {
+	case graph.Int64:
 		return graph.Ints(nonNil(t.Shape), slices.Clone(t.I))
+	case graph.Uint8, graph.Int8:
+		out := &graph.Tensor{DType: t.DType, Shape: nonNil(t.Shape), I8: make([]int8, len(t.I))}
+		for i, v := range t.I {
+			out.I8[i] = int8(v)
+		}
+		return out
+	case graph.Int32:
+		out := &graph.Tensor{DType: t.DType, Shape: nonNil(t.Shape), I32: make([]int32, len(t.I))}
+		for i, v := range t.I {
+			out.I32[i] = int32(v)
+		}
+		return out
 	}
 	f := make([]float32, len(t.F))
 	for i, v := range t.F {
@@ -155,8 +192,8 @@ func (o Options) Eval(n *graph.Node, in []*Tensor) ([]*Tensor, error) {
 		if n.Op == "Shape" || n.Op == "Size" {
 			continue
 		}
-		if (t.DType == graph.Float32 && len(t.F) != t.Len()) || (t.DType == graph.Int64 && len(t.I) != t.Len()) ||
-			(t.DType != graph.Float32 && t.DType != graph.Int64) {
+		if (t.DType == graph.Float32 && len(t.F) != t.Len()) || (t.DType != graph.Float32 && len(t.I) != t.Len()) ||
+			(t.DType != graph.Float32 && t.DType != graph.Int64 && !quantTypes[t.DType]) {
 			return nil, n.Errorf("eval: input %d (%v, shape %v) does not hold its data", i, t.DType, t.Shape)
 		}
 	}
@@ -261,7 +298,7 @@ func (c *ctx) alloc(dt graph.DType, shape []int) (*Tensor, error) {
 		return nil, c.n.Unsupportedf("eval: output shape %v exceeds %d elements", shape, c.o.maxElements())
 	}
 	t := &Tensor{DType: dt, Shape: nonNil(shape)}
-	if dt == graph.Int64 {
+	if dt != graph.Float32 {
 		t.I = make([]int64, t.Len())
 	} else {
 		t.F = make([]float64, t.Len())
@@ -319,7 +356,7 @@ func bcastOffset(idx, in []int) int {
 
 // value returns element i of t as float64 (Int64 converted).
 func (t *Tensor) value(i int) float64 {
-	if t.DType == graph.Int64 {
+	if t.DType != graph.Float32 {
 		return float64(t.I[i])
 	}
 	return t.F[i]

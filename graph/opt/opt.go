@@ -15,6 +15,8 @@ const (
 	PassFuseBN         = "fuse-bn"
 	PassFuseResidual   = "fuse-residual"
 	PassFuseActivation = "fuse-activation"
+	PassLowerQuant     = "lower-quant"
+	PassFloatQDQ       = "float-qdq"
 )
 
 // Default limits of constant folding.
@@ -98,7 +100,9 @@ type Pass struct {
 // Pipeline returns the passes Optimize runs, in order.
 func Pipeline() []Pass {
 	return []Pass{
+		{PassLowerQuant, LowerQuant},
 		{PassConstFold, ConstFold},
+		{PassFloatQDQ, FloatQDQ},
 		{PassLowerConv, LowerConv},
 		{PassCleanup, Cleanup},
 		{PassFusePad, FusePad},
