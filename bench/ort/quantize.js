@@ -67,6 +67,18 @@ async function main() {
       console.log(`ok   ${name}: agreement with fp32 ${agree}/${n} (${(100 * agree / n).toFixed(2)} %), ` +
         `held out ${agreeHeld}/${n - man.calib}; top-1 ${top1(q, 0)}/${n}, held out ${top1(q, man.calib)}/${n - man.calib}; ` +
         `logits rel L2 vs fp32 ${Math.sqrt(num / den).toExponential(2)}`);
+      const gornFile = path.join(dir, v.file + '.gorn.f32');
+      if (unfused && fs.existsSync(gornFile)) {
+        const gb = fs.readFileSync(gornFile);
+        const g = new Float32Array(gb.buffer, gb.byteOffset, gb.length / 4);
+        let gn = 0, gd = 0, same = 0;
+        for (let i = 0; i < q.length; i++) { gn += (g[i] - q[i]) ** 2; gd += q[i] ** 2; }
+        for (let i = 0; i < n; i++) if (argmax(g, i * classes, classes) === argmax(q, i * classes, classes)) same++;
+        const rel = Math.sqrt(gn / gd);
+        const ok = rel <= 1e-3 && same === n;
+        if (!ok) failed++;
+        console.log(`${ok ? 'ok  ' : 'FAIL'} ${v.file}: gorn's logits vs ORT unfused: rel L2 ${rel.toExponential(2)}, same arg-max on ${same}/${n}`);
+      }
     } catch (e) {
       failed++;
       console.log(`FAIL ${name}: ${e.message}`);

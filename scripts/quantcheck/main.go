@@ -131,10 +131,13 @@ func quantizeOne(m *onnx.Model, calib [][]float32, v variant, path string, all [
 		return err
 	}
 	fmt.Printf("%s: simulated in gorn (QDQ arithmetic in float32): arg-max agrees with fp32 on %d/%d images\n", v.File, agree, len(all))
-	agree, err = gornAgreement(m, path, all)
+	agree, logits, err := gornAgreement(m, path, all)
 	if err != nil {
 		fmt.Printf("%s: gorn cannot run it: %v\n", v.File, firstLine(err))
 		return nil
+	}
+	if err := writeInputs(path+".gorn.f32", logits); err != nil {
+		return err
 	}
 	fmt.Printf("%s: gorn arg-max agrees with its fp32 on %d/%d images\n", v.File, agree, len(all))
 	return nil
@@ -145,39 +148,49 @@ func firstLine(err error) string {
 	return s
 }
 
-// gornAgreement runs the float model and the QDQ file in gorn and counts
-// equal arg-maxes.
-func gornAgreement(m *onnx.Model, path string, xs [][]float32) (int, error) {
+// gornAgreement runs the float model and the QDQ file in gorn, counts
+// equal arg-maxes and returns the QDQ file's logits.
+func gornAgreement(m *onnx.Model, path string, xs [][]float32) (int, [][]float32, error) {
 	qm, err := onnx.LoadModel(path, nil)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer qm.Close()
-	return agreement(m, qm, xs)
+	agree, logits, err := run2(m, qm, xs)
+	return agree, logits, err
 }
 
 // agreement counts the inputs on which qm's arg-max is the float model's.
 func agreement(m *onnx.Model, qm *engine.Model, xs [][]float32) (int, error) {
+	agree, _, err := run2(m, qm, xs)
+	return agree, err
+}
+
+// run2 runs the float model and qm on xs: equal arg-maxes and qm's logits.
+func run2(m *onnx.Model, qm *engine.Model, xs [][]float32) (int, [][]float32, error) {
 	fm, err := m.CompileGraph(nil)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer fm.Close()
 	n := fm.Outputs()[0].Len()
-	a, b := make([]float32, n), make([]float32, n)
+	a := make([]float32, n)
 	agree := 0
+	var logits [][]float32
 	for _, x := range xs {
+		b := make([]float32, n)
 		if err := fm.Infer(context.Background(), a, x, 1); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if err := qm.Infer(context.Background(), b, x, 1); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if argmax(a) == argmax(b) {
 			agree++
 		}
+		logits = append(logits, b)
 	}
-	return agree, nil
+	return agree, logits, nil
 }
 
 func argmax(v []float32) int {
