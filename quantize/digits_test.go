@@ -3,6 +3,7 @@ package quantize
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,5 +155,73 @@ func TestCalibrationOutputs(t *testing.T) {
 		if neg == 0 {
 			t.Log("no negative residual sums in this image")
 		}
+	}
+}
+
+// TestDigitsRunsInGorn writes the quantized digits model, loads the file
+// back through gorn's compiler (QDQ import) and checks it computes what
+// Simulate computes, and keeps the float model's arg-max on the images it
+// was not calibrated on.
+func TestDigitsRunsInGorn(t *testing.T) {
+	m, err := onnx.Load(digitsModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	q, rep, err := Quantize(context.Background(), m, Inputs(digitsInputs(t, m, 0, 20)), &Options{Method: Percentile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "q.onnx")
+	if err := q.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	qm, err := onnx.LoadModel(path, nil)
+	if err != nil {
+		t.Fatalf("gorn cannot run the QDQ file: %v", err)
+	}
+	defer qm.Close()
+	sim, err := Simulate(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := sim.CompileGraph(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sm.Close()
+	fm, err := m.CompileGraph(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fm.Close()
+	var num, den float64
+	agree, n := 0, 0
+	for _, x := range digitsInputs(t, m, 20, 40) {
+		a, b, f := make([]float32, 10), make([]float32, 10), make([]float32, 10)
+		for _, r := range []struct {
+			m   interface {
+				Infer(context.Context, []float32, []float32, int) error
+			}
+			dst []float32
+		}{{qm, a}, {sm, b}, {fm, f}} {
+			if err := r.m.Infer(context.Background(), r.dst, x, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range a {
+			num += float64(a[i]-b[i]) * float64(a[i]-b[i])
+			den += float64(b[i]) * float64(b[i])
+		}
+		if argmax(a) == argmax(f) {
+			agree++
+		}
+		n++
+	}
+	if rel := math.Sqrt(num / den); rel > 2e-3 {
+		t.Fatalf("gorn's QDQ run vs Simulate: rel L2 %g", rel)
+	}
+	if agree < n-1 || rep.Agreement < rep.Measured-1 {
+		t.Fatalf("arg-max agreement with float: %d/%d held out, %d/%d calibration", agree, n, rep.Agreement, rep.Measured)
 	}
 }
