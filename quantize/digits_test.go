@@ -200,7 +200,7 @@ func TestDigitsRunsInGorn(t *testing.T) {
 	for _, x := range digitsInputs(t, m, 20, 40) {
 		a, b, f := make([]float32, 10), make([]float32, 10), make([]float32, 10)
 		for _, r := range []struct {
-			m   interface {
+			m interface {
 				Infer(context.Context, []float32, []float32, int) error
 			}
 			dst []float32
