@@ -9,6 +9,36 @@
 const path = require('path');
 const fs = require('fs');
 const ort = require('onnxruntime-node');
+const { readSafetensors } = require('./st');
+
+const TESTDATA = path.join(__dirname, '..', '..', 'testdata');
+
+// checkFixtures runs every testdata/onnx fixture and its copy re-written by
+// gorn's ONNX writer (DIR/fixtures) on the fixture's input: the outputs
+// must be identical. Returns the number of failures.
+async function checkFixtures(dir) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(TESTDATA, 'onnx', 'manifest.json')));
+  let failed = 0;
+  for (const m of manifest) {
+    const t = readSafetensors(path.join(TESTDATA, m.fixture));
+    const input = t[m.input];
+    const [, c, h, w] = input.shape;
+    const data = input.data.slice(0, m.images * c * h * w);
+    const shape = [m.images, c, h, w];
+    try {
+      const a = await logits(path.join(TESTDATA, 'onnx', m.file), data, shape);
+      const b = await logits(path.join(dir, 'fixtures', m.file), data, shape);
+      let same = a.length === b.length && a.length > 0;
+      for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
+      if (!same) failed++;
+      console.log(`${same ? 'ok  ' : 'FAIL'} re-written ${m.file}: ${same ? 'identical' : 'different'} outputs`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL re-written ${m.file}: ${e.message}`);
+    }
+  }
+  return failed;
+}
 
 function argmax(a, off, n) {
   let k = 0;
@@ -48,6 +78,7 @@ async function main() {
   };
   console.log(`fp32: top-1 ${top1(ref, 0)}/${n} all, ${top1(ref, man.calib)}/${n - man.calib} held out of calibration`);
   let failed = same ? 0 : 1;
+  failed += await checkFixtures(dir);
   const runs = [];
   for (const v of man.variants) {
     runs.push([v.file, v, false], [v.file + ' (unfused)', v, true]);

@@ -100,6 +100,9 @@ func run(model, images string, calib int, out string) error {
 		}
 		man.Variants = append(man.Variants, v)
 	}
+	if err := rewriteFixtures(filepath.Join(out, "fixtures")); err != nil {
+		return err
+	}
 	b, _ := json.MarshalIndent(man, "", "  ")
 	return os.WriteFile(filepath.Join(out, "manifest.json"), b, 0o644)
 }
@@ -237,6 +240,30 @@ func loadImages(m *onnx.Model, dir string) ([][]float32, []int, error) {
 		return nil, nil, fmt.Errorf("%s: no images", dir)
 	}
 	return xs, labels, sc.Err()
+}
+
+// rewriteFixtures parses and re-writes every ONNX file of testdata/onnx
+// into dir, for quantize.js to run both in ONNX Runtime.
+func rewriteFixtures(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "onnx", "*.onnx"))
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("no testdata/onnx fixtures (run from the repository root): %v", err)
+	}
+	for _, f := range files {
+		m, err := onnx.Load(f)
+		if err != nil {
+			return err
+		}
+		err = m.WriteFile(filepath.Join(dir, filepath.Base(f)))
+		m.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeInputs(path string, xs [][]float32) error {
