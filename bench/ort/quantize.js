@@ -32,6 +32,15 @@ async function checkFixtures(dir) {
       for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
       if (!same) failed++;
       console.log(`${same ? 'ok  ' : 'FAIL'} re-written ${m.file}: ${same ? 'identical' : 'different'} outputs`);
+      const qf = path.join(dir, 'fixtures', 'qdq_' + m.file);
+      if (fs.existsSync(qf)) {
+        for (const unfused of [false, true]) {
+          const q = await logits(qf, data, shape, unfused);
+          let num = 0, den = 0;
+          for (let i = 0; i < a.length; i++) { num += (q[i] - a[i]) ** 2; den += a[i] ** 2; }
+          console.log(`ok   qdq_${m.file}${unfused ? ' (unfused)' : ''}: runs, logits rel L2 vs fp32 ${Math.sqrt(num / den).toExponential(2)}`);
+        }
+      }
     } catch (e) {
       failed++;
       console.log(`FAIL re-written ${m.file}: ${e.message}`);

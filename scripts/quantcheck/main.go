@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -258,12 +259,39 @@ func rewriteFixtures(dir string) error {
 			return err
 		}
 		err = m.WriteFile(filepath.Join(dir, filepath.Base(f)))
+		if err == nil && m.Opset() >= 13 {
+			err = quantizeRandom(m, filepath.Join(dir, "qdq_"+filepath.Base(f)))
+		}
 		m.Close()
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", f, err)
 		}
 	}
 	return nil
+}
+
+// quantizeRandom writes a QDQ copy of m calibrated on 8 random inputs.
+func quantizeRandom(m *onnx.Model, path string) error {
+	fm, err := m.CompileGraph(nil)
+	if err != nil {
+		return err
+	}
+	n := fm.InputLen()
+	fm.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var xs [][]float32
+	for range 8 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		xs = append(xs, x)
+	}
+	q, _, err := quantize.Quantize(context.Background(), m, quantize.Inputs(xs), &quantize.Options{SkipError: true})
+	if err != nil {
+		return err
+	}
+	return q.WriteFile(path)
 }
 
 func writeInputs(path string, xs [][]float32) error {
