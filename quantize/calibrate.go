@@ -116,7 +116,8 @@ func (c *calibrator) pass(ctx context.Context, inputs iter.Seq2[[]float32, error
 	return nil
 }
 
-// run calibrates: a MinMax pass, then for Percentile a histogram pass.
+// run calibrates: a MinMax pass, then for Percentile and Entropy a
+// histogram pass (Entropy: histograms of |x|).
 func (c *calibrator) run(ctx context.Context, inputs iter.Seq2[[]float32, error], method Method) error {
 	err := c.pass(ctx, inputs, func(s *stat, x []float32) {
 		for _, v := range x {
@@ -128,17 +129,18 @@ func (c *calibrator) run(ctx context.Context, inputs iter.Seq2[[]float32, error]
 		}
 		s.n += int64(len(x))
 	})
-	if err != nil || method != Percentile {
+	if err != nil || method == MinMax {
 		return err
 	}
+	abs := c.signed || method == Entropy
 	for _, s := range c.stats {
 		s.hist = make([]int64, c.bins)
 		s.lo, s.hi = s.min, s.max
-		if c.signed {
-			s.lo, s.hi = 0, max(-s.min, s.max)
+		if abs {
+			s.lo, s.hi = 0, max(-s.min, s.max, 0)
 		}
 	}
-	return c.pass(ctx, inputs, func(s *stat, x []float32) { s.add(x, c.signed) })
+	return c.pass(ctx, inputs, func(s *stat, x []float32) { s.add(x, abs) })
 }
 
 // add counts x into the histogram (of |x| when abs).
@@ -167,8 +169,21 @@ func (c *calibrator) rangeOf(name string, method Method) (lo, hi float64) {
 	if s == nil || s.min > s.max { // never seen (all NaN)
 		return 0, 0
 	}
-	if method != Percentile || s.hist == nil {
+	if method == MinMax || s.hist == nil {
 		return s.min, s.max
+	}
+	if method == Entropy {
+		// The threshold bounds |x|; an asymmetric range keeps the side
+		// calibration saw of each sign.
+		levels := EntropyLevels
+		if !c.signed && s.min >= 0 {
+			levels = 2 * EntropyLevels
+		}
+		t := EntropyThreshold(s.hist, s.hi, levels)
+		if c.signed {
+			return -t, t
+		}
+		return max(s.min, -t), min(s.max, t)
 	}
 	if c.signed {
 		t := PercentileAbs(s.hist, s.hi, c.percent)

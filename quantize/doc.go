@@ -14,7 +14,7 @@
 //     point 0, read through a DequantizeLinear;
 //   - opset 13 or later (per-axis DequantizeLinear); metadata kept.
 //
-// Ranges come from one of two methods. MinMax takes the smallest and
+// Ranges come from one of three methods. MinMax takes the smallest and
 // largest value seen. Percentile builds a histogram of every tensor over the
 // calibration set (2048 bins by default, over the MinMax range found in a
 // first pass) and clips the tails: for asymmetric (uint8) activations the
@@ -22,8 +22,19 @@
 // exceeds 1-p to the right edge of the first bin whose cumulative share
 // reaches p; for symmetric (int8) activations the histogram is of |x| and
 // the range is [-t, t], t being the right edge of the first bin whose
-// cumulative share reaches p. p defaults to 99.99 %. Every range is widened
+// cumulative share reaches p. p defaults to 99.99 %. Entropy builds
+// histograms of |x| and clips at the threshold that minimizes the KL
+// divergence between the clipped and the quantized distributions
+// (TensorRT's entropy calibration, see EntropyThreshold; 256 levels for a
+// never-negative tensor quantized to uint8, else 128 per sign); an
+// asymmetric range is [max(min, -t), min(max, t)]. Every range is widened
 // to include 0 so that zero (padding, ReLU) is exact.
+//
+// On the repository's digits model (calibrated on 100 held-out images,
+// measured on all 360), MinMax and Percentile keep fp32's arg-max on 360
+// of 360 images with 1.3 % logits error, Entropy on 360 with 3.3 %: on a
+// small trained network without outliers, clipping costs more than the
+// resolution it buys.
 //
 // Scales and zero points follow ONNX Runtime's quantizer: asymmetric
 // scale = (max-min)/255, zero point = round(-min/scale); symmetric scale =

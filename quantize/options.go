@@ -15,6 +15,10 @@ const (
 	MinMax Method = iota
 	// Percentile clips both tails of a histogram (see the package doc).
 	Percentile
+	// Entropy clips at the threshold that minimizes the KL divergence
+	// between the float and the quantized distributions, as TensorRT's
+	// entropy calibrator does (see EntropyThreshold).
+	Entropy
 )
 
 // String returns "minmax" or "percentile".
@@ -24,19 +28,23 @@ func (m Method) String() string {
 		return "minmax"
 	case Percentile:
 		return "percentile"
+	case Entropy:
+		return "entropy"
 	}
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
-// ParseMethod parses "minmax" or "percentile".
+// ParseMethod parses "minmax", "percentile" or "entropy".
 func ParseMethod(s string) (Method, error) {
 	switch s {
 	case "minmax":
 		return MinMax, nil
 	case "percentile":
 		return Percentile, nil
+	case "entropy":
+		return Entropy, nil
 	}
-	return 0, fmt.Errorf("quantize: method %q: want minmax or percentile", s)
+	return 0, fmt.Errorf("quantize: method %q: want minmax, percentile or entropy", s)
 }
 
 // Defaults of Options.
@@ -54,8 +62,8 @@ type Options struct {
 	// Percentile is the share of values kept in each tail, in percent, for
 	// the Percentile method; 0 means DefaultPercentile.
 	Percentile float64
-	// Bins is the histogram size for the Percentile method; 0 means
-	// DefaultBins.
+	// Bins is the histogram size for the Percentile and Entropy methods;
+	// 0 means DefaultBins.
 	Bins int
 	// Activations is onnx.Uint8 (asymmetric, the default when zero) or
 	// onnx.Int8 (symmetric).
@@ -100,11 +108,11 @@ func (o *Options) withDefaults() (Options, error) {
 		r.Activations = onnx.Uint8
 	}
 	switch {
-	case r.Method != MinMax && r.Method != Percentile:
+	case r.Method != MinMax && r.Method != Percentile && r.Method != Entropy:
 		return r, fmt.Errorf("quantize: unknown method %d", r.Method)
 	case !(r.Percentile > 50 && r.Percentile <= 100):
 		return r, fmt.Errorf("quantize: percentile %g: want (50, 100]", r.Percentile)
-	case r.Bins < 2 || r.Bins > 1<<20:
+	case r.Bins < 2 || r.Bins > 1<<20 || r.Method == Entropy && r.Bins < 2*EntropyLevels:
 		return r, fmt.Errorf("quantize: %d bins: want 2 to %d", r.Bins, 1<<20)
 	case r.Activations != onnx.Uint8 && r.Activations != onnx.Int8:
 		return r, fmt.Errorf("quantize: activations %s: want UINT8 or INT8", r.Activations)

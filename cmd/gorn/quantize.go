@@ -32,7 +32,9 @@ then the output's error and arg-max agreement; -no-error skips that pass.
 
 -method minmax takes the range seen; -method percentile clips both tails of
 a histogram of each activation at -percentile (99.99 %), which resists
-outliers. -keep-float NAME,... leaves those nodes in float32; "first" and
+outliers; -method entropy clips where the KL divergence between the float
+and the quantized distributions is least (TensorRT's entropy calibration).
+-keep-float NAME,... leaves those nodes in float32; "first" and
 "last" name the first and last quantized node (the stem convolution and
 the classifier) unless a node has that name.
 
@@ -62,7 +64,7 @@ func runQuantize(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.model, "model", "", "float ONNX model `file` to quantize")
 	fs.StringVar(&c.calib, "calib", "", "`directory` of calibration images")
 	fs.StringVar(&c.out, "o", "", "output ONNX `file`")
-	fs.StringVar(&c.method, "method", "minmax", "activation ranges: minmax or percentile")
+	fs.StringVar(&c.method, "method", "minmax", "activation ranges: minmax, percentile or entropy")
 	fs.Float64Var(&c.percentile, "percentile", quantize.DefaultPercentile, "share of values kept by -method percentile, in `percent`")
 	fs.StringVar(&c.activations, "activations", "uint8", "activation type: uint8 (asymmetric) or int8 (symmetric)")
 	fs.StringVar(&c.keepFloat, "keep-float", "", "comma-separated node `names` left in float32 (first, last: the first and last quantized node)")
@@ -134,7 +136,7 @@ func (c *quantizeConfig) options() (*quantize.Options, error) {
 	o.Compile.Engine.Threads = c.threads
 	method, err := quantize.ParseMethod(c.method)
 	if err != nil {
-		return nil, usageErrorf("-method %q: want minmax or percentile", c.method)
+		return nil, usageErrorf("-method %q: want minmax, percentile or entropy", c.method)
 	}
 	o.Method = method
 	switch c.activations {

@@ -90,6 +90,7 @@ func run(model, images string, calib int, out string) error {
 	for _, v := range []variant{
 		{"", "minmax", "uint8", false}, {"", "percentile", "uint8", false},
 		{"", "minmax", "int8", false}, {"", "percentile", "int8", false},
+		{"", "entropy", "uint8", false}, {"", "entropy", "int8", false},
 		{"", "minmax", "uint8", true}, {"", "percentile", "uint8", true},
 	} {
 		v.File = fmt.Sprintf("qdq_%s_%s.onnx", v.Method, v.Activations)
