@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/onnx"
 )
 
@@ -69,31 +70,7 @@ func TestFixtures(t *testing.T) {
 				t.Fatalf("gorn cannot run the QDQ file: %v", err)
 			}
 			defer qm.Close()
-			sim, err := Simulate(q2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sm, err := sim.CompileGraph(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sm.Close()
-			var num, den float64
-			a := make([]float32, qm.Outputs()[0].Len())
-			c := make([]float32, len(a))
-			for _, x := range xs {
-				if err := qm.Infer(context.Background(), a, x, 1); err != nil {
-					t.Fatal(err)
-				}
-				if err := sm.Infer(context.Background(), c, x, 1); err != nil {
-					t.Fatal(err)
-				}
-				for i := range a {
-					num += float64(a[i]-c[i]) * float64(a[i]-c[i])
-					den += float64(c[i]) * float64(c[i])
-				}
-			}
-			if rel := math.Sqrt(num / den); !(rel < 1e-2) {
+			if rel := simulatedDiff(t, qm, q2, xs); !(rel < 1e-2) {
 				t.Fatalf("gorn's QDQ run vs Simulate: rel L2 %g", rel)
 			}
 			if rep.Measured != 4 || !(rep.OutputError < 0.3) {
@@ -109,4 +86,35 @@ func TestFixtures(t *testing.T) {
 	if ran < 5 {
 		t.Fatalf("only %d fixtures of opset >= 13", ran)
 	}
+}
+
+// simulatedDiff returns the relative L2 difference between qm (gorn
+// running the QDQ model q) and Simulate(q) over xs.
+func simulatedDiff(t *testing.T, qm *engine.Model, q *onnx.Model, xs [][]float32) float64 {
+	t.Helper()
+	sim, err := Simulate(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := sim.CompileGraph(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sm.Close()
+	var num, den float64
+	a := make([]float32, qm.Outputs()[0].Len())
+	c := make([]float32, len(a))
+	for _, x := range xs {
+		if err := qm.Infer(context.Background(), a, x, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := sm.Infer(context.Background(), c, x, 1); err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			num += float64(a[i]-c[i]) * float64(a[i]-c[i])
+			den += float64(c[i]) * float64(c[i])
+		}
+	}
+	return math.Sqrt(num / den)
 }

@@ -237,7 +237,12 @@ func TestTinyOptions(t *testing.T) {
 		"short input":  {tinyModel(t, true), [][]float32{{1, 2}}, nil, "has 2 floats"},
 		"percentile":   {tinyModel(t, true), tinyInputs, &Options{Method: Percentile, Percentile: 40}, "percentile"},
 		"activations":  {tinyModel(t, true), tinyInputs, &Options{Activations: onnx.Int32}, "activations"},
-		"opset":        {func() *onnx.Model { m := tinyModel(t, true); m.Opsets[0].Version = 11; return m }(), tinyInputs, nil, "opset 11"},
+		"nan weight": {func() *onnx.Model {
+			m := tinyModel(t, true)
+			m.Graph.Initializers[0], _ = onnx.NewFloat32Tensor("W", []int64{3, 2, 1, 1}, []float32{1, 0, float32(math.NaN()), 1, 1, 1})
+			return m
+		}(), tinyInputs, &Options{SkipError: true}, "element 2 is NaN"},
+		"opset": {func() *onnx.Model { m := tinyModel(t, true); m.Opsets[0].Version = 11; return m }(), tinyInputs, nil, "opset 11"},
 	} {
 		_, _, err := Quantize(ctx, c.m, Inputs(c.inputs), c.o)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -2,6 +2,7 @@ package quantize
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/gorn-ml/gorn/onnx"
@@ -87,6 +88,9 @@ func (r *rewriter) weight(name string, axis int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := finite(name, w); err != nil {
+		return "", err
+	}
 	channels, inner := int(t.Dims[axis]), 1
 	for _, d := range t.Dims[axis+1:] {
 		inner *= int(d)
@@ -117,6 +121,9 @@ func (r *rewriter) bias(name string, xScale float32, wScales []float32) (string,
 	t := r.p.inits[name]
 	b, err := t.Float32s()
 	if err != nil {
+		return "", err
+	}
+	if err := finite(name, b); err != nil {
 		return "", err
 	}
 	if len(b) != len(wScales) {
@@ -153,4 +160,15 @@ func usedNames(g *onnx.Graph) map[string]bool {
 		}
 	}
 	return names
+}
+
+// finite reports an error for a weight with NaN or infinite values, which
+// have no int8 representation.
+func finite(name string, w []float32) error {
+	for i, v := range w {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("weight %q: element %d is %g", name, i, v)
+		}
+	}
+	return nil
 }
