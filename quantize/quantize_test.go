@@ -12,7 +12,7 @@ import (
 // tinyModel is x(1,2,2,2) -> Conv 1x1 (3 channels, bias) -> Relu ->
 // Flatten -> Gemm (4 classes, bias; weight (4,12) with transB=1, else
 // (12,4)) -> y.
-func tinyModel(t *testing.T, transB bool) *onnx.Model {
+func tinyModel(t testing.TB, transB bool) *onnx.Model {
 	t.Helper()
 	must := func(x onnx.Tensor, err error) onnx.Tensor {
 		if err != nil {
