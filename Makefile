@@ -65,23 +65,26 @@ vet-all cross:
 	  done; \
 	done
 
-## gen-neon: regenerate kernels/arm64/neon_arm64.h (WORD macros for the arm64 instructions
-## Go's assembler lacks) from GNU as through github.com/minio/asm2plan9s. asm2plan9s
+## gen-neon: regenerate kernels/arm64/neon_arm64.h and int8_arm64.h (WORD macros for the arm64
+## instructions Go's assembler lacks) from GNU as through github.com/minio/asm2plan9s. asm2plan9s
 ## assembles arm64 only when it runs on arm64, so it is built for arm64 and run under
 ## qemu-aarch64 (directly on an arm64 host). Needs binutils-aarch64-linux-gnu, qemu-user.
 NEONGEN = kernels/arm64/_gen
 gen-neon: bin/asm2plan9s-arm64
 	cd $(NEONGEN) && $(GO) run . -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../neon_arm64.h
+	cd $(NEONGEN) && $(GO) run . -set int8 -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../int8_arm64.h
 
 bin/asm2plan9s-arm64: $(NEONGEN)/go.mod $(NEONGEN)/go.sum
 	@mkdir -p bin
 	cd $(NEONGEN) && GOARCH=arm64 $(GO) build -o ../../../bin/asm2plan9s-arm64 github.com/minio/asm2plan9s
 
-## check-gen: regenerate the header into bin/ and fail if the checked-in one differs
+## check-gen: regenerate the headers into bin/ and fail if a checked-in one differs
 check-gen: bin/asm2plan9s-arm64
 	cd $(NEONGEN) && $(GO) vet . && test -z "$$(gofmt -l .)"
 	cd $(NEONGEN) && $(GO) run . -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../../../bin/neon_arm64.h
 	diff -u kernels/arm64/neon_arm64.h bin/neon_arm64.h
+	cd $(NEONGEN) && $(GO) run . -set int8 -asm2plan9s ../../../bin/asm2plan9s-arm64 -o ../../../bin/int8_arm64.h
+	diff -u kernels/arm64/int8_arm64.h bin/int8_arm64.h
 
 ## lint-asm: TEXT lines carry flags, frame and argument sizes; VZEROUPPER before RET with YMM/ZMM
 lint-asm:
@@ -106,17 +109,19 @@ bench-resnet:
 abuse:
 	GORN_ABUSE=1 $(GO) test -count=1 -run '^TestAbuse$$' -v -timeout 15m ./examples/server
 
-.PHONY: fixtures fixtures-check peer verify-onnx help abuse
+.PHONY: fixtures fixtures-check fixtures-graphs fixtures-graphs-check fixtures-graphs-large peer verify-onnx verify-graphs help abuse
 
 PYTHON ?= /usr/bin/python3
 
 ## fixtures: regenerate testdata/ with scripts/ (deterministic): the PyTorch reference fixtures
-## (gen_fixtures.py), their ONNX exports (export_onnx.py) and the digits model (train_digits.py).
+## (gen_fixtures.py), their ONNX exports (export_onnx.py), the digits model (train_digits.py)
+## and the graph-compiler fixtures (fixtures-graphs).
 ## Needs /usr/bin/python3 (or PYTHON=...) with Debian's python3-torch, python3-torchvision, python3-onnx, python3-sklearn
 fixtures:
 	$(PYTHON) scripts/gen_fixtures.py
 	$(PYTHON) scripts/export_onnx.py
 	$(PYTHON) scripts/train_digits.py
+	$(MAKE) fixtures-graphs
 
 ## fixtures-check: regenerate testdata/ into temporary directories (the scripts' check modes)
 ## and fail if any file differs from the committed one
@@ -124,6 +129,19 @@ fixtures-check:
 	$(PYTHON) scripts/gen_fixtures.py --check
 	$(PYTHON) scripts/export_onnx.py --check
 	$(PYTHON) scripts/train_digits.py -check
+	$(MAKE) fixtures-graphs-check
+
+## fixtures-graphs: regenerate testdata/graphs/ (issue 12's graph-compiler fixtures): train the two
+## small networks on the digits data (train_graphs.py, a few minutes), then export the table-row,
+## float16 and operator fixtures and write manifest.json (export_graphs.py, under a minute)
+fixtures-graphs:
+	$(PYTHON) scripts/train_graphs.py
+	$(PYTHON) scripts/export_graphs.py
+
+## fixtures-graphs-check: regenerate testdata/graphs/ in temporary directories and fail if any file differs
+fixtures-graphs-check:
+	$(PYTHON) scripts/train_graphs.py -check
+	$(PYTHON) scripts/export_graphs.py --check
 
 ## peer: ONNX Runtime's latency on this machine (scripts/peer.sh: installs bench/ort from npm and
 ## exports the models when missing); arguments in PEER_ARGS, e.g. PEER_ARGS='--model resnet50 --threads 1'
@@ -135,6 +153,18 @@ peer:
 ## ONNX Runtime and compare with PyTorch's float64 logits (bench/ort/verify.js; needs node, npm)
 verify-onnx: bench/ort/node_modules/onnxruntime-node
 	node bench/ort/verify.js
+
+## fixtures-graphs-large: full-size (224x224, ResNet-50 depth; CIFAR ResNet-56) versions of the
+## testdata/graphs/ table rows, fused and kept, to the git-ignored testdata/large/graphs/ (~2 GB)
+fixtures-graphs-large:
+	$(PYTHON) scripts/export_graphs.py --large
+
+## verify-graphs: run every testdata/graphs/ fixture in ONNX Runtime (and all held-out digits through
+## the trained ones) and compare with PyTorch's float64 outputs (bench/ort/verify_graphs.js);
+## then the full-size ones when testdata/large/graphs/ exists
+verify-graphs: bench/ort/node_modules/onnxruntime-node
+	node bench/ort/verify_graphs.js
+	if [ -f testdata/large/graphs/manifest.json ]; then GRAPHS_DIR=testdata/large/graphs node bench/ort/verify_graphs.js; fi
 
 bench/ort/node_modules/onnxruntime-node: bench/ort/package-lock.json
 	cd bench/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund

@@ -10,7 +10,8 @@ import (
 	"github.com/gorn-ml/gorn/kernels"
 )
 
-// maxSlab bounds a workspace: 16 GiB.
+// maxSlab bounds a workspace, in floats: 16 GiB (Options.MaxWorkspaceBytes
+// lowers it).
 const maxSlab = 1 << 32
 
 // builder lowers a graph into a Model's steps and slots.
@@ -76,9 +77,21 @@ func Compile(g *graph.Graph, o *Options) (*Model, error) {
 	}
 	b.lifetimes()
 	m.slab = memplan.Layout(m.slots)
-	if m.slab > maxSlab {
+	if int64(m.slab) > opt.MaxWorkspaceBytes/4 {
 		m.Close()
-		return nil, fmt.Errorf("%w: the workspace would take %d MiB", graph.ErrUnsupported, m.slab>>18)
+		return nil, fmt.Errorf("%w: the workspace would take %d MiB (limit %d MiB)",
+			graph.ErrUnsupported, m.slab>>18, opt.MaxWorkspaceBytes>>20)
+	}
+	if opt.MaxWork > 0 {
+		var work int64
+		for _, st := range m.steps {
+			work += st.macs + st.work
+		}
+		if work > opt.MaxWork {
+			m.Close()
+			return nil, fmt.Errorf("%w: one image takes %d multiply-accumulates and window reads (limit %d)",
+				graph.ErrUnsupported, work, opt.MaxWork)
+		}
 	}
 	return m, nil
 }

@@ -22,6 +22,7 @@ type step struct {
 	shape   string // input and output shapes, for profiles
 	note    string // fused epilogue, in-place, view ... for the plan description
 	macs    int64  // multiply-accumulates per image
+	work    int64  // other work per image that Options.MaxWork counts (pool windows)
 	reads   []*buffer
 	writes  []*buffer
 	scratch int // slot index + 1, 0 if none

@@ -30,6 +30,15 @@ type Options struct {
 	// on ("avx2", "generic", ...; see kernels.Impls). "" means
 	// kernels.Active().
 	Level string
+	// MaxWorkspaceBytes bounds the workspace (all activations and scratch
+	// of a pass of MaxBatch images): a graph that needs more is refused at
+	// Compile, before anything that size is allocated. 0 means 16 GiB.
+	MaxWorkspaceBytes int64
+	// MaxWork bounds the arithmetic of one image: the multiply-accumulates
+	// of convolutions and linear layers plus the window reads of pooling. A
+	// graph that needs more is refused at Compile (a hostile file must not
+	// make an inference run for hours). 0 means no limit.
+	MaxWork int64
 }
 
 // Errors returned by Compile and Infer.
@@ -138,8 +147,12 @@ func (o *Options) resolve() (Options, *kernels.Impl, error) {
 	if o != nil {
 		r = *o
 	}
-	if r.Threads < 0 || r.MaxBatch < 0 {
-		return r, nil, fmt.Errorf("engine: negative Threads %d or MaxBatch %d", r.Threads, r.MaxBatch)
+	if r.Threads < 0 || r.MaxBatch < 0 || r.MaxWorkspaceBytes < 0 || r.MaxWork < 0 {
+		return r, nil, fmt.Errorf("engine: negative Threads %d, MaxBatch %d, MaxWorkspaceBytes %d or MaxWork %d",
+			r.Threads, r.MaxBatch, r.MaxWorkspaceBytes, r.MaxWork)
+	}
+	if r.MaxWorkspaceBytes == 0 || r.MaxWorkspaceBytes > 4*maxSlab {
+		r.MaxWorkspaceBytes = 4 * maxSlab
 	}
 	if r.Threads == 0 {
 		r.Threads = runtime.GOMAXPROCS(0)

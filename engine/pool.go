@@ -180,6 +180,7 @@ func (b *builder) pool(n *graph.Node) error {
 		o.in, o.out = x, y
 	}
 	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
+		work:  int64(y.size) * int64(p.KH) * int64(p.KW),
 		shape: fmt.Sprintf("%s -> %s %dx%d/%d", fmtShape(x.shape), fmtShape(y.shape), p.KH, p.KW, p.StrideH)})
 	return nil
 }

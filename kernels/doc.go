@@ -22,6 +22,18 @@
 //
 //	C[i][j] = relu?( (accumulate ? C[i][j] : 0) + sum_p A[i][p]*B[p][j] + bias[j] )
 //
+// # 8-bit GEMM
+//
+// [QGemm] multiplies uint8 or int8 activations by int8 weights packed once
+// with [QImpl.PackQB] (per output channel, with their column sums) into
+// exact int32 sums, and requantizes them as they are stored ([QEpilogue]:
+// zero-point correction, int32 bias, per-channel float32 scale, a residual
+// of another scale added in the real domain, ReLU, round half to even,
+// saturation, output zero point), writing uint8, int8, float32 or int32.
+// Its levels ([QImpl]: AVX-512 VNNI, AVX-VNNI, AVX2; NEON with USMMLA, with
+// SDOT, plain; generic) form a table of their own keyed by the fp32
+// level's name ([QFor]), and give the same bits on every level.
+//
 // # Pooling and elementwise kernels
 //
 // [Impl.MaxWindows] and [Impl.AvgWindows] reduce a row of NHWC pooling

@@ -58,6 +58,16 @@
 // threads: every output element is computed by the same operations in the
 // same order.
 //
+// # 8-bit layers
+//
+// Quantized tensors (uint8 or int8 with a scale and zero point, as ONNX
+// defines them) have layers of their own: [QuantizeNCHWToNHWC] at the
+// input and [Dequantize] at the head, [QConv] (run by [QConvForward]: an
+// im2col whose padding is the zero point, then kernels.QGemm with bias,
+// requantization, a residual of another scale and ReLU fused into its
+// epilogue; float32 output for the head), [QIm2col], [QMaxPool] and
+// [QGlobalAvgPool] with requantization.
+//
 // # Errors and allocation
 //
 // Every function checks shapes and slice lengths first and returns an error

@@ -13,15 +13,21 @@ import (
 //   - Cast to the type its input already has;
 //   - Reshape, Flatten, Squeeze, Unsqueeze, Expand whose output shape is
 //     the input's (both known);
-//   - Pad whose pads are all zero; Transpose with the identity permutation.
+//   - Pad whose pads are all zero; Transpose with the identity permutation;
+//   - Transpose read by a ReduceMean or ReduceMax with keepdims=0 that
+//     can reduce the Transpose's input over the permuted axes with the
+//     same result (tf2onnx's NHWC head): the reduction reads the input.
 //
 // Readers of a removed node's output read its input. When the output is a
 // graph output, its name is kept: the input's producer writes it instead,
 // or, when the input is a graph input, a constant or another graph output,
 // the node stays.
 func Cleanup(g *graph.Graph, o *Options) error {
+	removed, err := reduceThroughTranspose(g)
+	if err != nil {
+		return err
+	}
 	e := newEdit(g)
-	removed := 0
 	for _, n := range g.Nodes {
 		ok, err := isNoOp(e, n)
 		if err != nil {
@@ -45,7 +51,7 @@ func Cleanup(g *graph.Graph, o *Options) error {
 		removed++
 	}
 	if removed > 0 {
-		g.Logf("%s: %d no-op nodes removed", PassCleanup, removed)
+		g.Logf("%s: %d no-op nodes removed or bypassed", PassCleanup, removed)
 	}
 	if err := e.apply(); err != nil {
 		return err

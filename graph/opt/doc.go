@@ -8,7 +8,8 @@
 //
 //	const-fold       shape inference; nodes of constants (and Shape/Size of static shapes) -> constants
 //	lower-conv       Conv -> gorn.Conv with every attribute explicit
-//	cleanup          Identity, Dropout, no-op Cast/Reshape/Pad/Transpose removed; dead code removed
+//	cleanup          Identity, Dropout, no-op Cast/Reshape/Pad/Transpose removed; a Transpose before a
+//	                 keepdims=0 ReduceMean/ReduceMax bypassed; dead code removed
 //	fuse-pad         zero Pad on H/W -> the next conv's (or pool's) pads
 //	fuse-bn          BatchNormalization -> the conv's weights, else gorn.ScaleShift
 //	fuse-residual    Add(conv, shortcut) -> gorn.Conv's Residual input

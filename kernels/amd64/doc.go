@@ -24,6 +24,13 @@
 //   - CopyRowsAVX2 (AVX), Scatter3: im2col's moves, a kernel row of KW*C
 //     floats into the A rows of a run of output pixels, and the stem's
 //     groups of three channels into its stacks.
+//   - QgemmAVX2 (AVX2), QgemmAVXVNNI (AVX-VNNI), QgemmAVX512VNNI (AVX-512
+//     VNNI): a tile of int32 sums of an 8-bit GEMM, uint8 A x int8 B packed
+//     in groups of four k steps; AVX2 widens to int16 (VPMADDWD) to stay
+//     exact, the VNNI ones use VPDPBUSD (not yet run on hardware);
+//     QgemmAVX2Pairs (VPMADDUBSW) for pair-safe weights; *Direct forms read
+//     A in place. QRequantAVX2 requantizes rows of eight int32 sums to
+//     uint8/int8 (optional residual, ReLU), the same bits as the Go epilogue.
 //   - FMAPeakAVX2: an FMA-only loop that measures the CPU's peak for
 //     benchmarks.
 package amd64

@@ -11,6 +11,12 @@
 //     vectors, each with an optional ReLU.
 //   - SgemvPanels4NEON: one row of A against four packed B panels, the same
 //     bits as SgemmStripNEON on one row.
+//   - QgemmNEON, QgemmNEONDot, QgemmNEONMM: a tile of int32 sums of an
+//     8-bit GEMM with SMULL+SADALP, SDOT (dot product) or USMMLA (i8mm);
+//     their instructions are WORD macros from int8_arm64.h (make gen-neon);
+//     the Direct and DirectFlip forms read A in place (flipping its sign).
+//   - QRequantNEON: requantizes rows of eight int32 sums to uint8/int8
+//     (optional residual, ReLU), the same bits as the Go epilogue.
 //   - FMAPeakNEON: an FMLA-only loop that measures the CPU's peak for
 //     benchmarks.
 //

@@ -1,6 +1,9 @@
 // Command neongen writes kernels/arm64/neon_arm64.h: parameterised WORD
 // macros for the arm64 instructions Go's assembler lacks (FMLA by element,
-// vector FADD/FMUL/FMAX, SDOT/UDOT, SMMLA, BFMMLA).
+// vector FADD/FMUL/FMAX, SDOT/UDOT, SMMLA, BFMMLA); with -set int8 it writes
+// kernels/arm64/int8_arm64.h, the 8-bit GEMM kernels' macros (SDOT/UDOT,
+// SMMLA/USMMLA, SMULL, SADALP, ADDP and the requantization's conversions and
+// narrowing; spec_int8.go).
 //
 // No encoding is typed by hand. For every macro it asks
 // github.com/minio/asm2plan9s (which drives GNU as) for the instruction with
@@ -37,15 +40,16 @@ const march = "armv8.6-a+dotprod+i8mm+bf16"
 
 // config is the command line.
 type config struct {
-	out, tool, runner, gas, objdump, gotool string
-	samples                                 int
+	out, tool, runner, gas, objdump, gotool, set string
+	samples                                      int
 }
 
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("neongen: ")
 	var c config
-	flag.StringVar(&c.out, "o", "../neon_arm64.h", "header to write")
+	flag.StringVar(&c.out, "o", "", "header to write (default ../neon_arm64.h or ../int8_arm64.h)")
+	flag.StringVar(&c.set, "set", "neon", "macro set: neon (neon_arm64.h) or int8 (int8_arm64.h)")
 	flag.StringVar(&c.tool, "asm2plan9s", "", "asm2plan9s binary built for arm64 (required)")
 	flag.StringVar(&c.runner, "exec", defaultExec(), "program that runs the arm64 asm2plan9s binary (empty: run it directly)")
 	flag.StringVar(&c.gas, "as", "aarch64-linux-gnu-as", "GNU assembler for aarch64")
@@ -55,6 +59,16 @@ func main() {
 	flag.Parse()
 	if c.tool == "" {
 		log.Fatal("-asm2plan9s is required")
+	}
+	switch c.set {
+	case "neon":
+	case "int8":
+		macros, headerFile, headerExample = int8Macros, "int8_arm64.h", int8Example
+	default:
+		log.Fatalf("unknown -set %q", c.set)
+	}
+	if c.out == "" {
+		c.out = "../" + headerFile
 	}
 	if err := generate(c); err != nil {
 		log.Fatal(err)
@@ -98,7 +112,7 @@ func generate(c config) error {
 	}
 	var buf strings.Builder
 	writeHeader(&buf, encs, c.samples)
-	header := filepath.Join(tmp, "neon_arm64.h")
+	header := filepath.Join(tmp, headerFile)
 	if err := os.WriteFile(header, []byte(buf.String()), 0o644); err != nil {
 		return err
 	}

@@ -22,6 +22,15 @@ type macro struct {
 	doc     string // what it computes, per 32-bit lane
 }
 
+// headerFile and headerExample name the header being generated and open
+// its comment; main switches them, with macros, for -set int8.
+var (
+	headerFile    = "neon_arm64.h"
+	headerExample = `// WORD macros for the arm64 instructions Go's assembler lacks. Arguments are
+// register numbers (0-31 for V0-V31) and lane indexes, e.g.
+// FMLA_ELEM(3, 24, 16, 2) is fmla v3.4s, v24.4s, v16.s[2].`
+)
+
 // macros is the header's content, in order. Arguments are register numbers
 // (V0-V31) and lane indexes. Keep the GNU text in objdump's spelling: the
 // generator compares the two.

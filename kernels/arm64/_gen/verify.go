@@ -24,7 +24,7 @@ func verifyGo(gotool, objdump, dir, header string, checks []instance) error {
 		return err
 	}
 	var s strings.Builder
-	s.WriteString("#include \"textflag.h\"\n#include \"neon_arm64.h\"\n\n")
+	s.WriteString("#include \"textflag.h\"\n#include \"" + headerFile + "\"\n\n")
 	s.WriteString("// func samples()\nTEXT ·samples(SB), NOSPLIT, $0-0\n")
 	for _, in := range checks {
 		args := make([]string, len(in.args))
@@ -38,7 +38,7 @@ func verifyGo(gotool, objdump, dir, header string, checks []instance) error {
 		"go.mod":          "module verify\n\ngo 1.21\n",
 		"main.go":         "package main\n\nfunc samples()\n\nfunc main() { samples() }\n",
 		"samples_arm64.s": s.String(),
-		"neon_arm64.h":    string(h),
+		headerFile:        string(h),
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(pkg, name), []byte(text), 0o644); err != nil {
