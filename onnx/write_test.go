@@ -13,7 +13,7 @@ import (
 // writeFixtures lists every committed ONNX file.
 func writeFixtures(t testing.TB) []string {
 	var files []string
-	for _, pat := range []string{"onnx/*.onnx", "onnx/opset7/*.onnx", "digits/*.onnx"} {
+	for _, pat := range []string{"onnx/*.onnx", "onnx/opset7/*.onnx", "digits/*.onnx", "graphs/*.onnx"} {
 		m, _ := filepath.Glob(filepath.Join("..", "testdata", pat))
 		files = append(files, m...)
 	}
