@@ -68,8 +68,19 @@ async function logits(file, input, shape, unfused) {
 }
 
 async function main() {
-  const dir = process.argv[2];
-  if (!dir) throw new Error('usage: node quantize.js DIR');
+  const root = process.argv[2];
+  if (!root) throw new Error('usage: node quantize.js DIR');
+  let failed = await checkFixtures(root);
+  for (const sub of fs.readdirSync(root).sort()) {
+    if (!fs.existsSync(path.join(root, sub, 'manifest.json'))) continue;
+    console.log(`# ${sub}`);
+    failed += await checkModel(path.join(root, sub));
+  }
+  if (failed) process.exit(1);
+}
+
+// checkModel checks one model directory; returns the number of failures.
+async function checkModel(dir) {
   const man = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json')));
   const buf = fs.readFileSync(path.join(dir, man.inputs));
   const input = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
@@ -87,7 +98,6 @@ async function main() {
   };
   console.log(`fp32: top-1 ${top1(ref, 0)}/${n} all, ${top1(ref, man.calib)}/${n - man.calib} held out of calibration`);
   let failed = same ? 0 : 1;
-  failed += await checkFixtures(dir);
   const runs = [];
   for (const v of man.variants) {
     runs.push([v.file, v, false], [v.file + ' (unfused)', v, true]);
@@ -115,7 +125,7 @@ async function main() {
         for (let i = 0; i < q.length; i++) { gn += (g[i] - q[i]) ** 2; gd += q[i] ** 2; }
         for (let i = 0; i < n; i++) if (argmax(g, i * classes, classes) === argmax(q, i * classes, classes)) same++;
         const rel = Math.sqrt(gn / gd);
-        const ok = rel <= 1e-3 && same === n;
+        const ok = rel <= 5e-3 && same === n; // ties of x/scale round differently: single levels flip
         if (!ok) failed++;
         console.log(`${ok ? 'ok  ' : 'FAIL'} ${v.file}: gorn's logits vs ORT unfused: rel L2 ${rel.toExponential(2)}, same arg-max on ${same}/${n}`);
       }
@@ -124,7 +134,7 @@ async function main() {
       console.log(`FAIL ${name}: ${e.message}`);
     }
   }
-  if (failed) process.exit(1);
+  return failed;
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

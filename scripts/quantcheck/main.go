@@ -48,22 +48,41 @@ type manifest struct {
 	Variants  []variant `json:"variants"`
 }
 
+// defaultModels are the digits demo model and the two trained networks
+// of testdata/graphs (option-A CIFAR ResNet, SE-ResNet), all trained on
+// the same digits.
+const defaultModels = "testdata/digits/digits_resnet.onnx," +
+	"testdata/graphs/trained_cifar_resnet8_a.onnx,testdata/graphs/trained_se_resnet8.onnx"
+
 func main() {
-	model := flag.String("model", "testdata/digits/digits_resnet.onnx", "float model")
+	models := flag.String("models", defaultModels, "comma-separated float models")
 	images := flag.String("images", "testdata/digits/heldout", "directory with NNNN.png and labels.txt")
+	size := flag.Int("size", 32, "resize and crop for models whose metadata names no preprocessing")
 	calib := flag.Int("calib", 100, "calibrate on the first N images")
-	out := flag.String("out", "", "output directory")
+	out := flag.String("out", "", "output directory: one subdirectory per model, fixtures/")
 	flag.Parse()
-	if err := run(*model, *images, *calib, *out); err != nil {
+	if *out == "" {
+		fmt.Fprintln(os.Stderr, "quantcheck: -out is required")
+		os.Exit(2)
+	}
+	for _, model := range strings.Split(*models, ",") {
+		dir := filepath.Join(*out, strings.TrimSuffix(filepath.Base(model), ".onnx"))
+		fmt.Println("#", model)
+		if err := run(model, *images, *size, *calib, dir); err != nil {
+			fmt.Fprintln(os.Stderr, "quantcheck:", model+":", err)
+			os.Exit(1)
+		}
+	}
+	if err := rewriteFixtures(filepath.Join(*out, "fixtures")); err != nil {
 		fmt.Fprintln(os.Stderr, "quantcheck:", err)
 		os.Exit(1)
 	}
 }
 
-func run(model, images string, calib int, out string) error {
-	if out == "" {
-		return fmt.Errorf("-out is required")
-	}
+// copts compiles models for the current model's input size.
+var copts *onnx.CompileOptions
+
+func run(model, images string, size, calib int, out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -72,7 +91,7 @@ func run(model, images string, calib int, out string) error {
 		return err
 	}
 	defer m.Close()
-	xs, labels, err := loadImages(m, images)
+	xs, labels, err := loadImages(m, images, size)
 	if err != nil {
 		return err
 	}
@@ -87,6 +106,7 @@ func run(model, images string, calib int, out string) error {
 	man.Shape = []int{len(xs), 3, 0, 0}
 	side := int(math.Sqrt(float64(len(xs[0]) / 3)))
 	man.Shape[2], man.Shape[3] = side, side
+	copts = &onnx.CompileOptions{Import: onnx.ImportOptions{Height: side, Width: side}}
 	for _, v := range []variant{
 		{"", "minmax", "uint8", false}, {"", "percentile", "uint8", false},
 		{"", "minmax", "int8", false}, {"", "percentile", "int8", false},
@@ -102,9 +122,6 @@ func run(model, images string, calib int, out string) error {
 		}
 		man.Variants = append(man.Variants, v)
 	}
-	if err := rewriteFixtures(filepath.Join(out, "fixtures")); err != nil {
-		return err
-	}
 	b, _ := json.MarshalIndent(man, "", "  ")
 	return os.WriteFile(filepath.Join(out, "manifest.json"), b, 0o644)
 }
@@ -115,6 +132,8 @@ func quantizeOne(m *onnx.Model, calib [][]float32, v variant, path string, all [
 	if v.Activations == "int8" {
 		o.Activations = onnx.Int8
 	}
+	o.Compile.Import.Height = int(math.Sqrt(float64(len(calib[0]) / 3)))
+	o.Compile.Import.Width = o.Compile.Import.Height
 	q, _, err := quantize.Quantize(context.Background(), m, quantize.Inputs(calib), o)
 	if err != nil {
 		return err
@@ -126,7 +145,7 @@ func quantizeOne(m *onnx.Model, calib [][]float32, v variant, path string, all [
 	if err != nil {
 		return err
 	}
-	sm, err := sim.CompileGraph(nil)
+	sm, err := sim.CompileGraph(copts)
 	if err != nil {
 		return err
 	}
@@ -156,7 +175,7 @@ func firstLine(err error) string {
 // gornAgreement runs the float model and the QDQ file in gorn, counts
 // equal arg-maxes and returns the QDQ file's logits.
 func gornAgreement(m *onnx.Model, path string, xs [][]float32) (int, [][]float32, error) {
-	qm, err := onnx.LoadModel(path, nil)
+	qm, err := onnx.LoadModel(path, copts)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -173,7 +192,7 @@ func agreement(m *onnx.Model, qm *engine.Model, xs [][]float32) (int, error) {
 
 // run2 runs the float model and qm on xs: equal arg-maxes and qm's logits.
 func run2(m *onnx.Model, qm *engine.Model, xs [][]float32) (int, [][]float32, error) {
-	fm, err := m.CompileGraph(nil)
+	fm, err := m.CompileGraph(copts)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -209,11 +228,14 @@ func argmax(v []float32) int {
 }
 
 // loadImages preprocesses every image of labels.txt as the model's
-// metadata says.
-func loadImages(m *onnx.Model, dir string) ([][]float32, []int, error) {
+// metadata says, or resized and cropped to size where it says nothing.
+func loadImages(m *onnx.Model, dir string, size int) ([][]float32, []int, error) {
 	po, err := m.Preprocessing()
 	if err != nil {
 		return nil, nil, err
+	}
+	if po.Resize == 0 && po.CropWidth == 0 {
+		po.Resize, po.CropWidth, po.CropHeight = size, size, size
 	}
 	f, err := os.Open(filepath.Join(dir, "labels.txt"))
 	if err != nil {
