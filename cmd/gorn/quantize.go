@@ -38,6 +38,12 @@ and the quantized distributions is least (TensorRT's entropy calibration).
 "last" name the first and last quantized node (the stem convolution and
 the classifier) unless a node has that name.
 
+ONNX Runtime on an x86 CPU without VNNI runs uint8 x int8 through 16-bit
+pair sums that saturate: its results can be far from the file's (measured:
+a trained SE-ResNet keeps fp32's arg-max on 40 of 360 images). For it, use
+-reduce-range (7-bit weights) or -activations int8; gorn does not need
+either.
+
 Images are preprocessed as for classify: the model's metadata
 (gorn.preprocess.*) gives the defaults, the flags given override them.
 `
