@@ -76,6 +76,14 @@ func (c *calibrator) outputOf(t *target) string {
 	return c.nodeOut[t.node]
 }
 
+// release closes the calibration graph and drops it and its buffers (the
+// statistics stay), so that its weights are garbage before the error
+// measurement compiles two more models.
+func (c *calibrator) release() {
+	c.em.Close()
+	c.em, c.bufs = nil, nil
+}
+
 // graphInputs lists the graph inputs that are not initializers.
 func graphInputs(m *onnx.Model) []string {
 	var names []string

@@ -121,7 +121,7 @@ func TestCalibrationOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.em.Close()
+	defer c.release()
 	plain, err := m.CompileGraph(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -35,8 +35,9 @@ func Quantize(ctx context.Context, m *onnx.Model, inputs iter.Seq2[[]float32, er
 	if err != nil {
 		return nil, nil, err
 	}
-	defer c.em.Close()
-	if err := c.run(ctx, inputs, o.Method); err != nil {
+	err = c.run(ctx, inputs, o.Method)
+	c.release()
+	if err != nil {
 		return nil, nil, err
 	}
 	r := &rewriter{m: m, p: p, act: map[string]Params{}, dt: o.Activations,
