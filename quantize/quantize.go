@@ -12,13 +12,19 @@ import (
 
 // Quantize returns a QDQ copy of the float model m calibrated on inputs,
 // and a report of what it did. Each input is one image, NCHW float32,
-// preprocessed as the model expects (batch 1, InputLen floats). The
-// Percentile method reads inputs twice, so the sequence must be
-// repeatable. m must stay open until the returned model has been written:
-// the new model shares m's unquantized initializers.
+// preprocessed as the model expects (batch 1, InputLen floats; set
+// opts.Compile.Import's Height and Width for a graph with a symbolic input
+// size). The sequence is read once per pass: once for MinMax, twice for
+// Percentile and Entropy (ranges, then histograms), and once more for the
+// error measurement unless opts.SkipError; it must be repeatable. m must
+// stay open until the returned model has been written: the new model
+// shares m's unquantized initializers.
 //
 // The model's default opset must be 13 or later (per-axis
-// DequantizeLinear); its graph must have one input.
+// DequantizeLinear); its graph must have one input. Calibration compiles a
+// float copy of the graph whose outputs are every tensor to calibrate, so
+// its workspace holds them all at once (ResNet-50 at 224x224: 0.7 GB peak
+// RSS for the whole run, 0.9 GB with the error measurement).
 func Quantize(ctx context.Context, m *onnx.Model, inputs iter.Seq2[[]float32, error], opts *Options) (*onnx.Model, *Report, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
