@@ -17,7 +17,8 @@ const maxWriteBytes = math.MaxInt32
 // package decodes (see Model, Graph, Node, Attribute, Tensor, ValueInfo),
 // so that Parse(Marshal(m)) gives back m. Tensor data is written in the
 // field it was read from (raw_data, float_data, int32_data ...); data that
-// lived in external files is written inline as raw_data. Metadata is
+// lived in external files is written inline as raw_data (Parse then
+// reports External false). Metadata is
 // written sorted by key.
 //
 // What Parse does not decode cannot be written, and Marshal refuses it
