@@ -18,8 +18,7 @@ const maxWriteBytes = math.MaxInt32
 // so that Parse(Marshal(m)) gives back m. Tensor data is written in the
 // field it was read from (raw_data, float_data, int32_data ...); data that
 // lived in external files is written inline as raw_data (Parse then
-// reports External false). Metadata is
-// written sorted by key.
+// reports External false). Metadata is written sorted by key.
 //
 // What Parse does not decode cannot be written, and Marshal refuses it
 // rather than drop it: attributes holding subgraphs, sparse initializers,
