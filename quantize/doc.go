@@ -1,7 +1,8 @@
 // Package quantize does static post-training quantization of float ONNX
 // models: it runs a set of calibration inputs through the float network,
 // records the range of every activation that feeds a Conv, Gemm or MatMul
-// (and of residual Adds' inputs and outputs), and writes a QDQ ONNX model in
+// (and of the inputs and outputs of residual Adds and of Muls of two
+// activations, such as squeeze-excitation gates), and writes a QDQ ONNX model in
 // the layout ONNX Runtime's own quantizer writes:
 //
 //   - activations: QuantizeLinear -> DequantizeLinear pairs, one per tensor,

@@ -54,8 +54,8 @@ const (
 )
 
 // Options configure Quantize. The zero value (or nil) quantizes every
-// Conv, Gemm and MatMul with constant weights and every residual Add, with
-// MinMax ranges and uint8 activations.
+// Conv, Gemm and MatMul with constant weights and every Add and Mul of two
+// activations, with MinMax ranges and uint8 activations.
 type Options struct {
 	// Method chooses the activation ranges.
 	Method Method
@@ -90,6 +90,11 @@ type Options struct {
 	// a residual, gets its inputs and output quantized, as ONNX Runtime
 	// does).
 	NoAdd bool
+	// NoMul leaves Mul nodes in float (by default a Mul of two
+	// activations, e.g. the gate of a squeeze-excitation block, gets its
+	// inputs and output quantized, as ONNX Runtime does; the convolution
+	// before it then has a quantized output and can run in 8 bits).
+	NoMul bool
 	// Compile sets the input size for graphs with symbolic height and width
 	// and the threads the calibration runs on.
 	Compile onnx.CompileOptions

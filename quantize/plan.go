@@ -8,7 +8,7 @@ import (
 )
 
 // target is a node to quantize: a Conv, Gemm or MatMul with a constant
-// weight, or a residual Add.
+// weight, a residual Add, or a Mul of two activations (an SE gate).
 type target struct {
 	node   int // index in Graph.Nodes
 	op     string
@@ -117,8 +117,9 @@ func (p *plan) target(n *onnx.Node, i int, o *Options) (target, bool) {
 			return t, false
 		}
 		t.weight, t.axis = in(1), 1
-	case "Add":
-		if o.NoAdd || len(n.Inputs) != 2 || in(1) == "" || p.inits[in(1)] != nil {
+	case "Add", "Mul":
+		if n.OpType == "Add" && o.NoAdd || n.OpType == "Mul" && o.NoMul ||
+			len(n.Inputs) != 2 || in(1) == "" || p.inits[in(1)] != nil {
 			return t, false
 		}
 		t.inputs = append(t.inputs, in(1))
@@ -127,6 +128,24 @@ func (p *plan) target(n *onnx.Node, i int, o *Options) (target, bool) {
 		return t, false
 	}
 	return t, true
+}
+
+// method returns the range method for tensor name: Entropy applies to the
+// inputs of Conv, Gemm and MatMul only; a tensor read only by Adds and
+// Muls (a residual sum, a convolution output before an SE gate) takes
+// MinMax, because clipping there loses the channels that carry the most
+// magnitude (measured: a trained SE-ResNet keeps fp32's arg-max on 192 of
+// 360 images with every tensor clipped by Entropy, 360 with this rule).
+func (p *plan) method(name string, m Method) Method {
+	if m != Entropy {
+		return m
+	}
+	for _, t := range p.targets {
+		if t.weight != "" && t.inputs[0] == name {
+			return m
+		}
+	}
+	return MinMax
 }
 
 // keepFloat removes the targets named in names (see Options.KeepFloat).

@@ -51,7 +51,7 @@ func Quantize(ctx context.Context, m *onnx.Model, inputs iter.Seq2[[]float32, er
 		reduce: o.ReduceRange,
 		report: &Report{Method: o.Method, Activations: o.Activations, Images: c.images}}
 	for _, t := range p.tensors {
-		lo, hi := c.rangeOf(t, o.Method)
+		lo, hi := c.rangeOf(t, p.method(t, o.Method))
 		r.act[t] = ActivationParams(lo, hi, o.Activations == onnx.Int8)
 	}
 	out, err := r.build(c, &o)
@@ -101,7 +101,7 @@ func (r *rewriter) build(c *calibrator, o *Options) (*onnx.Model, error) {
 				return nil, fmt.Errorf("%s: %w", &g.Nodes[i], err)
 			}
 		} else if t != nil {
-			r.report.add(t, c, o.Method, r.act[t.output], nil)
+			r.report.add(t, c, r.p.method(t.output, o.Method), r.act[t.output], nil)
 		}
 		r.nodes = append(r.nodes, n)
 		for _, s := range n.Outputs {
@@ -133,7 +133,7 @@ func (r *rewriter) rewriteWeights(n *onnx.Node, t *target, c *calibrator, o *Opt
 		}
 		n.Inputs[2] = b
 	}
-	r.report.add(t, c, o.Method, r.act[t.inputs[0]], ws)
+	r.report.add(t, c, r.p.method(t.inputs[0], o.Method), r.act[t.inputs[0]], ws)
 	return nil
 }
 

@@ -275,7 +275,7 @@ func TestTinyPercentile(t *testing.T) {
 
 // TestPlanTargets checks which nodes newPlan picks and the weight axes:
 // MatMul's output axis is 1, a Gemm with alpha != 1 stays float, an Add
-// of a constant is not a residual, and a shared weight is one target
+// or Mul of a constant is not a target, and a shared weight is one target
 // each.
 func TestPlanTargets(t *testing.T) {
 	w, _ := onnx.NewFloat32Tensor("W", []int64{6, 3}, make([]float32, 18))
@@ -289,6 +289,8 @@ func TestPlanTargets(t *testing.T) {
 				Attrs: []onnx.Attribute{{Name: "alpha", Type: onnx.AttrFloat, F: 2}}},
 			{Name: "mm2", OpType: "MatMul", Inputs: []string{"r", "W"}, Outputs: []string{"z"}},
 			{Name: "dyn", OpType: "MatMul", Inputs: []string{"x", "r"}, Outputs: []string{"d"}},
+			{Name: "gate", OpType: "Mul", Inputs: []string{"z", "d"}, Outputs: []string{"g"}},
+			{Name: "scale", OpType: "Mul", Inputs: []string{"g", "C"}, Outputs: []string{"s"}},
 		},
 		Initializers: []onnx.Tensor{w, c},
 	}}
@@ -303,13 +305,13 @@ func TestPlanTargets(t *testing.T) {
 			t.Errorf("%s: axis %d bias %q", tg.name, tg.axis, tg.bias)
 		}
 	}
-	if strings.Join(got, ",") != "mm,res,mm2" {
-		t.Fatalf("targets %v, want mm, res, mm2", got)
+	if strings.Join(got, ",") != "mm,res,mm2,gate" {
+		t.Fatalf("targets %v, want mm, res, mm2, gate", got)
 	}
-	if strings.Join(p.tensors, ",") != "x,b,a,r" {
+	if strings.Join(p.tensors, ",") != "x,b,a,r,z,d,g" {
 		t.Fatalf("tensors %v", p.tensors)
 	}
-	p, err = newPlan(m, &Options{NoAdd: true, KeepFloat: []string{"first", "bias"}})
+	p, err = newPlan(m, &Options{NoAdd: true, NoMul: true, KeepFloat: []string{"first", "bias"}})
 	if err != nil || len(p.targets) != 1 || p.targets[0].name != "mm2" || !p.kept[0] || !p.kept[1] {
 		t.Fatalf("NoAdd, keep first and bias: %+v %v", p, err)
 	}

@@ -23,7 +23,8 @@ N) through the float model, and writes OUT.onnx in the QDQ format ONNX
 Runtime's quantizer writes: per-channel symmetric int8 weights, per-tensor
 activations (-activations uint8: asymmetric with a zero point, the default;
 int8: symmetric), int32 biases, QuantizeLinear/DequantizeLinear pairs on
-the activations that feed Conv, Gemm and MatMul and on residual Adds.
+the activations that feed Conv, Gemm and MatMul, and on residual Adds and
+squeeze-excitation Muls.
 Prints a per-layer report: the activation each layer quantizes, the range
 calibration saw and the one chosen, scale, zero point, weight scales, and
 each layer's output error against float over the calibration images (the
@@ -56,6 +57,7 @@ type quantizeConfig struct {
 	activations       string
 	keepFloat         string
 	noAdd             bool
+	noMul             bool
 	noError           bool
 	reduceRange       bool
 	limit             int
@@ -77,6 +79,7 @@ func runQuantize(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&c.reduceRange, "reduce-range", false, "7-bit weights, for ONNX Runtime on x86 CPUs without VNNI (its u8s8 kernels saturate with 8-bit weights)")
 	fs.BoolVar(&c.noError, "no-error", false, "skip the error measurement (a third pass over the images)")
 	fs.BoolVar(&c.noAdd, "no-add", false, "leave residual Adds in float32")
+	fs.BoolVar(&c.noMul, "no-mul", false, "leave Muls of two activations (squeeze-excitation gates) in float32")
 	fs.IntVar(&c.limit, "limit", 0, "calibrate on the first `N` images only (0: all)")
 	fs.IntVar(&c.threads, "threads", 0, "threads of the calibration runs (0: all cores)")
 	fs.IntVar(&c.resize, "resize", preprocess.DefaultResize, "resize the shorter side to this many `pixels` (-1: no resizing)")
@@ -138,7 +141,7 @@ func (c *quantizeConfig) options() (*quantize.Options, error) {
 	case !(c.percentile > 50 && c.percentile <= 100):
 		return nil, usageErrorf("-percentile %g: want more than 50 and at most 100", c.percentile)
 	}
-	o := &quantize.Options{Percentile: c.percentile, NoAdd: c.noAdd, ReduceRange: c.reduceRange, SkipError: c.noError}
+	o := &quantize.Options{Percentile: c.percentile, NoAdd: c.noAdd, NoMul: c.noMul, ReduceRange: c.reduceRange, SkipError: c.noError}
 	o.Compile.Engine.Threads = c.threads
 	method, err := quantize.ParseMethod(c.method)
 	if err != nil {
