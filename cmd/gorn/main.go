@@ -29,6 +29,7 @@ var commands = []command{
 	{"run", "run a model on a raw float32 tensor, write a raw output (logits or features)", runRun},
 	{"bench", "measure inference speed", runBench},
 	{"info", "describe a model file", runInfo},
+	{"quantize", "write an int8 QDQ model calibrated on a directory of images", runQuantize},
 	{"version", "print the module and Go versions, kernels level and CPU", runVersion},
 }
 
