@@ -111,80 +111,54 @@
 	VLD1 (BIAS), [V20.S4]   \
 nobias:
 
-// The epilogue of outputs a, b, ... (one column of dst, rows 0, 1, ...):
-// + bias, + the old output (accumulate), ReLU, store. The labels b, a and
-// r are the function's own.
-#define EPIBIAS(r) FADD_4S(r, r, 20)
-#define EPIACC(r)  \
+// EPI is the epilogue of one column of dst: + bias, + the old output
+// (accumulate), ReLU, store. REGS names the transform's output list
+// (OUT4REGS and the rest below): REGS(F, G) runs step F on its first
+// output and G on each next one. The labels b, a and r are the function's
+// own.
+#define EPI(REGS, b, a, r)                \
+	CBZ  BIAS, b                      \
+	REGS(EPIBIAS, EPIBIAS)            \
+b:                                        \
+	TBZ  $0, FL, a                    \
+	MOVD TD, Q                        \
+	REGS(EPIACC, EPIACCNEXT)          \
+a:                                        \
+	TBZ  $1, FL, r                    \
+	REGS(EPIRELU, EPIRELU)            \
+r:                                        \
+	MOVD TD, Q                        \
+	REGS(EPISTORE, EPISTORENEXT)
+
+// The steps, on output vector v: Q walks down dst's rows, RS apart.
+#define EPIBIAS(v) FADD_4S(v, v, 20)
+#define EPIACC(v)          \
 	VLD1 (Q), [V21.S4] \
-	FADD_4S(r, 21, r)
-#define EPIRELU(r) FMAXNM_4S(r, r, 31)
+	FADD_4S(v, 21, v)
+#define EPIACCNEXT(v) \
+	ADD  RS, Q    \
+	EPIACC(v)
+#define EPIRELU(v) FMAXNM_4S(v, v, 31)
+#define EPISTORE(v) VST1 [V(v).S4], (Q)
+#define EPISTORENEXT(v) \
+	ADD  RS, Q      \
+	EPISTORE(v)
 
-#define EPI2(o0, o1, b, a, r) \
-	CBZ  BIAS, b          \
-	EPIBIAS(o0)           \
-	EPIBIAS(o1)           \
-b:                            \
-	TBZ  $0, FL, a        \
-	MOVD TD, Q            \
-	EPIACC(o0)            \
-	ADD  RS, Q            \
-	EPIACC(o1)            \
-a:                            \
-	TBZ  $1, FL, r        \
-	EPIRELU(o0)           \
-	EPIRELU(o1)           \
-r:                            \
-	MOVD TD, Q            \
-	ST2(RS, o0, o1)
+// The output lists: V6-V9 (OUT4), V6-V8 (OUT3), V4, V5 (OUT2, OUTS2).
+#define OUT4REGS(F, G) \
+	F(6)           \
+	G(7)           \
+	G(8)           \
+	G(9)
 
-#define EPI3(o0, o1, o2, b, a, r) \
-	CBZ  BIAS, b              \
-	EPIBIAS(o0)               \
-	EPIBIAS(o1)               \
-	EPIBIAS(o2)               \
-b:                                \
-	TBZ  $0, FL, a            \
-	MOVD TD, Q                \
-	EPIACC(o0)                \
-	ADD  RS, Q                \
-	EPIACC(o1)                \
-	ADD  RS, Q                \
-	EPIACC(o2)                \
-a:                                \
-	TBZ  $1, FL, r            \
-	EPIRELU(o0)               \
-	EPIRELU(o1)               \
-	EPIRELU(o2)               \
-r:                                \
-	MOVD TD, Q                \
-	ST3(RS, o0, o1, o2)
+#define OUT3REGS(F, G) \
+	F(6)           \
+	G(7)           \
+	G(8)
 
-#define EPI4(o0, o1, o2, o3, b, a, r) \
-	CBZ  BIAS, b                  \
-	EPIBIAS(o0)                   \
-	EPIBIAS(o1)                   \
-	EPIBIAS(o2)                   \
-	EPIBIAS(o3)                   \
-b:                                    \
-	TBZ  $0, FL, a                \
-	MOVD TD, Q                    \
-	EPIACC(o0)                    \
-	ADD  RS, Q                    \
-	EPIACC(o1)                    \
-	ADD  RS, Q                    \
-	EPIACC(o2)                    \
-	ADD  RS, Q                    \
-	EPIACC(o3)                    \
-a:                                    \
-	TBZ  $1, FL, r                \
-	EPIRELU(o0)                   \
-	EPIRELU(o1)                   \
-	EPIRELU(o2)                   \
-	EPIRELU(o3)                   \
-r:                                    \
-	MOVD TD, Q                    \
-	ST4(RS, o0, o1, o2, o3)
+#define OUT2REGS(F, G) \
+	F(4)           \
+	G(5)
 
 // NEXTOUT: the next 4 lanes (and bias vector), back to lanes while any are
 // left; next is the function's own label.

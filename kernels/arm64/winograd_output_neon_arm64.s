@@ -39,7 +39,7 @@ out4col:
 	MOVD PP, Q
 	LD6($64, 0, 1, 2, 3, 4, 5)
 	OUT4
-	EPI4(6, 7, 8, 9, out4b, out4a, out4r)
+	EPI(OUT4REGS, out4b, out4a, out4r)
 	NEXTCOL(CS, out4col)
 	NEXTOUT(out4next, out4lanes)
 
@@ -76,7 +76,7 @@ out3col:
 	MOVD PP, Q
 	LD5($48, 0, 1, 2, 3, 4)
 	OUT3
-	EPI3(6, 7, 8, out3b, out3a, out3r)
+	EPI(OUT3REGS, out3b, out3a, out3r)
 	NEXTCOL(CS, out3col)
 	NEXTOUT(out3next, out3lanes)
 
@@ -111,7 +111,7 @@ out2col:
 	MOVD PP, Q
 	LD4($32, 0, 1, 2, 3)
 	OUT2
-	EPI2(4, 5, out2b, out2a, out2r)
+	EPI(OUT2REGS, out2b, out2a, out2r)
 	NEXTCOL(CS, out2col)
 	NEXTOUT(out2next, out2lanes)
 

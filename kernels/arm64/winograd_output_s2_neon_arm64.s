@@ -32,7 +32,7 @@ out2s2col:
 	MOVD PP, Q
 	LD5($32, 0, 1, 2, 3, 4)
 	OUTS2
-	EPI2(4, 5, out2s2b, out2s2a, out2s2r)
+	EPI(OUT2REGS, out2s2b, out2s2a, out2s2r)
 	NEXTCOL(CS, out2s2col)
 	NEXTOUT(out2s2next, out2s2lanes)
 
