@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "qgemm_amd64.h"
 
 // AVX2 8-bit GEMM kernel: one 6x8 tile of int32 sums, uint8 A times int8 B,
 // both packed in groups of four k steps (see QgemmAVX2).
@@ -61,21 +62,6 @@ GLOBL q80<>(SB), RODATA|NOPTR, $16
 	VPERMQ  $0xD8, acc0, acc0 \
 	VMOVDQU acc0, off(DX)
 
-// QZERO clears the twelve accumulators.
-#define QZERO \
-	VPXOR Y0, Y0, Y0 \
-	VPXOR Y1, Y1, Y1 \
-	VPXOR Y2, Y2, Y2 \
-	VPXOR Y3, Y3, Y3 \
-	VPXOR Y4, Y4, Y4 \
-	VPXOR Y5, Y5, Y5 \
-	VPXOR Y6, Y6, Y6 \
-	VPXOR Y7, Y7, Y7 \
-	VPXOR Y8, Y8, Y8 \
-	VPXOR Y9, Y9, Y9 \
-	VPXOR Y10, Y10, Y10 \
-	VPXOR Y11, Y11, Y11
-
 // QSTORE folds and stores the tile's six rows.
 #define QSTORE \
 	QFOLD(Y0, Y1, 0)    \
@@ -88,14 +74,8 @@ GLOBL q80<>(SB), RODATA|NOPTR, $16
 // QDIRECT is the in-place k loop: rows 0-2 from AX (lda = SI apart), rows
 // 3-5 from R8, each row through ROW.
 #define QDIRECT(ROW, lbl) \
-	MOVQ a+0(FP), AX         \
-	MOVQ lda+8(FP), SI       \
-	MOVQ b+16(FP), BX        \
-	MOVQ kg+24(FP), CX       \
-	MOVQ c+32(FP), DX        \
-	LEAQ (SI)(SI*2), R8      \
-	ADDQ AX, R8              \
-	QZERO                    \
+	QARGSDIRECT              \
+	YZERO12                  \
 lbl:                         \
 	VPMOVSXBW (BX), Y12      \
 	VPMOVSXBW 16(BX), Y13    \
@@ -105,34 +85,30 @@ lbl:                         \
 	ROW((R8), Y6, Y7)        \
 	ROW((R8)(SI*1), Y8, Y9)  \
 	ROW((R8)(SI*2), Y10, Y11) \
-	ADDQ $4, AX              \
-	ADDQ $4, R8              \
-	ADDQ $32, BX             \
-	DECQ CX                  \
-	JNZ  lbl                 \
+	QNEXTDIRECT(32, lbl)     \
 	QSTORE                   \
 	VZEROUPPER               \
 	RET
 
-// func QgemmAVX2Direct(a *byte, lda int, b *int8, kg int, c *int32)
-//
 // A read in place.
+//
+// func QgemmAVX2Direct(a *byte, lda int, b *int8, kg int, c *int32)
+// Requires: AVX2
 TEXT ·QgemmAVX2Direct(SB), NOSPLIT, $0-40
 	QDIRECT(QROW, dloop)
 
-// func QgemmAVX2DirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
-//
 // A read in place, each byte XORed with 0x80.
+//
+// func QgemmAVX2DirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+// Requires: AVX2
 TEXT ·QgemmAVX2DirectFlip(SB), NOSPLIT, $0-40
 	QDIRECT(QROWX, xloop)
 
 // func QgemmAVX2(a *byte, b *int8, kg int, c *int32)
+// Requires: AVX2
 TEXT ·QgemmAVX2(SB), NOSPLIT, $0-32
-	MOVQ a+0(FP), AX
-	MOVQ b+8(FP), BX
-	MOVQ kg+16(FP), CX
-	MOVQ c+24(FP), DX
-	QZERO
+	QARGS
+	YZERO12
 
 loop:
 	VPMOVSXBW (BX), Y12

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "qgemm_amd64.h"
 
 // AVX2 8-bit GEMM kernels with VPMADDUBSW, for weights whose k pairs
 // cannot saturate it: VPMADDUBSW adds a0*b0 + a1*b1 (a uint8, b int8) into
@@ -39,34 +40,16 @@ DATA p80<>+16(SB)/8, $0x8080808080808080
 DATA p80<>+24(SB)/8, $0x8080808080808080
 GLOBL p80<>(SB), RODATA|NOPTR, $32
 
+// PSETUP clears the accumulators and sets Y13 to int16 ones.
 #define PSETUP \
-	VPXOR    Y0, Y0, Y0       \
-	VPXOR    Y1, Y1, Y1       \
-	VPXOR    Y2, Y2, Y2       \
-	VPXOR    Y3, Y3, Y3       \
-	VPXOR    Y4, Y4, Y4       \
-	VPXOR    Y5, Y5, Y5       \
-	VPCMPEQW Y13, Y13, Y13    \
+	YZERO6                 \
+	VPCMPEQW Y13, Y13, Y13 \
 	VPSRLW   $15, Y13, Y13
-
-#define PSTORE \
-	VMOVDQU Y0, 0(DX)   \
-	VMOVDQU Y1, 32(DX)  \
-	VMOVDQU Y2, 64(DX)  \
-	VMOVDQU Y3, 96(DX)  \
-	VMOVDQU Y4, 128(DX) \
-	VMOVDQU Y5, 160(DX)
 
 // PDIRECT is the in-place k loop: rows 0-2 from AX (lda = SI apart), rows
 // 3-5 from R8, each row through ROW.
 #define PDIRECT(ROW, lbl) \
-	MOVQ a+0(FP), AX     \
-	MOVQ lda+8(FP), SI   \
-	MOVQ b+16(FP), BX    \
-	MOVQ kg+24(FP), CX   \
-	MOVQ c+32(FP), DX    \
-	LEAQ (SI)(SI*2), R8  \
-	ADDQ AX, R8          \
+	QARGSDIRECT          \
 	PSETUP               \
 lbl:                     \
 	VMOVDQU (BX), Y12    \
@@ -76,21 +59,15 @@ lbl:                     \
 	ROW((R8), Y3)        \
 	ROW((R8)(SI*1), Y4)  \
 	ROW((R8)(SI*2), Y5)  \
-	ADDQ $4, AX          \
-	ADDQ $4, R8          \
-	ADDQ $32, BX         \
-	DECQ CX              \
-	JNZ  lbl             \
-	PSTORE               \
+	QNEXTDIRECT(32, lbl) \
+	YSTORE6              \
 	VZEROUPPER           \
 	RET
 
 // func QgemmAVX2Pairs(a *byte, b *int8, kg int, c *int32)
+// Requires: AVX2
 TEXT ·QgemmAVX2Pairs(SB), NOSPLIT, $0-32
-	MOVQ a+0(FP), AX
-	MOVQ b+8(FP), BX
-	MOVQ kg+16(FP), CX
-	MOVQ c+24(FP), DX
+	QARGS
 	PSETUP
 
 ploop:
@@ -106,18 +83,20 @@ ploop:
 	DECQ CX
 	JNZ  ploop
 
-	PSTORE
+	YSTORE6
 	VZEROUPPER
 	RET
 
-// func QgemmAVX2PairsDirect(a *byte, lda int, b *int8, kg int, c *int32)
-//
 // A read in place.
+//
+// func QgemmAVX2PairsDirect(a *byte, lda int, b *int8, kg int, c *int32)
+// Requires: AVX2
 TEXT ·QgemmAVX2PairsDirect(SB), NOSPLIT, $0-40
 	PDIRECT(PROW, pdloop)
 
-// func QgemmAVX2PairsDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
-//
 // A read in place, each byte XORed with 0x80.
+//
+// func QgemmAVX2PairsDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+// Requires: AVX2
 TEXT ·QgemmAVX2PairsDirectFlip(SB), NOSPLIT, $0-40
 	PDIRECT(PROWX, pxloop)

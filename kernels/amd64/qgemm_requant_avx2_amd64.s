@@ -2,8 +2,6 @@
 
 #include "textflag.h"
 
-// func QRequantAVX2(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int, res *byte, resLd int, resZero int, resScale float32)
-//
 // Eight columns of rows rows: v = acc + corr (int32), f = float32(v) *
 // scale, plus float32(r - resZero) * resScale for a residual r (flags bit
 // 2; int8 if bit 3, else uint8), ReLU as max(f, 0) (flags bit 0), clamped to +-1e9 (beyond that
@@ -14,6 +12,9 @@
 //
 // Y1 corr, Y2 scale, Y3 zero, Y4 the ReLU floor (0, or -1e9 for none),
 // Y5 1e9, Y6 -1e9, Y9 resZero, Y10 resScale; R12 the residual row.
+//
+// func QRequantAVX2(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int, res *byte, resLd int, resZero int, resScale float32)
+// Requires: AVX2
 TEXT ·QRequantAVX2(SB), NOSPLIT, $0-100
 	MOVQ acc+0(FP), AX
 	MOVQ accStride+8(FP), SI

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "qgemm_amd64.h"
 
 // VNNI 8-bit GEMM kernels: VPDPBUSD multiplies four uint8 A bytes by four
 // int8 B bytes and adds the four products to an int32 lane (no
@@ -21,35 +22,8 @@
 	BYTE $0xC4; BYTE $(0xE2 ^ (((d)&8)<<4) ^ (((s2)&8)<<2)); BYTE $(0x7D ^ (((s1)&15)<<3)); \
 	BYTE $0x50; BYTE $(0xC0 | (((d)&7)<<3) | ((s2)&7))
 
-// VZERO, VSTORE, ZZERO, ZSTORE clear and store the accumulators.
-#define VZERO \
-	VPXOR Y0, Y0, Y0 \
-	VPXOR Y1, Y1, Y1 \
-	VPXOR Y2, Y2, Y2 \
-	VPXOR Y3, Y3, Y3 \
-	VPXOR Y4, Y4, Y4 \
-	VPXOR Y5, Y5, Y5 \
-	VPXOR Y6, Y6, Y6 \
-	VPXOR Y7, Y7, Y7 \
-	VPXOR Y8, Y8, Y8 \
-	VPXOR Y9, Y9, Y9 \
-	VPXOR Y10, Y10, Y10 \
-	VPXOR Y11, Y11, Y11
-
-#define VSTORE \
-	VMOVDQU Y0, 0(DX) \
-	VMOVDQU Y1, 32(DX) \
-	VMOVDQU Y2, 64(DX) \
-	VMOVDQU Y3, 96(DX) \
-	VMOVDQU Y4, 128(DX) \
-	VMOVDQU Y5, 160(DX) \
-	VMOVDQU Y6, 192(DX) \
-	VMOVDQU Y7, 224(DX) \
-	VMOVDQU Y8, 256(DX) \
-	VMOVDQU Y9, 288(DX) \
-	VMOVDQU Y10, 320(DX) \
-	VMOVDQU Y11, 352(DX)
-
+// ZZERO and ZSTORE clear and store the AVX-512 accumulators (YZERO12
+// and YSTORE12 of qgemm_amd64.h the AVX ones).
 #define ZZERO \
 	VPXORD Z0, Z0, Z0 \
 	VPXORD Z1, Z1, Z1 \
@@ -119,17 +93,11 @@
 // VDIRECT and ZDIRECT are the in-place k loops: rows 0-2 from AX (lda = SI
 // apart), rows 3-5 from R8, rows 6-7 from R9, each row through ROW.
 #define VDIRECT(ROW, lbl) \
-	MOVQ a+0(FP), AX         \
-	MOVQ lda+8(FP), SI       \
-	MOVQ b+16(FP), BX        \
-	MOVQ kg+24(FP), CX       \
-	MOVQ c+32(FP), DX        \
-	LEAQ (SI)(SI*2), R8      \
-	ADDQ AX, R8              \
+	QARGSDIRECT              \
 	MOVL $0x80808080, R10    \
 	VMOVD R10, X15           \
 	VPBROADCASTD X15, Y15    \
-	VZERO                    \
+	YZERO12                  \
 lbl:                         \
 	VMOVDQU (BX), Y12        \
 	VMOVDQU 32(BX), Y13      \
@@ -139,23 +107,13 @@ lbl:                         \
 	ROW((R8), 6, 7)          \
 	ROW((R8)(SI*1), 8, 9)    \
 	ROW((R8)(SI*2), 10, 11)  \
-	ADDQ $4, AX              \
-	ADDQ $4, R8              \
-	ADDQ $64, BX             \
-	DECQ CX                  \
-	JNZ  lbl                 \
-	VSTORE                   \
+	QNEXTDIRECT(64, lbl)     \
+	YSTORE12                 \
 	VZEROUPPER               \
 	RET
 
 #define ZDIRECT(ROW, lbl) \
-	MOVQ a+0(FP), AX         \
-	MOVQ lda+8(FP), SI       \
-	MOVQ b+16(FP), BX        \
-	MOVQ kg+24(FP), CX       \
-	MOVQ c+32(FP), DX        \
-	LEAQ (SI)(SI*2), R8      \
-	ADDQ AX, R8              \
+	QARGSDIRECT              \
 	LEAQ (R8)(SI*2), R9      \
 	ADDQ SI, R9              \
 	MOVL $0x80808080, R10    \
@@ -183,16 +141,14 @@ lbl:                         \
 	VZEROUPPER               \
 	RET
 
-// func QgemmAVXVNNI(a *byte, b *int8, kg int, c *int32)
-//
 // A 6x16 tile: Y0-Y11 hold rows 0-5 (two YMM of 8 columns each), Y12-Y13
 // a group of B (16 columns x 4 k), Y14 a row's 4 A bytes broadcast.
+//
+// func QgemmAVXVNNI(a *byte, b *int8, kg int, c *int32)
+// Requires: AVX2, AVXVNNI
 TEXT ·QgemmAVXVNNI(SB), NOSPLIT, $0-32
-	MOVQ a+0(FP), AX
-	MOVQ b+8(FP), BX
-	MOVQ kg+16(FP), CX
-	MOVQ c+24(FP), DX
-	VZERO
+	QARGS
+	YZERO12
 
 vloop:
 	VMOVDQU (BX), Y12
@@ -208,19 +164,17 @@ vloop:
 	DECQ CX
 	JNZ  vloop
 
-	VSTORE
+	YSTORE12
 	VZEROUPPER
 	RET
 
-// func QgemmAVX512VNNI(a *byte, b *int8, kg int, c *int32)
-//
 // An 8x32 tile: Z0-Z15 hold rows 0-7 (two ZMM of 16 columns each),
 // Z16-Z17 a group of B (32 columns x 4 k), Z18 a row's A bytes broadcast.
+//
+// func QgemmAVX512VNNI(a *byte, b *int8, kg int, c *int32)
+// Requires: AVX512F, AVX512BW, AVX512VNNI
 TEXT ·QgemmAVX512VNNI(SB), NOSPLIT, $0-32
-	MOVQ a+0(FP), AX
-	MOVQ b+8(FP), BX
-	MOVQ kg+16(FP), CX
-	MOVQ c+24(FP), DX
+	QARGS
 	ZZERO
 
 zloop:
@@ -243,26 +197,30 @@ zloop:
 	VZEROUPPER
 	RET
 
-// func QgemmAVXVNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
-//
 // QgemmAVXVNNI reading A in place.
+//
+// func QgemmAVXVNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
+// Requires: AVX2, AVXVNNI
 TEXT ·QgemmAVXVNNIDirect(SB), NOSPLIT, $0-40
 	VDIRECT(VROW, vdloop)
 
-// func QgemmAVXVNNIDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
-//
 // QgemmAVXVNNI reading A in place, each byte XORed with 0x80.
+//
+// func QgemmAVXVNNIDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+// Requires: AVX2, AVXVNNI
 TEXT ·QgemmAVXVNNIDirectFlip(SB), NOSPLIT, $0-40
 	VDIRECT(VROWX, vxloop)
 
-// func QgemmAVX512VNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
-//
 // QgemmAVX512VNNI reading A in place.
+//
+// func QgemmAVX512VNNIDirect(a *byte, lda int, b *int8, kg int, c *int32)
+// Requires: AVX512F, AVX512BW, AVX512VNNI
 TEXT ·QgemmAVX512VNNIDirect(SB), NOSPLIT, $0-40
 	ZDIRECT(ZROW, zdloop)
 
-// func QgemmAVX512VNNIDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
-//
 // QgemmAVX512VNNI reading A in place, each byte XORed with 0x80.
+//
+// func QgemmAVX512VNNIDirectFlip(a *byte, lda int, b *int8, kg int, c *int32)
+// Requires: AVX512F, AVX512BW, AVX512VNNI
 TEXT ·QgemmAVX512VNNIDirectFlip(SB), NOSPLIT, $0-40
 	ZDIRECT(ZROWX, zxloop)

@@ -3,8 +3,6 @@
 #include "textflag.h"
 #include "int8_arm64.h"
 
-// func QRequantNEON(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int, res *byte, resLd int, resZero int, resScale float32)
-//
 // Eight columns of rows rows, as the Go epilogue computes them and to the
 // same bits: v = acc + corr (int32), f = float32(v) * scale, plus
 // float32(r - resZero) * resScale for a residual r (flags bit 2; int8 if
@@ -14,6 +12,9 @@
 //
 // V1-V2 corr, V3-V4 scale, V5 zero, V6 resZero, V7 resScale, V8 1e9,
 // V9 -1e9, V10 the ReLU floor (0, or -1e9 for none); V16-V19 work.
+//
+// func QRequantNEON(acc *int32, accStride int, corr *int32, scale *float32, rows int, dst *byte, ldc int, zero int, flags int, res *byte, resLd int, resZero int, resScale float32)
+// Requires: ASIMD
 TEXT ·QRequantNEON(SB), NOSPLIT, $0-100
 	MOVD  acc+0(FP), R0
 	MOVD  accStride+8(FP), R1
