@@ -1,12 +1,12 @@
 package onnx
 
 import (
-	"math"
 	"path/filepath"
 	"testing"
 
 	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/graph/eval"
+	"github.com/gorn-ml/gorn/internal/testutil"
 )
 
 // TestImportOpset7Files imports the opset-7 rewrites of two fixtures
@@ -49,20 +49,11 @@ func TestImportOpset7Files(t *testing.T) {
 				t.Fatalf("%s: %v", file, err)
 			}
 			got, want := out["logits"].F, ref.expected[i*classes:(i+1)*classes]
-			if d := relL2(got, want); !(d <= 1e-6) || argmax(got) != argmax(want) {
+			if d := testutil.RelL2(got, want); !(d <= 1e-6) || argmax(got) != argmax(want) {
 				t.Errorf("%s image %d: rel L2 %.3g, arg-max %d want %d", file, i, d, argmax(got), argmax(want))
 			}
 		}
 	}
-}
-
-func relL2(a, b []float64) float64 {
-	var num, den float64
-	for i := range a {
-		num += (a[i] - b[i]) * (a[i] - b[i])
-		den += b[i] * b[i]
-	}
-	return math.Sqrt(num / den)
 }
 
 func argmax(v []float64) int {

@@ -118,7 +118,7 @@ func TestMatchesPyTorch(t *testing.T) {
 				t.Errorf("fixture has %d weights, the arch %d", fx.params, fx.arch.Params()+fx.arch.bufferCount())
 			}
 			ref := refForward(fx.arch, fx.weights, fx.input, n, h, w)
-			if e := relL2f64(ref, fx.expected); !(e <= 1e-12) {
+			if e := testutil.RelL2(ref, fx.expected); !(e <= 1e-12) {
 				t.Errorf("test reference: rel L2 %.3g from PyTorch", e)
 			}
 			forEachLevel(t, func(t *testing.T, level string) {
