@@ -20,6 +20,19 @@ func channels(n *graph.Node, x *tensor) (int, error) {
 	return 0, n.Unsupportedf("per-channel operator on shape %v (want 2-D or 4-D)", x.shape)
 }
 
+// actChannels returns n's activation input and its channel count.
+func (b *builder) actChannels(n *graph.Node) (*tensor, int, error) {
+	x, err := b.act(n, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := channels(n, x)
+	if err != nil {
+		return nil, 0, err
+	}
+	return x, c, nil
+}
+
 // scaleShift plans gorn.ScaleShift: per-channel y = act(x*scale + shift).
 func (b *builder) scaleShift(n *graph.Node) error {
 	if err := n.CheckAttrs("activation", "min", "max"); err != nil {
@@ -29,11 +42,7 @@ func (b *builder) scaleShift(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	x, err := b.act(n, 0)
-	if err != nil {
-		return err
-	}
-	c, err := channels(n, x)
+	x, c, err := b.actChannels(n)
 	if err != nil {
 		return err
 	}
@@ -62,11 +71,7 @@ func (b *builder) batchNorm(n *graph.Node) error {
 	if tm, _ := n.Int("training_mode", 0); tm != 0 || len(n.Outputs) > 1 {
 		return n.Unsupportedf("training mode")
 	}
-	x, err := b.act(n, 0)
-	if err != nil {
-		return err
-	}
-	c, err := channels(n, x)
+	x, c, err := b.actChannels(n)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func (m *Model) Profile(ctx context.Context, src []float32, batch, runs int) ([]
 	if runs < 1 {
 		return nil, fmt.Errorf("%w: %d runs", ErrInput, runs)
 	}
-	if err := m.check(m.NewWorkspace(), make([]float32, batch*m.arch.Classes), src, batch); err != nil {
+	if err := m.checkSrc(src, batch); err != nil {
 		return nil, err
 	}
 	es, err := m.eng.Profile(ctx, src, batch, runs)
