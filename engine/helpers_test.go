@@ -61,7 +61,8 @@ func (b *tg) ints(d ...int64) *graph.Value {
 	return v
 }
 
-// node adds op and sets its output's shape (no shape inference yet).
+// node adds op with its output's shape as the test expects it; check
+// compares that with graph.InferShapes.
 func (b *tg) node(op string, ins []*graph.Value, out []int, attrs graph.Attrs) *graph.Value {
 	b.t.Helper()
 	nm := b.name(op)

@@ -74,7 +74,7 @@ func TestInferShapesLinear(t *testing.T) {
 // TestFoldOptionA folds the shape subgraph torch leaves around an option-A
 // shortcut (Slice with step 2, then Pad of channels whose pads come from
 // Shape/ConstantOfShape/Concat/Reshape/Slice/Transpose/Cast) with
-// InferShapesWith and eval.Node, the way the constant folding pass will,
+// InferShapesWith and eval.Node, the way graph/opt.ConstFold does,
 // and checks the shapes that result and the graph Check accepts.
 func TestFoldOptionA(t *testing.T) {
 	g := graph.New()
