@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gorn-ml/gorn/graph"
 )
@@ -94,7 +95,7 @@ func (b *builder) binary(n *graph.Node) error {
 	if o.ch != nil {
 		note = join(note, "per-channel")
 	}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, note: note, reads: bufs(a, c), writes: bufs(y),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, note: note, reads: bufs(a, c), writes: bufs(y),
 		shape: fmt.Sprintf("%s, %s -> %s", fmtShape(a.shape), fmtShape(c.shape), fmtShape(y.shape))})
 	return nil
 }
@@ -106,7 +107,7 @@ func (b *builder) reluAfter(n *graph.Node) *graph.Node {
 		return nil
 	}
 	r := n.Outputs[0].Users[0]
-	if r.Op != "Relu" || len(r.Attrs) != 0 || len(r.Inputs) != 1 || len(r.Outputs) != 1 || !sameShape(r.Outputs[0].Shape, v.Shape) {
+	if r.Op != "Relu" || len(r.Attrs) != 0 || len(r.Inputs) != 1 || len(r.Outputs) != 1 || !slices.Equal(r.Outputs[0].Shape, v.Shape) {
 		return nil
 	}
 	return r
@@ -121,7 +122,7 @@ func (b *builder) binaryOutput(n *graph.Node, yv *graph.Value, a, c *tensor, sha
 		if t == a {
 			other = c
 		}
-		if t.buf != nil && into == nil && sameShape(t.shape, shape) && b.dies(t.buf) &&
+		if t.buf != nil && into == nil && slices.Equal(t.shape, shape) && b.dies(t.buf) &&
 			(other.buf != t.buf || other == t) {
 			into = t.buf
 		}

@@ -276,6 +276,23 @@ func (b *builder) output(n *graph.Node, i int, buf *buffer) (*tensor, error) {
 	return t, nil
 }
 
+// outputLike makes the tensor of n's output 0, which must have x's shape,
+// in x's buffer when this is x's last use (note "in place"), else in a new
+// buffer.
+func (b *builder) outputLike(n *graph.Node, x *tensor) (y *tensor, note string, err error) {
+	var into *buffer
+	if b.dies(x.buf) {
+		into, note = x.buf, "in place"
+	}
+	if y, err = b.output(n, 0, into); err != nil {
+		return nil, "", err
+	}
+	if !slices.Equal(y.shape, x.shape) {
+		return nil, "", n.Errorf("output %v for input %v", y.shape, x.shape)
+	}
+	return y, note, nil
+}
+
 // add appends st.
 func (b *builder) add(st step) {
 	b.m.steps = append(b.m.steps, st)

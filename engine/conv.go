@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/nn"
@@ -167,14 +168,14 @@ func (b *builder) convStep(n *graph.Node, cv *nn.Conv, x *tensor, act activation
 	p := cv.Params()
 	o := &convOp{conv: cv, in: x, h: x.shape[2], w: x.shape[3], act: act}
 	o.ep.ReLU = act.relu
-	st := step{name: nodeName(n), kind: n.Op, macs: int64(n.Outputs[0].Shape[2]*n.Outputs[0].Shape[3]*p.Cout) * int64(p.Cin/p.Groups*p.KH*p.KW)}
+	st := step{name: n.Label(), kind: n.Op, macs: int64(n.Outputs[0].Shape[2]*n.Outputs[0].Shape[3]*p.Cout) * int64(p.Cin/p.Groups*p.KH*p.KW)}
 	var into *buffer
 	if n.Op == graph.OpConv && n.Input(3) != nil {
 		r, err := b.act(n, 3)
 		if err != nil {
 			return err
 		}
-		if !sameShape(r.shape, n.Outputs[0].Shape) {
+		if !slices.Equal(r.shape, n.Outputs[0].Shape) {
 			return n.Errorf("residual %v, output %v", r.shape, n.Outputs[0].Shape)
 		}
 		o.res, o.ep.Residual = r, true
@@ -231,17 +232,6 @@ func (o *convOp) run(x *runCtx) error {
 	}
 	o.act.apply(dst)
 	return nil
-}
-
-// nodeName names n for plans and profiles.
-func nodeName(n *graph.Node) string {
-	if n.Name != "" {
-		return n.Name
-	}
-	if len(n.Outputs) > 0 && n.Outputs[0] != nil {
-		return n.Outputs[0].Name
-	}
-	return n.Op
 }
 
 // join joins non-empty notes with ", ".

@@ -60,23 +60,15 @@ func (b *builder) unary(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	var into *buffer
-	note := ""
-	if b.dies(x.buf) {
-		into, note = x.buf, "in place"
-	}
-	y, err := b.output(n, 0, into)
+	y, note, err := b.outputLike(n, x)
 	if err != nil {
 		return err
-	}
-	if !sameShape(x.shape, y.shape) {
-		return n.Errorf("output %v for input %v", y.shape, x.shape)
 	}
 	o.in, o.out = x, y
 	if o.kind == uRelu && x.size%reluRow == 0 {
 		o.vec, note = true, join(note, "vector")
 	}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, shape: fmtShape(x.shape), note: note,
+	b.add(step{op: o, name: n.Label(), kind: n.Op, shape: fmtShape(x.shape), note: note,
 		reads: bufs(x), writes: bufs(y)})
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gorn-ml/gorn/graph"
@@ -110,7 +111,7 @@ func (f *fuzzBuilder) node(op string, vals []*graph.Value) ([]*graph.Value, grap
 		}
 	case "Add", "Mul", "Sub":
 		other := vals[r.n(len(vals))]
-		if !sameShape(other.Shape, s) || r.n(2) == 0 {
+		if !slices.Equal(other.Shape, s) || r.n(2) == 0 {
 			shape := []int{1}
 			if len(s) == 4 && r.n(2) == 1 {
 				shape = []int{1, s[1], 1, 1}

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/nn"
@@ -75,10 +76,10 @@ func (b *builder) gemm(n *graph.Node) error {
 	if err != nil {
 		return fmt.Errorf("%v: %w", n, err)
 	}
-	if !sameShape(y.shape, []int{1, out}) {
+	if !slices.Equal(y.shape, []int{1, out}) {
 		return n.Errorf("output %v, want [1 %d]", y.shape, out)
 	}
-	b.add(step{op: &linearOp{fc: fc, in: x, out: y}, name: nodeName(n), kind: n.Op, macs: int64(k * out),
+	b.add(step{op: &linearOp{fc: fc, in: x, out: y}, name: n.Label(), kind: n.Op, macs: int64(k * out),
 		reads: bufs(x), writes: bufs(y), shape: fmt.Sprintf("%d -> %d", k, out), note: note})
 	return nil
 }
@@ -152,19 +153,11 @@ func (b *builder) softmax(n *graph.Node) error {
 	if a == 0 || (x.shape[a] > 1 && x.strides()[a] != 1) {
 		return n.Unsupportedf("axis %d of %v (supported: the last axis, or the channels of a 4-D tensor)", a64, x.shape)
 	}
-	var into *buffer
-	note := ""
-	if b.dies(x.buf) {
-		into, note = x.buf, "in place"
-	}
-	y, err := b.output(n, 0, into)
+	y, note, err := b.outputLike(n, x)
 	if err != nil {
 		return err
 	}
-	if !sameShape(y.shape, x.shape) {
-		return n.Errorf("output %v for input %v", y.shape, x.shape)
-	}
-	b.add(step{op: &softmaxOp{in: x, out: y, l: x.shape[a], log: n.Op == "LogSoftmax"}, name: nodeName(n),
+	b.add(step{op: &softmaxOp{in: x, out: y, l: x.shape[a], log: n.Op == "LogSoftmax"}, name: n.Label(),
 		kind: n.Op, shape: fmtShape(x.shape), note: note, reads: bufs(x), writes: bufs(y)})
 	return nil
 }

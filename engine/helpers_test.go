@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/graph/eval"
+	"github.com/gorn-ml/gorn/internal/graphtest"
 	"github.com/gorn-ml/gorn/internal/testutil"
 )
 
@@ -24,10 +25,7 @@ type tg struct {
 func newTG(t *testing.T, in []int) (*tg, *graph.Value) {
 	t.Helper()
 	b := &tg{t: t, g: graph.New(), r: rand.New(rand.NewPCG(uint64(len(t.Name())), 7))}
-	x, err := b.g.AddInput("x", graph.Float32, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := graphtest.Input(t, b.g, "x", in...)
 	return b, x
 }
 
@@ -39,10 +37,7 @@ func (b *tg) randConst(shape []int, scale float64) *graph.Value {
 	for i := range d {
 		d[i] = float32((2*b.r.Float64() - 1) * scale)
 	}
-	v, err := b.g.AddConst(b.name("c"), graph.Floats(shape, d))
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	v := graphtest.Const(b.t, b.g, b.name("c"), graph.Floats(shape, d))
 	return v
 }
 
@@ -52,37 +47,26 @@ func (b *tg) lazyConst(shape []int, scale float64) *graph.Value {
 	for i := range d {
 		d[i] = float32((2*b.r.Float64() - 1) * scale)
 	}
-	v, err := b.g.AddConst(b.name("w"), graph.Lazy(shape, func() ([]float32, error) { return append([]float32(nil), d...), nil }))
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	v := graphtest.Const(b.t, b.g, b.name("w"), graph.Lazy(shape, func() ([]float32, error) { return append([]float32(nil), d...), nil }))
 	return v
 }
 
 func (b *tg) floats(shape []int, d ...float32) *graph.Value {
-	v, err := b.g.AddConst(b.name("f"), graph.Floats(shape, d))
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	v := graphtest.Const(b.t, b.g, b.name("f"), graph.Floats(shape, d))
 	return v
 }
 
 func (b *tg) ints(d ...int64) *graph.Value {
-	v, err := b.g.AddConst(b.name("i"), graph.Ints([]int{len(d)}, d))
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	v := graphtest.Const(b.t, b.g, b.name("i"), graph.Ints([]int{len(d)}, d))
 	return v
 }
 
-// node adds op and sets its output's shape (no shape inference yet).
+// node adds op with its output's shape as the test expects it; check
+// compares that with graph.InferShapes.
 func (b *tg) node(op string, ins []*graph.Value, out []int, attrs graph.Attrs) *graph.Value {
 	b.t.Helper()
 	nm := b.name(op)
-	n, err := b.g.AddNode(op, nm, ins, []string{nm + ".y"}, attrs)
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	n := graphtest.Node(b.t, b.g, op, nm, ins, []string{nm + ".y"}, attrs)
 	n.Outputs[0].Shape = out
 	return n.Outputs[0]
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/gorn-ml/gorn/graph"
+	"slices"
 )
 
 // lower plans node n.
@@ -105,26 +106,13 @@ func axis(n *graph.Node, a int64, r int) (int, error) {
 	return int(a), nil
 }
 
-// sameShape reports whether a and b are equal.
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // checkOut fails unless n's output 0 has shape want (the shapes the
 // operator's attributes give and the graph's must agree).
 func checkOut(n *graph.Node, want []int) error {
 	if len(n.Outputs) == 0 || n.Outputs[0] == nil {
 		return n.Errorf("has no output")
 	}
-	if got := n.Outputs[0].Shape; !sameShape(got, want) {
+	if got := n.Outputs[0].Shape; !slices.Equal(got, want) {
 		return n.Errorf("output shape %v, but its inputs and attributes give %v", got, want)
 	}
 	return nil

@@ -20,6 +20,19 @@ func channels(n *graph.Node, x *tensor) (int, error) {
 	return 0, n.Unsupportedf("per-channel operator on shape %v (want 2-D or 4-D)", x.shape)
 }
 
+// actChannels returns n's activation input and its channel count.
+func (b *builder) actChannels(n *graph.Node) (*tensor, int, error) {
+	x, err := b.act(n, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := channels(n, x)
+	if err != nil {
+		return nil, 0, err
+	}
+	return x, c, nil
+}
+
 // scaleShift plans gorn.ScaleShift: per-channel y = act(x*scale + shift).
 func (b *builder) scaleShift(n *graph.Node) error {
 	if err := n.CheckAttrs("activation", "min", "max"); err != nil {
@@ -29,11 +42,7 @@ func (b *builder) scaleShift(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	x, err := b.act(n, 0)
-	if err != nil {
-		return err
-	}
-	c, err := channels(n, x)
+	x, c, err := b.actChannels(n)
 	if err != nil {
 		return err
 	}
@@ -62,11 +71,7 @@ func (b *builder) batchNorm(n *graph.Node) error {
 	if tm, _ := n.Int("training_mode", 0); tm != 0 || len(n.Outputs) > 1 {
 		return n.Unsupportedf("training mode")
 	}
-	x, err := b.act(n, 0)
-	if err != nil {
-		return err
-	}
-	c, err := channels(n, x)
+	x, c, err := b.actChannels(n)
 	if err != nil {
 		return err
 	}
@@ -95,21 +100,13 @@ func (b *builder) batchNorm(n *graph.Node) error {
 }
 
 func (b *builder) scaleShiftStep(n *graph.Node, x *tensor, c int, scale, shift []float32, act activation) error {
-	var into *buffer
-	note := ""
-	if b.dies(x.buf) {
-		into, note = x.buf, "in place"
-	}
-	y, err := b.output(n, 0, into)
+	y, note, err := b.outputLike(n, x)
 	if err != nil {
 		return err
 	}
-	if !sameShape(y.shape, x.shape) {
-		return n.Errorf("output %v for input %v", y.shape, x.shape)
-	}
 	b.m.weights += 8 * c
 	b.add(step{op: &scaleShiftOp{in: x, out: y, c: c, scale: scale, shift: shift, act: act},
-		name: nodeName(n), kind: n.Op, shape: fmtShape(x.shape), note: join(act.String(), note),
+		name: n.Label(), kind: n.Op, shape: fmtShape(x.shape), note: join(act.String(), note),
 		reads: bufs(x), writes: bufs(y)})
 	return nil
 }
@@ -182,7 +179,7 @@ func (b *builder) pool(n *graph.Node) error {
 	case *dilatedMaxOp:
 		o.in, o.out = x, y
 	}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, reads: bufs(x), writes: bufs(y),
 		work:  int64(y.size) * int64(p.KH) * int64(p.KW),
 		shape: fmt.Sprintf("%s -> %s %dx%d/%d", fmtShape(x.shape), fmtShape(y.shape), p.KH, p.KW, p.StrideH)})
 	return nil
@@ -351,7 +348,7 @@ func (b *builder) globalStep(n *graph.Node, x *tensor, isMax bool) error {
 		return err
 	}
 	o := &globalOp{in: x, out: y, hw: x.shape[2] * x.shape[3], c: x.shape[1], max: isMax}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, reads: bufs(x), writes: bufs(y),
 		shape: fmt.Sprintf("%s -> %s", fmtShape(x.shape), fmtShape(y.shape))})
 	return nil
 }

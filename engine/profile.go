@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gorn-ml/gorn/internal/proftab"
 )
 
 // OpStat is one step of a model's plan as [Model.Profile] measured it.
@@ -27,12 +29,7 @@ type OpStat struct {
 
 // GFLOPS is the step's arithmetic rate, 2*MACs per Time, in GFLOP/s (0 for
 // steps without multiply-accumulates).
-func (s OpStat) GFLOPS() float64 {
-	if s.Time <= 0 {
-		return 0
-	}
-	return 2 * float64(s.MACs) / s.Time.Seconds() / 1e9
-}
+func (s OpStat) GFLOPS() float64 { return proftab.GFLOPS(s.MACs, s.Time) }
 
 // Profile runs src (batch images, at most [Model.MaxBatch]) once to warm up
 // and then runs more times, and returns the mean time of each step, in
@@ -77,25 +74,11 @@ func (m *Model) Profile(ctx context.Context, src []float32, batch, runs int) ([]
 // WriteProfile prints stats as a table: one row per step with its time,
 // share of the total and GFLOP/s, then the total.
 func WriteProfile(w io.Writer, stats []OpStat) error {
-	var total time.Duration
-	var macs int64
-	for _, s := range stats {
-		total += s.Time
-		macs += s.MACs
+	rows := make([]proftab.Row, len(stats))
+	for i, s := range stats {
+		rows[i] = proftab.Row(s)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\top\tshape\tms\t%\tGFLOP/s\t")
-	for _, s := range stats {
-		share := 0.0
-		if total > 0 {
-			share = 100 * float64(s.Time) / float64(total)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.1f\t%.1f\t\n", s.Name, s.Op, s.Shape,
-			float64(s.Time.Microseconds())/1e3, share, s.GFLOPS())
-	}
-	all := OpStat{MACs: macs, Time: total}
-	fmt.Fprintf(tw, "total\t\t\t%.3f\t100.0\t%.1f\t\n", float64(total.Microseconds())/1e3, all.GFLOPS())
-	return tw.Flush()
+	return proftab.Write(w, "step", rows)
 }
 
 // Plan describes the compiled plan for people (gorn info -v): the passes'

@@ -54,7 +54,7 @@ func (b *builder) reshape(n *graph.Node) error {
 		if err != nil {
 			return err
 		}
-		b.m.views = append(b.m.views, fmt.Sprintf("%s (%s): %s is a view of %s", nodeName(n), n.Op, v.name, x.name))
+		b.m.views = append(b.m.views, fmt.Sprintf("%s (%s): %s is a view of %s", n.Label(), n.Op, v.name, x.name))
 		return nil
 	}
 	yt, err := b.output(n, 0, nil)
@@ -65,7 +65,7 @@ func (b *builder) reshape(n *graph.Node) error {
 		return n.Errorf("output %v of %d floats for input %v of %d", yt.shape, yt.size, x.shape, x.size)
 	}
 	o := &relayoutOp{in: x, out: yt}
-	st := step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(yt),
+	st := step{op: o, name: n.Label(), kind: n.Op, reads: bufs(x), writes: bufs(yt),
 		shape: fmt.Sprintf("%s -> %s", fmtShape(x.shape), fmtShape(yt.shape))}
 	switch {
 	case !x.plain() && !yt.plain():
@@ -146,7 +146,7 @@ func (b *builder) copyOf(n *graph.Node, x *tensor, in operand) error {
 		if err != nil {
 			return err
 		}
-		b.m.views = append(b.m.views, fmt.Sprintf("%s (%s): %s is a view of %s", nodeName(n), n.Op, y.name, x.name))
+		b.m.views = append(b.m.views, fmt.Sprintf("%s (%s): %s is a view of %s", n.Label(), n.Op, y.name, x.name))
 		return nil
 	}
 	y, err := b.output(n, 0, nil)
@@ -154,7 +154,7 @@ func (b *builder) copyOf(n *graph.Node, x *tensor, in operand) error {
 		return err
 	}
 	o := &copyOp{out: y, parts: []copyPart{{in: x, it: it}}}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, reads: bufs(x), writes: bufs(y),
 		shape: fmt.Sprintf("%s -> %s", fmtShape(x.shape), fmtShape(y.shape)), note: "strided copy"})
 	return nil
 }

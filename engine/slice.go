@@ -95,7 +95,7 @@ func (b *builder) concat(n *graph.Node) error {
 	if pos != shape[a] {
 		return n.Errorf("inputs give %d along axis %d, output %v", pos, a, shape)
 	}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(parts...), writes: bufs(y),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, reads: bufs(parts...), writes: bufs(y),
 		shape: fmtShape(y.shape), note: "strided copies"})
 	return nil
 }
@@ -150,7 +150,7 @@ func (b *builder) pad(n *graph.Node) error {
 		}
 		o.parts = []copyPart{{in: x, it: it}}
 	}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, reads: bufs(x), writes: bufs(y),
 		shape: fmtShape(x.shape) + " -> " + fmtShape(y.shape), note: "fill, strided copy"})
 	return nil
 }

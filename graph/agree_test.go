@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/graph/eval"
+	"github.com/gorn-ml/gorn/internal/graphtest"
 )
 
 // agree builds a one-node graph, infers its shapes and evaluates it, and
@@ -16,24 +17,15 @@ import (
 func agree(t *testing.T, op string, attrs graph.Attrs, x []int, consts ...*graph.Tensor) {
 	t.Helper()
 	g := graph.New()
-	in, err := g.AddInput("x", graph.Float32, x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ins := []*graph.Value{in}
+	ins := []*graph.Value{graphtest.Input(t, g, "x", x...)}
 	for i, c := range consts {
 		var v *graph.Value
 		if c != nil {
-			if v, err = g.AddConst(fmt.Sprint("c", i), c); err != nil {
-				t.Fatal(err)
-			}
+			v = graphtest.Const(t, g, fmt.Sprint("c", i), c)
 		}
 		ins = append(ins, v)
 	}
-	n, err := g.AddNode(op, "n", ins, []string{"y"}, attrs.Clone())
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := graphtest.Node(t, g, op, "n", ins, []string{"y"}, attrs.Clone())
 	g.Outputs = n.Outputs
 	d := make([]float64, graph.NumElements(x))
 	for i := range d {

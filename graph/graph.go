@@ -82,6 +82,18 @@ func (n *Node) String() string {
 	return fmt.Sprintf("node %q (%s)", name, n.Op)
 }
 
+// Label names n for plans, profiles and logs: its name, else its first
+// output's, else its operator.
+func (n *Node) Label() string {
+	if n.Name != "" {
+		return n.Name
+	}
+	if len(n.Outputs) > 0 && n.Outputs[0] != nil {
+		return n.Outputs[0].Name
+	}
+	return n.Op
+}
+
 // Input returns input i, or nil when it is absent.
 func (n *Node) Input(i int) *Value {
 	if i < len(n.Inputs) {

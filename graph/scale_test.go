@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/graph/eval"
+	"github.com/gorn-ml/gorn/internal/graphtest"
 )
 
 // TestInferShapesLinear runs Sort, InferShapes and Check on a chain of
@@ -73,29 +74,16 @@ func TestInferShapesLinear(t *testing.T) {
 // TestFoldOptionA folds the shape subgraph torch leaves around an option-A
 // shortcut (Slice with step 2, then Pad of channels whose pads come from
 // Shape/ConstantOfShape/Concat/Reshape/Slice/Transpose/Cast) with
-// InferShapesWith and eval.Node, the way the constant folding pass will,
+// InferShapesWith and eval.Node, the way graph/opt.ConstFold does,
 // and checks the shapes that result and the graph Check accepts.
 func TestFoldOptionA(t *testing.T) {
 	g := graph.New()
-	must := func(v *graph.Value, err error) *graph.Value {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	node := func(op string, attrs graph.Attrs, out string, ins ...*graph.Value) *graph.Value {
 		t.Helper()
-		n, err := g.AddNode(op, out, ins, []string{out}, attrs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n.Outputs[0]
+		return graphtest.Op(t, g, op, attrs, out, ins...)
 	}
-	ints := func(name string, v ...int64) *graph.Value {
-		return must(g.AddConst(name, graph.Ints([]int{len(v)}, v)))
-	}
-	x := must(g.AddInput("x", graph.Float32, []int{1, 16, 32, 32}))
+	ints := func(name string, v ...int64) *graph.Value { return graphtest.Ints(t, g, name, v...) }
+	x := graphtest.Input(t, g, "x", 1, 16, 32, 32)
 	big := int64(math.MaxInt64)
 	s := node("Slice", nil, "s", x, ints("st", 0, 0), ints("en", big, big), ints("ax", 2, 3), ints("sp", 2, 2))
 	// pads = [0, 8, 0, 0, 0, 8, 0, 0] built the way torch's F.pad export does.

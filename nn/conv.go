@@ -199,15 +199,7 @@ func (c *Conv) ScratchSize(n, h, w int, opt *kernels.Options) int {
 // the thread pool (nil: the calling goroutine only). dst must not overlap
 // src or scratch. Shapes are checked first: on error nothing is written.
 func (c *Conv) Forward(dst, src []float32, n, h, w int, ep Epilogue, scratch []float32, opt *kernels.Options) error {
-	oh, ow, err := c.p.OutSize(h, w)
-	if err != nil {
-		return err
-	}
-	in, err := tensorSize(n, h, w, c.p.Cin)
-	if err != nil {
-		return err
-	}
-	out, err := tensorSize(n, oh, ow, c.p.Cout)
+	oh, ow, in, out, err := layerSizes(c.p.OutSize, n, h, w, c.p.Cin, c.p.Cout)
 	if err != nil {
 		return err
 	}

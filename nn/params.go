@@ -123,6 +123,22 @@ func checkLen(name string, s []float32, need int) error {
 	return nil
 }
 
+// layerSizes returns the output size (oh, ow) that outSize gives a layer
+// taking n x h x w x cin to n x oh x ow x cout, and the two tensors'
+// element counts, checked as tensorSize checks them.
+func layerSizes(outSize func(h, w int) (int, int, error), n, h, w, cin, cout int) (oh, ow, in, out int, err error) {
+	if oh, ow, err = outSize(h, w); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	if in, err = tensorSize(n, h, w, cin); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	if out, err = tensorSize(n, oh, ow, cout); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	return oh, ow, in, out, nil
+}
+
 // tensorSize returns n*h*w*c, or an error if a size is negative or the
 // product overflows.
 func tensorSize(n, h, w, c int) (int, error) {

@@ -106,15 +106,7 @@ func pool(im *kernels.Impl, dst, src []float32, n, h, w, c int, p PoolParams, av
 	if im == nil || !im.Available() {
 		return shapeErr("kernels level is nil or not available on this CPU")
 	}
-	oh, ow, err := p.OutSize(h, w)
-	if err != nil {
-		return err
-	}
-	in, err := tensorSize(n, h, w, c)
-	if err != nil {
-		return err
-	}
-	out, err := tensorSize(n, oh, ow, c)
+	oh, ow, in, out, err := layerSizes(p.OutSize, n, h, w, c, c)
 	if err != nil {
 		return err
 	}

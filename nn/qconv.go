@@ -114,15 +114,7 @@ func QConvForward[A kernels.Q8, C kernels.QOut](c *QConv, dst []C, src []A, n, h
 	if _, signed := any(za).(int8); signed != c.inSigned {
 		return shapeErr("QConv: input signedness does not match the layer's")
 	}
-	oh, ow, err := c.p.OutSize(h, w)
-	if err != nil {
-		return err
-	}
-	in, err := tensorSize(n, h, w, c.p.Cin)
-	if err != nil {
-		return err
-	}
-	m, err := tensorSize(n, oh, ow, 1)
+	_, _, in, m, err := layerSizes(c.p.OutSize, n, h, w, c.p.Cin, 1)
 	if err != nil {
 		return err
 	}

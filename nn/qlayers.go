@@ -154,15 +154,7 @@ func QIm2col[T kernels.Q8](dst, src []T, n, h, w int, p ConvParams, zero T, r0, 
 // maximum of the integers is the quantized maximum. Padding never wins; a
 // window entirely in padding (ceil mode) gives T's lowest value.
 func QMaxPool[T kernels.Q8](dst, src []T, n, h, w, c int, p PoolParams) error {
-	oh, ow, err := p.OutSize(h, w)
-	if err != nil {
-		return err
-	}
-	in, err := tensorSize(n, h, w, c)
-	if err != nil {
-		return err
-	}
-	out, err := tensorSize(n, oh, ow, c)
+	oh, ow, in, out, err := layerSizes(p.OutSize, n, h, w, c, c)
 	if err != nil {
 		return err
 	}

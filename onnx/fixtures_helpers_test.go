@@ -4,10 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/gorn-ml/gorn/safetensors"
+	"github.com/gorn-ml/gorn/internal/testutil/fixture"
 )
 
 // The committed fixtures' manifest and reference data, shared by the
@@ -22,18 +21,6 @@ type manifestEntry struct {
 	Opset   int64          `json:"opset"`
 	Images  int            `json:"images"`
 	Ops     map[string]int `json:"ops"`
-}
-
-// sidecar is the fixture's architecture JSON (testdata/README.md).
-type sidecar struct {
-	Block         string `json:"block"`
-	Version       string `json:"version"`
-	Layers        []int  `json:"layers"`
-	Width         int    `json:"width"`
-	Groups        int    `json:"groups"`
-	WidthPerGroup int    `json:"width_per_group"`
-	Classes       int    `json:"classes"`
-	InputShape    []int  `json:"input_shape"`
 }
 
 const fixtureDir = "../testdata/onnx"
@@ -66,41 +53,12 @@ func readManifest(t *testing.T) []manifestEntry {
 	return m
 }
 
-// refData is a fixture's state dict, input and float64 expected logits.
-type refData struct {
-	weights  map[string][]float32
-	input    []float32
-	expected []float64
-	arch     sidecar
-}
-
-func readRef(t *testing.T, name string) *refData {
+// readRef reads testdata/name, a PyTorch fixture: state dict, input,
+// float64 expected logits and sidecar.
+func readRef(t *testing.T, name string) *fixture.Ref {
 	t.Helper()
-	path := filepath.Join("..", "testdata", name)
-	f, err := safetensors.Open(path)
+	r, err := fixture.Read(filepath.Join("..", "testdata", name))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := &refData{weights: map[string][]float32{}}
-	for _, st := range f.Tensors() {
-		switch st.Name {
-		case "__input__":
-			r.input, err = st.Float32s()
-		case "__expected__":
-			r.expected, err = st.Float64s()
-		default:
-			r.weights[st.Name], err = st.Float32s()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	js, err := os.ReadFile(strings.TrimSuffix(path, ".safetensors") + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(js, &r.arch); err != nil {
 		t.Fatal(err)
 	}
 	return r

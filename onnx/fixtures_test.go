@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorn-ml/gorn/engine"
 	"github.com/gorn-ml/gorn/internal/testutil"
+	"github.com/gorn-ml/gorn/internal/testutil/fixture"
 )
 
 // TestFixtures compiles every committed ONNX export (BN fused and kept,
@@ -29,7 +30,7 @@ func TestFixtures(t *testing.T) {
 			}
 			checkGraphInfo(t, m, e, ref)
 			n := e.Images
-			s := ref.arch.InputShape
+			s := ref.Arch.InputShape
 			per := s[1] * s[2] * s[3]
 			var first []float32
 			for _, threads := range []int{1, 2} {
@@ -40,15 +41,15 @@ func TestFixtures(t *testing.T) {
 				if in := em.Input().Shape; !slices.Equal(in, []int{1, s[1], s[2], s[3]}) {
 					t.Errorf("compiled for input %v, want %v", in, s)
 				}
-				if o := em.Outputs(); len(o) != 1 || o[0].Len() != ref.arch.Classes {
-					t.Errorf("outputs %v, want %d logits", o, ref.arch.Classes)
+				if o := em.Outputs(); len(o) != 1 || o[0].Len() != ref.Arch.Classes {
+					t.Errorf("outputs %v, want %d logits", o, ref.Arch.Classes)
 				}
-				out := make([]float32, n*ref.arch.Classes)
-				if err := em.Infer(context.Background(), out, ref.input[:n*per], n); err != nil {
+				out := make([]float32, n*ref.Arch.Classes)
+				if err := em.Infer(context.Background(), out, ref.Input[:n*per], n); err != nil {
 					t.Fatal(err)
 				}
 				em.Close()
-				if d := testutil.RelL2(out, ref.expected[:n*ref.arch.Classes]); !(d <= 1e-4) {
+				if d := testutil.RelL2(out, ref.Expected[:n*ref.Arch.Classes]); !(d <= 1e-4) {
 					t.Errorf("threads %d: rel L2 %.3g from PyTorch > 1e-4", threads, d)
 				} else {
 					t.Logf("%d images, threads %d: rel L2 %.3g", n, threads, d)
@@ -66,7 +67,7 @@ func TestFixtures(t *testing.T) {
 // checkGraphInfo compares GraphInfo with the manifest and the state dict:
 // the operator histogram, the declared input, and, with BatchNorm kept,
 // the parameter count (every state-dict tensor is an initializer).
-func checkGraphInfo(t *testing.T, m *Model, e manifestEntry, ref *refData) {
+func checkGraphInfo(t *testing.T, m *Model, e manifestEntry, ref *fixture.Ref) {
 	t.Helper()
 	in := m.GraphInfo()
 	ops := map[string]int{}
@@ -76,7 +77,7 @@ func checkGraphInfo(t *testing.T, m *Model, e manifestEntry, ref *refData) {
 	if !maps.Equal(ops, e.Ops) {
 		t.Errorf("operators %v, manifest %v", ops, e.Ops)
 	}
-	s := ref.arch.InputShape
+	s := ref.Arch.InputShape
 	if len(in.Inputs) != 1 || len(in.Inputs[0].Shape) != 4 {
 		t.Fatalf("inputs %v", in.Inputs)
 	}
@@ -90,9 +91,9 @@ func checkGraphInfo(t *testing.T, m *Model, e manifestEntry, ref *refData) {
 	}
 	if e.BN == "kept" {
 		var want int64
-		for k, v := range ref.weights {
+		for k, v := range ref.Weights {
 			if !strings.HasSuffix(k, "num_batches_tracked") {
-				want += int64(len(v))
+				want += int64(len(v.Data))
 			}
 		}
 		if in.Params != want {

@@ -39,11 +39,11 @@ func TestLoadModelFixtures(t *testing.T) {
 	for _, file := range names {
 		t.Run(strings.TrimSuffix(file, ".onnx"), func(t *testing.T) {
 			ref := readRef(t, files[file])
-			s := ref.arch.InputShape
-			per, classes := s[1]*s[2]*s[3], ref.arch.Classes
-			n := len(ref.input) / per
-			if n < 1 || len(ref.expected) != n*classes {
-				t.Fatalf("%d input floats, %d expected for %v", len(ref.input), len(ref.expected), s)
+			s := ref.Arch.InputShape
+			per, classes := s[1]*s[2]*s[3], ref.Arch.Classes
+			n := len(ref.Input) / per
+			if n < 1 || len(ref.Expected) != n*classes {
+				t.Fatalf("%d input floats, %d expected for %v", len(ref.Input), len(ref.Expected), s)
 			}
 			forLevels(t, func(t *testing.T, im *kernels.Impl) {
 				for _, threads := range []int{1, 2} {
@@ -55,15 +55,15 @@ func TestLoadModelFixtures(t *testing.T) {
 						t.Fatal(err)
 					}
 					got := nanFilled(n * classes)
-					err = m.Infer(context.Background(), got, ref.input, n)
+					err = m.Infer(context.Background(), got, ref.Input, n)
 					m.Close()
 					if err != nil {
 						t.Fatal(err)
 					}
-					if d := testutil.RelL2(got, ref.expected); !(d <= 1e-4) {
+					if d := testutil.RelL2(got, ref.Expected); !(d <= 1e-4) {
 						t.Errorf("threads=%d: rel L2 %.3g from PyTorch > 1e-4", threads, d)
 					}
-					if g, w := argmaxRows(got, classes), argmaxRows(ref.expected, classes); !slices.Equal(g, w) {
+					if g, w := argmaxRows(got, classes), argmaxRows(ref.Expected, classes); !slices.Equal(g, w) {
 						t.Errorf("threads=%d: arg-max %v, PyTorch %v", threads, g, w)
 					}
 				}

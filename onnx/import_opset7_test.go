@@ -1,12 +1,12 @@
 package onnx
 
 import (
-	"math"
 	"path/filepath"
 	"testing"
 
 	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/graph/eval"
+	"github.com/gorn-ml/gorn/internal/testutil"
 )
 
 // TestImportOpset7Files imports the opset-7 rewrites of two fixtures
@@ -38,31 +38,22 @@ func TestImportOpset7Files(t *testing.T) {
 		ref := readRef(t, fixture)
 		in := g.Inputs[0]
 		size, classes := graph.NumElements(in.Shape), graph.NumElements(g.Outputs[0].Shape)
-		images := len(ref.input) / size
+		images := len(ref.Input) / size
 		for i := range images {
 			x := make([]float64, size)
 			for k := range x {
-				x[k] = float64(ref.input[i*size+k])
+				x[k] = float64(ref.Input[i*size+k])
 			}
 			out, err := eval.Run(g, map[string]*eval.Tensor{in.Name: eval.NewFloat(in.Shape, x)})
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			got, want := out["logits"].F, ref.expected[i*classes:(i+1)*classes]
-			if d := relL2(got, want); !(d <= 1e-6) || argmax(got) != argmax(want) {
+			got, want := out["logits"].F, ref.Expected[i*classes:(i+1)*classes]
+			if d := testutil.RelL2(got, want); !(d <= 1e-6) || argmax(got) != argmax(want) {
 				t.Errorf("%s image %d: rel L2 %.3g, arg-max %d want %d", file, i, d, argmax(got), argmax(want))
 			}
 		}
 	}
-}
-
-func relL2(a, b []float64) float64 {
-	var num, den float64
-	for i := range a {
-		num += (a[i] - b[i]) * (a[i] - b[i])
-		den += b[i] * b[i]
-	}
-	return math.Sqrt(num / den)
 }
 
 func argmax(v []float64) int {

@@ -63,8 +63,8 @@ func logitsOf(t *testing.T, m *Model, in []float32) []float32 {
 // the unaltered graph's logits bit for bit.
 func TestCompileVariants(t *testing.T) {
 	ref := readRef(t, "resnet18_w4.safetensors")
-	classes := ref.arch.Classes
-	base := logitsOf(t, loadFixture(t, "resnet18_w4_kept_b1.onnx"), ref.input)
+	classes := ref.Arch.Classes
+	base := logitsOf(t, loadFixture(t, "resnet18_w4_kept_b1.onnx"), ref.Input)
 	variants := []struct {
 		name   string
 		exact  bool
@@ -112,8 +112,8 @@ func TestCompileVariants(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			m := loadFixture(t, "resnet18_w4_kept_b1.onnx")
 			v.change(t, m)
-			got := logitsOf(t, m, ref.input)
-			if d := testutil.RelL2(got, ref.expected[:classes]); !(d <= 1e-4) {
+			got := logitsOf(t, m, ref.Input)
+			if d := testutil.RelL2(got, ref.Expected[:classes]); !(d <= 1e-4) {
 				t.Errorf("rel L2 %.3g from PyTorch > 1e-4", d)
 			}
 			for i := range got {
@@ -284,12 +284,12 @@ func TestCIFARStem(t *testing.T) {
 
 	ref := readRef(t, "resnet18_w4.safetensors")
 	w := resnet.Weights{}
-	for k, v := range ref.weights {
-		w[k] = resnet.Tensor{Shape: shapeOf(m, k, v), Data: v}
+	for k, v := range ref.Weights {
+		w[k] = resnet.Tensor{Shape: shapeOf(m, k, v.Data), Data: v.Data}
 	}
 	w["conv1.weight"] = resnet.Tensor{Shape: []int{4, 3, 3, 3}, Data: stemW}
-	a := resnet.Arch{Layers: ref.arch.Layers, Width: ref.arch.Width, Block: resnet.Basic, Version: resnet.V1_5,
-		Classes: ref.arch.Classes, InChannels: 3, Eps: 1e-5, Stem: resnet.StemCIFAR}
+	a := resnet.Arch{Layers: ref.Arch.Layers, Width: ref.Arch.Width, Block: resnet.Basic, Version: resnet.V1_5,
+		Classes: ref.Arch.Classes, InChannels: 3, Eps: 1e-5, Stem: resnet.StemCIFAR}
 	rm, err := resnet.New(a, w, &resnet.Options{Threads: 1, Height: 64, Width: 64})
 	if err != nil {
 		t.Fatal(err)

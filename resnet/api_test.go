@@ -306,7 +306,7 @@ func TestFusedBatchNorm(t *testing.T) {
 			t.Errorf("%v: fused weights: rel L2 %.3g", a, e)
 		}
 		// The reference applies fused biases too.
-		if e := relL2f64(refForward(a, fused, src, 2, 64, 64), want); !(e <= 1e-6) {
+		if e := testutil.RelL2(refForward(a, fused, src, 2, 64, 64), want); !(e <= 1e-6) {
 			t.Errorf("%v: reference on fused weights: rel L2 %.3g", a, e)
 		}
 	}
@@ -426,7 +426,7 @@ func TestInferFeatures(t *testing.T) {
 			got[i*m.Classes()+j], want[i*m.Classes()+j] = s, float64(logits[i*m.Classes()+j])
 		}
 	}
-	if e := relL2f64(got, want); !(e < 1e-5) {
+	if e := testutil.RelL2(got, want); !(e < 1e-5) {
 		t.Errorf("fc(features) vs logits: relative L2 %.3g", e)
 	}
 	if n := testing.AllocsPerRun(5, func() { m.InferFeatures(ctx, feats, src, batch) }); n != 0 {

@@ -14,7 +14,7 @@ import (
 // compile builds the graph of n with weights from src and compiles it with
 // package engine.
 func compile(n *netDef, src WeightSource, opt *Options) (*Model, error) {
-	o, im, err := opt.resolve()
+	o, err := opt.resolve()
 	if err != nil {
 		return nil, err
 	}
@@ -22,7 +22,7 @@ func compile(n *netDef, src WeightSource, opt *Options) (*Model, error) {
 	if err := b.network(o.Height, o.Width); err != nil {
 		return nil, err
 	}
-	eng, err := engine.Compile(b.g, &engine.Options{Threads: o.Threads, Pool: o.Pool, MaxBatch: o.MaxBatch, Level: im.Name()})
+	eng, err := engine.Compile(b.g, &engine.Options{Threads: o.Threads, Pool: o.Pool, MaxBatch: o.MaxBatch, Level: o.Level})
 	if err != nil {
 		var werr error
 		if errors.Is(err, ErrWeights) {
@@ -32,8 +32,8 @@ func compile(n *netDef, src WeightSource, opt *Options) (*Model, error) {
 		}
 		return nil, werr
 	}
-	m := &Model{arch: n.arch, h: o.Height, w: o.Width, maxBatch: o.MaxBatch, threads: eng.Threads(),
-		impl: im, features: n.features, inSize: n.arch.InChannels * o.Height * o.Width, eng: eng, slots: eng.Slots(), shapes: b.shapes}
+	m := &Model{arch: n.arch, h: o.Height, w: o.Width, maxBatch: eng.MaxBatch(), threads: eng.Threads(),
+		impl: eng.Level(), features: n.features, inSize: n.arch.InChannels * o.Height * o.Width, eng: eng, slots: eng.Slots(), shapes: b.shapes}
 	m.idle.Max, m.idle.New = runtime.GOMAXPROCS(0), m.NewWorkspace
 	return m, nil
 }

@@ -3,7 +3,6 @@ package resnet
 import (
 	"context"
 	"github.com/gorn-ml/gorn/internal/leveltest"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -40,15 +39,4 @@ func infer(t testing.TB, m *Model, src []float32, batch int) []float32 {
 		t.Fatal(err)
 	}
 	return dst
-}
-
-// relL2f64 is relL2 for float64 results.
-func relL2f64(got, want []float64) float64 {
-	var num, den float64
-	for i, w := range want {
-		d := got[i] - w
-		num += d * d
-		den += w * w
-	}
-	return math.Sqrt(num / den)
 }

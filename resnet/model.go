@@ -3,7 +3,6 @@ package resnet
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sync/atomic"
 
 	"github.com/gorn-ml/gorn/engine"
@@ -76,8 +75,10 @@ func NewRandom(arch Arch, seed uint64, opt *Options) (*Model, error) {
 	return compile(n, newGenerator(n, seed), opt)
 }
 
-// options applies the defaults and resolves the level.
-func (o *Options) resolve() (Options, *kernels.Impl, error) {
+// resolve checks o and applies the input size's defaults; package engine
+// applies the others (threads, pool, batch) and finds the level, which
+// resolve only checks exists, so that an unknown level fails first.
+func (o *Options) resolve() (Options, error) {
 	var r Options
 	if o != nil {
 		r = *o
@@ -87,20 +88,11 @@ func (o *Options) resolve() (Options, *kernels.Impl, error) {
 		v    int
 	}{{"Threads", r.Threads}, {"MaxBatch", r.MaxBatch}, {"Height", r.Height}, {"Width", r.Width}} {
 		if f.v < 0 {
-			return r, nil, fmt.Errorf("resnet: Options.%s = %d is negative", f.name, f.v)
+			return r, fmt.Errorf("resnet: Options.%s = %d is negative", f.name, f.v)
 		}
 	}
 	if r.Threads > MaxThreads {
-		return r, nil, fmt.Errorf("resnet: Options.Threads = %d exceeds %d", r.Threads, MaxThreads)
-	}
-	if r.Threads == 0 {
-		r.Threads = runtime.GOMAXPROCS(0)
-	}
-	if r.Pool != nil {
-		r.Threads = min(r.Threads, r.Pool.Threads())
-	}
-	if r.MaxBatch == 0 {
-		r.MaxBatch = 1
+		return r, fmt.Errorf("resnet: Options.Threads = %d exceeds %d", r.Threads, MaxThreads)
 	}
 	if r.Height == 0 {
 		r.Height = 224
@@ -109,16 +101,14 @@ func (o *Options) resolve() (Options, *kernels.Impl, error) {
 		r.Width = 224
 	}
 	if r.MaxBatch > 1<<16 || r.Height > 1<<15 || r.Width > 1<<15 {
-		return r, nil, fmt.Errorf("resnet: MaxBatch %d or input size %dx%d is too large", r.MaxBatch, r.Height, r.Width)
+		return r, fmt.Errorf("resnet: MaxBatch %d or input size %dx%d is too large", r.MaxBatch, r.Height, r.Width)
 	}
-	im := kernels.Active()
 	if r.Level != "" {
-		var err error
-		if im, err = kernels.Lookup(r.Level); err != nil {
-			return r, nil, err
+		if _, err := kernels.Lookup(r.Level); err != nil {
+			return r, err
 		}
 	}
-	return r, im, nil
+	return r, nil
 }
 
 // Arch returns the architecture, with defaults filled in.

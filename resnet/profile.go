@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gorn-ml/gorn/graph"
+	"github.com/gorn-ml/gorn/internal/proftab"
 )
 
 // LayerStat is one step of a model's plan as [Model.Profile] measured it.
@@ -30,12 +30,7 @@ type LayerStat struct {
 
 // GFLOPS is the layer's arithmetic rate, 2*MACs per Time, in GFLOP/s (0 for
 // layers without multiply-accumulates).
-func (s LayerStat) GFLOPS() float64 {
-	if s.Time <= 0 {
-		return 0
-	}
-	return 2 * float64(s.MACs) / s.Time.Seconds() / 1e9
-}
+func (s LayerStat) GFLOPS() float64 { return proftab.GFLOPS(s.MACs, s.Time) }
 
 // Profile runs src (batch images, at most [Model.MaxBatch]) once to warm up
 // and then runs more times, and returns the mean time of each layer, in
@@ -48,7 +43,7 @@ func (m *Model) Profile(ctx context.Context, src []float32, batch, runs int) ([]
 	if runs < 1 {
 		return nil, fmt.Errorf("%w: %d runs", ErrInput, runs)
 	}
-	if err := m.check(m.NewWorkspace(), make([]float32, batch*m.arch.Classes), src, batch); err != nil {
+	if err := m.checkSrc(src, batch); err != nil {
 		return nil, err
 	}
 	es, err := m.eng.Profile(ctx, src, batch, runs)
@@ -69,23 +64,9 @@ var opNames = map[string]string{"input": "input", graph.OpConv: "conv", "MaxPool
 // WriteProfile prints stats as a table: one row per layer with its time,
 // share of the total and GFLOP/s, then the total.
 func WriteProfile(w io.Writer, stats []LayerStat) error {
-	var total time.Duration
-	var macs int64
-	for _, s := range stats {
-		total += s.Time
-		macs += s.MACs
+	rows := make([]proftab.Row, len(stats))
+	for i, s := range stats {
+		rows[i] = proftab.Row(s)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\top\tshape\tms\t%\tGFLOP/s\t")
-	for _, s := range stats {
-		share := 0.0
-		if total > 0 {
-			share = 100 * float64(s.Time) / float64(total)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.1f\t%.1f\t\n", s.Name, s.Op, s.Shape,
-			float64(s.Time.Microseconds())/1e3, share, s.GFLOPS())
-	}
-	all := LayerStat{MACs: macs, Time: total}
-	fmt.Fprintf(tw, "total\t\t\t%.3f\t100.0\t%.1f\t\n", float64(total.Microseconds())/1e3, all.GFLOPS())
-	return tw.Flush()
+	return proftab.Write(w, "layer", rows)
 }

@@ -1,14 +1,13 @@
 package resnet
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gorn-ml/gorn/internal/testutil"
-	"github.com/gorn-ml/gorn/safetensors"
+	fixturefile "github.com/gorn-ml/gorn/internal/testutil/fixture"
 )
 
 // fixture is one of testdata's PyTorch reference models (see
@@ -23,30 +22,13 @@ type fixture struct {
 	params   int
 }
 
-// fixtureArch is the JSON sidecar's architecture.
-type fixtureArch struct {
-	Block         string  `json:"block"`
-	Version       string  `json:"version"`
-	Layers        []int   `json:"layers"`
-	Width         int     `json:"width"`
-	Groups        int     `json:"groups"`
-	WidthPerGroup int     `json:"width_per_group"`
-	Classes       int     `json:"classes"`
-	InputShape    []int   `json:"input_shape"`
-	BNEps         float64 `json:"bn_eps"`
-	Params        int     `json:"params"`
-}
-
 func loadFixture(t *testing.T, path string) *fixture {
 	t.Helper()
-	js, err := os.ReadFile(strings.TrimSuffix(path, ".safetensors") + ".json")
+	r, err := fixturefile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fa fixtureArch
-	if err := json.Unmarshal(js, &fa); err != nil {
-		t.Fatal(err)
-	}
+	fa := r.Arch
 	a := Arch{Layers: fa.Layers, Width: fa.Width, Groups: fa.Groups, WidthPerGroup: fa.WidthPerGroup,
 		Classes: fa.Classes, Eps: fa.BNEps}
 	switch fa.Block {
@@ -65,26 +47,10 @@ func loadFixture(t *testing.T, path string) *fixture {
 	default:
 		t.Fatalf("version %q", fa.Version)
 	}
-	f, err := safetensors.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fx := &fixture{name: filepath.Base(path), arch: a, weights: Weights{}, shape: fa.InputShape, params: fa.Params}
-	for _, st := range f.Tensors() {
-		switch st.Name {
-		case "__input__":
-			fx.input, err = st.Float32s()
-		case "__expected__":
-			fx.expected, err = st.Float64s()
-		default:
-			var d []float32
-			d, err = st.Float32s()
-			fx.weights[st.Name] = Tensor{Shape: append([]int(nil), st.Shape...), Data: d}
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", st.Name, err)
-		}
+	fx := &fixture{name: r.Name, arch: a, weights: Weights{}, input: r.Input, shape: fa.InputShape,
+		expected: r.Expected, params: fa.Params}
+	for k, w := range r.Weights {
+		fx.weights[k] = Tensor{Shape: w.Shape, Data: w.Data}
 	}
 	return fx
 }
@@ -118,7 +84,7 @@ func TestMatchesPyTorch(t *testing.T) {
 				t.Errorf("fixture has %d weights, the arch %d", fx.params, fx.arch.Params()+fx.arch.bufferCount())
 			}
 			ref := refForward(fx.arch, fx.weights, fx.input, n, h, w)
-			if e := relL2f64(ref, fx.expected); !(e <= 1e-12) {
+			if e := testutil.RelL2(ref, fx.expected); !(e <= 1e-12) {
 				t.Errorf("test reference: rel L2 %.3g from PyTorch", e)
 			}
 			forEachLevel(t, func(t *testing.T, level string) {

@@ -9,26 +9,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
-)
 
-// fixtureArch is the JSON sidecar of a testdata fixture (see testdata/README.md).
-type fixtureArch struct {
-	Name          string `json:"name"`
-	Block         string `json:"block"`
-	Version       string `json:"version"`
-	Layers        []int  `json:"layers"`
-	Width         int    `json:"width"`
-	Groups        int    `json:"groups"`
-	WidthPerGroup int    `json:"width_per_group"`
-	Classes       int    `json:"classes"`
-	InputShape    []int  `json:"input_shape"`
-	StageOut      []int  `json:"stage_out_channels"`
-}
+	"github.com/gorn-ml/gorn/internal/testutil"
+)
 
 // wantShapes lists every tensor a fixture of arch a must hold, with its
 // shape, following torchvision's naming (and bn_final for v2), written out
 // from the architecture independently of the generating script.
-func wantShapes(a fixtureArch) map[string][]int {
+func wantShapes(a testutil.FixtureArch) map[string][]int {
 	m := map[string][]int{}
 	bn := func(p string, c int) {
 		for _, s := range []string{"weight", "bias", "running_mean", "running_var"} {
@@ -114,12 +102,8 @@ func checkFixtures(t *testing.T, paths []string) {
 	for _, jp := range paths {
 		name := strings.TrimSuffix(filepath.Base(jp), ".json")
 		t.Run(name, func(t *testing.T) {
-			js, err := os.ReadFile(jp)
+			a, err := testutil.ReadFixtureArch(jp)
 			if err != nil {
-				t.Fatal(err)
-			}
-			var a fixtureArch
-			if err := json.Unmarshal(js, &a); err != nil {
 				t.Fatal(err)
 			}
 			f, err := Open(strings.TrimSuffix(jp, ".json") + ".safetensors")
@@ -132,7 +116,7 @@ func checkFixtures(t *testing.T, paths []string) {
 	}
 }
 
-func checkFixture(t *testing.T, f *File, a fixtureArch) {
+func checkFixture(t *testing.T, f *File, a testutil.FixtureArch) {
 	if f.Metadata["gorn.arch"] == "" {
 		t.Error("no gorn.arch metadata")
 	}

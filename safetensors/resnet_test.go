@@ -2,16 +2,15 @@ package safetensors_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gorn-ml/gorn/internal/testutil"
 	"github.com/gorn-ml/gorn/resnet"
 	"github.com/gorn-ml/gorn/safetensors"
 )
@@ -58,17 +57,8 @@ func (s stateDict) Keys() []string {
 	return slices.DeleteFunc(s.File.Keys(), func(k string) bool { return strings.HasPrefix(k, "__") })
 }
 
-// sidecar is a fixture's JSON description (testdata/README.md).
-type sidecar struct {
-	Block, Version string
-	Layers         []int
-	Width, Groups  int
-	WidthPerGroup  int `json:"width_per_group"`
-	Classes        int
-	InputShape     []int `json:"input_shape"`
-}
-
-func (s *sidecar) arch() resnet.Arch {
+// archOf is the resnet.Arch a fixture's sidecar names.
+func archOf(s testutil.FixtureArch) resnet.Arch {
 	a := resnet.Arch{Block: resnet.Basic, Layers: s.Layers, Width: s.Width, Groups: s.Groups,
 		WidthPerGroup: s.WidthPerGroup, Classes: s.Classes, InChannels: 3, Eps: 1e-5}
 	if s.Block == "bottleneck" {
@@ -99,12 +89,8 @@ func TestResNetFromFixtures(t *testing.T) {
 	}
 	for _, jp := range append(paths, large...) {
 		t.Run(filepath.Base(jp), func(t *testing.T) {
-			js, err := os.ReadFile(jp)
+			sc, err := testutil.ReadFixtureArch(jp)
 			if err != nil {
-				t.Fatal(err)
-			}
-			var sc sidecar
-			if err := json.Unmarshal(js, &sc); err != nil {
 				t.Fatal(err)
 			}
 			f, err := safetensors.Open(strings.TrimSuffix(jp, ".json") + ".safetensors")
@@ -117,7 +103,7 @@ func TestResNetFromFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := sc.arch()
+			want := archOf(sc)
 			if want.Version == resnet.V1 {
 				got.Version = resnet.V1
 			}

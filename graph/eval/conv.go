@@ -138,11 +138,7 @@ func (c *ctx) activation() (func(float64) float64, error) {
 
 // conv is Conv and gorn.Conv (X, W, B, Residual) in 2-D.
 func conv(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Float32)
-	if err != nil {
-		return nil, err
-	}
-	w, err := c.need(in, 1, graph.Float32)
+	x, w, err := c.need2(in, graph.Float32, graph.Float32)
 	if err != nil {
 		return nil, err
 	}

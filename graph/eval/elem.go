@@ -96,6 +96,32 @@ func (c *ctx) need(in []*Tensor, i int, dt graph.DType) (*Tensor, error) {
 	return in[i], nil
 }
 
+// need2 returns inputs 0 and 1 as need does, of types dt0 and dt1.
+func (c *ctx) need2(in []*Tensor, dt0, dt1 graph.DType) (*Tensor, *Tensor, error) {
+	a, err := c.need(in, 0, dt0)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := c.need(in, 1, dt1)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
+// needSame returns inputs 0 and 1 as need does, both of input 0's type.
+func (c *ctx) needSame(in []*Tensor) (*Tensor, *Tensor, error) {
+	a, err := c.need(in, 0, graph.Undefined)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := c.need(in, 1, a.DType)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 func neg(c *ctx, in []*Tensor) ([]*Tensor, error) {
 	x, err := c.need(in, 0, graph.Undefined)
 	if err != nil {
@@ -320,11 +346,7 @@ func (c *ctx) zip(dt graph.DType, ins []*Tensor, f func(y *Tensor, i int, offs [
 
 func binary(ff func(a, b float64) float64, fi func(a, b int64) (int64, bool)) opFunc {
 	return func(c *ctx, in []*Tensor) ([]*Tensor, error) {
-		a, err := c.need(in, 0, graph.Undefined)
-		if err != nil {
-			return nil, err
-		}
-		b, err := c.need(in, 1, a.DType)
+		a, b, err := c.needSame(in)
 		if err != nil {
 			return nil, err
 		}
@@ -345,11 +367,7 @@ func binary(ff func(a, b float64) float64, fi func(a, b int64) (int64, bool)) op
 }
 
 func pow(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	a, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.need(in, 1, graph.Undefined)
+	a, b, err := c.need2(in, graph.Undefined, graph.Undefined)
 	if err != nil {
 		return nil, err
 	}
@@ -427,11 +445,7 @@ func variadic(isMax bool) opFunc {
 }
 
 func equal(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	a, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.need(in, 1, a.DType)
+	a, b, err := c.needSame(in)
 	if err != nil {
 		return nil, err
 	}
@@ -445,11 +459,7 @@ func equal(c *ctx, in []*Tensor) ([]*Tensor, error) {
 }
 
 func where(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	cond, err := c.need(in, 0, graph.Int64)
-	if err != nil {
-		return nil, err
-	}
-	x, err := c.need(in, 1, graph.Undefined)
+	cond, x, err := c.need2(in, graph.Int64, graph.Undefined)
 	if err != nil {
 		return nil, err
 	}

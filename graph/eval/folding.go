@@ -27,11 +27,7 @@ func (c *ctx) shapeArg(t *Tensor) ([]int, error) {
 }
 
 func expand(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	st, err := c.need(in, 1, graph.Int64)
+	x, st, err := c.need2(in, graph.Undefined, graph.Int64)
 	if err != nil {
 		return nil, err
 	}
@@ -48,11 +44,7 @@ func expand(c *ctx, in []*Tensor) ([]*Tensor, error) {
 }
 
 func gather(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	ind, err := c.need(in, 1, graph.Int64)
+	x, ind, err := c.need2(in, graph.Undefined, graph.Int64)
 	if err != nil {
 		return nil, err
 	}

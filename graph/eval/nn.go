@@ -242,11 +242,7 @@ func softmax(c *ctx, in []*Tensor) ([]*Tensor, error) {
 }
 
 func gemm(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	a, err := c.need(in, 0, graph.Float32)
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.need(in, 1, graph.Float32)
+	a, b, err := c.need2(in, graph.Float32, graph.Float32)
 	if err != nil {
 		return nil, err
 	}
@@ -308,11 +304,7 @@ func gemm(c *ctx, in []*Tensor) ([]*Tensor, error) {
 }
 
 func matmul(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	a, err := c.need(in, 0, graph.Float32)
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.need(in, 1, graph.Float32)
+	a, b, err := c.need2(in, graph.Float32, graph.Float32)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn/graph"
+	"github.com/gorn-ml/gorn/internal/graphtest"
 )
 
 // TestRun evaluates a small graph with torch's flatten subgraph
@@ -14,30 +15,19 @@ import (
 // the same computation written out by hand.
 func TestRun(t *testing.T) {
 	g := graph.New()
-	must := func(v *graph.Value, err error) *graph.Value {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	node := func(op string, attrs graph.Attrs, out string, ins ...*graph.Value) *graph.Value {
 		t.Helper()
-		n, err := g.AddNode(op, out, ins, []string{out}, attrs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n.Outputs[0]
+		return graphtest.Op(t, g, op, attrs, out, ins...)
 	}
-	x := must(g.AddInput("x", graph.Float32, []int{1, 2, 3, 3}))
-	w := must(g.AddConst("w", graph.Floats([]int{2, 2, 1, 1}, []float32{1, 0, 0, -1})))
+	x := graphtest.Input(t, g, "x", 1, 2, 3, 3)
+	w := graphtest.Const(t, g, "w", graph.Floats([]int{2, 2, 1, 1}, []float32{1, 0, 0, -1}))
 	c := node("Conv", nil, "c", x, w)
 	r := node("Relu", nil, "r", c)
 	p := node("GlobalAveragePool", nil, "p", r)
 	sh := node("Shape", nil, "sh", p)
-	g0 := node("Gather", nil, "g0", sh, must(g.AddConst("zero", graph.Ints([]int{}, []int64{0}))))
-	u := node("Unsqueeze", nil, "u", g0, must(g.AddConst("ax", graph.Ints([]int{1}, []int64{0}))))
-	cat := node("Concat", graph.Attrs{"axis": graph.I(0)}, "cat", u, must(g.AddConst("m1", graph.Ints([]int{1}, []int64{-1}))))
+	g0 := node("Gather", nil, "g0", sh, graphtest.Const(t, g, "zero", graph.Ints([]int{}, []int64{0})))
+	u := node("Unsqueeze", nil, "u", g0, graphtest.Const(t, g, "ax", graph.Ints([]int{1}, []int64{0})))
+	cat := node("Concat", graph.Attrs{"axis": graph.I(0)}, "cat", u, graphtest.Const(t, g, "m1", graph.Ints([]int{1}, []int64{-1})))
 	fl := node("Reshape", nil, "fl", p, cat)
 	sm := node("Softmax", nil, "sm", fl)
 	g.Outputs = []*graph.Value{sm, fl}

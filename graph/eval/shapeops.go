@@ -46,11 +46,7 @@ func flatten(c *ctx, in []*Tensor) ([]*Tensor, error) {
 }
 
 func reshape(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.need(in, 1, graph.Int64)
+	x, s, err := c.need2(in, graph.Undefined, graph.Int64)
 	if err != nil {
 		return nil, err
 	}
@@ -118,11 +114,7 @@ func squeeze(c *ctx, in []*Tensor) ([]*Tensor, error) {
 }
 
 func unsqueeze(c *ctx, in []*Tensor) ([]*Tensor, error) {
-	x, err := c.need(in, 0, graph.Undefined)
-	if err != nil {
-		return nil, err
-	}
-	a, err := c.need(in, 1, graph.Int64)
+	x, a, err := c.need2(in, graph.Undefined, graph.Int64)
 	if err != nil {
 		return nil, err
 	}

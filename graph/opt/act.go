@@ -46,7 +46,7 @@ func FuseActivation(g *graph.Graph, o *Options) error {
 		e.retarget(x, n.Outputs[0])
 		e.kill(n, x)
 		p.Source = append(p.Source, n.Source...)
-		g.Logf("%s: %s into %s", PassFuseActivation, nodeName(n), nodeName(p))
+		g.Logf("%s: %s into %s", PassFuseActivation, n.Label(), p.Label())
 	}
 	return e.apply()
 }

@@ -146,7 +146,7 @@ func foldIntoConv(g *graph.Graph, e *edit, conv, n *graph.Node, bn fold.BatchNor
 	if err != nil {
 		return err
 	}
-	bv, err := g.AddConst(e.name(nodeName(conv)+".bias.bn"), graph.Floats([]int{len(nb)}, nb))
+	bv, err := g.AddConst(e.name(conv.Label()+".bias.bn"), graph.Floats([]int{len(nb)}, nb))
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func foldIntoConv(g *graph.Graph, e *edit, conv, n *graph.Node, bn fold.BatchNor
 	e.retarget(x, y)
 	e.kill(n, x)
 	conv.Source = append(conv.Source, n.Source...)
-	g.Logf("%s: %s into %s", PassFuseBN, nodeName(n), nodeName(conv))
+	g.Logf("%s: %s into %s", PassFuseBN, n.Label(), conv.Label())
 	return nil
 }
 
@@ -173,7 +173,7 @@ func toScaleShift(g *graph.Graph, e *edit, n *graph.Node, bn fold.BatchNorm) err
 		_, s, err := fold.Affine(bn)
 		return s, err
 	})
-	base := nodeName(n)
+	base := n.Label()
 	sv, err := g.AddConst(e.name(base+".scale"), scale)
 	if err != nil {
 		return err
@@ -187,15 +187,4 @@ func toScaleShift(g *graph.Graph, e *edit, n *graph.Node, bn fold.BatchNorm) err
 	n.Attrs = graph.Attrs{"activation": graph.S("")}
 	g.Logf("%s: %s -> %s", PassFuseBN, base, graph.OpScaleShift)
 	return nil
-}
-
-// nodeName names n for the log: its name, else its first output's.
-func nodeName(n *graph.Node) string {
-	if n.Name != "" {
-		return n.Name
-	}
-	if len(n.Outputs) > 0 && n.Outputs[0] != nil {
-		return n.Outputs[0].Name
-	}
-	return n.Op
 }

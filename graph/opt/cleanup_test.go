@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gorn-ml/gorn/graph"
+	"github.com/gorn-ml/gorn/internal/graphtest"
 )
 
 func TestCleanup(t *testing.T) {
@@ -12,11 +13,8 @@ func TestCleanup(t *testing.T) {
 	x := b.input(1, 3, 4, 4)
 	v := b.node("Identity", []*graph.Value{x}, nil, 1, 3, 4, 4)
 	v = b.relu(v)
-	dn, err := b.g.AddNode("Dropout", "drop", []*graph.Value{v, b.constF([]float32{0.5}), b.constI([]int64{0})},
+	dn := graphtest.Node(t, b.g, "Dropout", "drop", []*graph.Value{v, b.constF([]float32{0.5}), b.constI([]int64{0})},
 		[]string{"dropped", "mask"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dn.Outputs[0].Shape = v.Shape
 	v = dn.Outputs[0]
 	v = b.node("Cast", []*graph.Value{v}, graph.Attrs{"to": graph.I(1)}, 1, 3, 4, 4)
@@ -93,10 +91,7 @@ func TestCleanupDropoutTraining(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := newBuilder(t)
 			x := b.input(1, 4)
-			n, err := b.g.AddNode("Dropout", "d", []*graph.Value{x, nil, b.constI([]int64{0})}, []string{"y", "m"}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			n := graphtest.Node(t, b.g, "Dropout", "d", []*graph.Value{x, nil, b.constI([]int64{0})}, []string{"y", "m"}, nil)
 			b.g.Outputs = []*graph.Value{b.relu(n.Outputs[0])}
 			mod(b, n)
 			if err := Cleanup(b.g, nil); !errors.Is(err, graph.ErrUnsupported) {
@@ -111,10 +106,7 @@ func TestDCE(t *testing.T) {
 	x := b.input(1, 4)
 	keep := b.relu(x)
 	dead := b.relu(b.relu(keep))
-	n, err := b.g.AddNode("Split", "split", []*graph.Value{keep}, []string{"s1", "s2"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := graphtest.Node(t, b.g, "Split", "split", []*graph.Value{keep}, []string{"s1", "s2"}, nil)
 	b.g.Outputs = []*graph.Value{n.Outputs[1]}
 	if err := DCE(b.g, nil); err != nil {
 		t.Fatal(err)

@@ -107,9 +107,6 @@ func (e *edit) retarget(from, to *graph.Value) {
 	e.alias[from] = to
 }
 
-// changed reports whether the edit has anything to apply.
-func (e *edit) changed() bool { return len(e.alias) > 0 || len(e.order) > 0 }
-
 // apply resolves every input through the aliases, rebuilds the users
 // lists from the live nodes, and removes the dead nodes with the values
 // they drop. Linear in nodes, values and edges.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorn-ml/gorn/graph"
 	"github.com/gorn-ml/gorn/graph/eval"
+	"github.com/gorn-ml/gorn/internal/graphtest"
 )
 
 // builder makes small random graphs with shapes set as shape inference
@@ -34,10 +35,7 @@ func (b *builder) name(p string) string {
 }
 
 func (b *builder) input(shape ...int) *graph.Value {
-	v, err := b.g.AddInput(b.name("x"), graph.Float32, shape)
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	v := graphtest.Input(b.t, b.g, b.name("x"), shape...)
 	return v
 }
 
@@ -55,35 +53,23 @@ func (b *builder) lazyConst(d []float32, shape ...int) *graph.Value {
 		b.loads++
 		return slices.Clone(d), nil
 	})
-	v, err := b.g.AddConst(b.name("w"), t)
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	v := graphtest.Const(b.t, b.g, b.name("w"), t)
 	return v
 }
 
 func (b *builder) constF(d []float32, shape ...int) *graph.Value {
-	v, err := b.g.AddConst(b.name("c"), graph.Floats(shape, d))
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	v := graphtest.Const(b.t, b.g, b.name("c"), graph.Floats(shape, d))
 	return v
 }
 
 func (b *builder) constI(d []int64, shape ...int) *graph.Value {
-	v, err := b.g.AddConst(b.name("i"), graph.Ints(shape, d))
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	v := graphtest.Const(b.t, b.g, b.name("i"), graph.Ints(shape, d))
 	return v
 }
 
 // node adds op with one output of the given shape.
 func (b *builder) node(op string, in []*graph.Value, attrs graph.Attrs, shape ...int) *graph.Value {
-	n, err := b.g.AddNode(op, b.name(op), in, []string{b.name("v")}, attrs)
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	n := graphtest.Node(b.t, b.g, op, b.name(op), in, []string{b.name("v")}, attrs)
 	n.Outputs[0].Shape = shape
 	return n.Outputs[0]
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorn-ml/gorn/graph"
+	"github.com/gorn-ml/gorn/internal/graphtest"
 )
 
 // histogram returns "op xN" entries, sorted.
@@ -124,10 +125,7 @@ func TestOptimizeKerasStyle(t *testing.T) {
 	p := b.pad(x, []int64{0, 0, 1, 1, 0, 0, 1, 1}, &zero)
 	h := b.relu(b.bn(b.conv(p, 6, 3, 2, 0, true)))
 	g := b.node("GlobalAveragePool", []*graph.Value{h}, nil, 1, 6, 1, 1)
-	d, err := b.g.AddNode("Dropout", "drop", []*graph.Value{g}, []string{"dropped"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := graphtest.Node(t, b.g, "Dropout", "drop", []*graph.Value{g}, []string{"dropped"}, nil)
 	d.Outputs[0].Shape = g.Shape
 	f := b.node("Flatten", []*graph.Value{b.node("Identity", []*graph.Value{d.Outputs[0]}, nil, 1, 6, 1, 1)}, nil, 1, 6)
 	b.g.Outputs = []*graph.Value{f}
@@ -179,16 +177,10 @@ func TestOptimizeLog(t *testing.T) {
 func TestOptimizeLinear(t *testing.T) {
 	const chain, fan = 50_000, 100_000
 	g := graph.New()
-	x, err := g.AddInput("x", graph.Float32, []int{1, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := graphtest.Input(t, g, "x", 1, 1)
 	vals := []*graph.Value{x}
 	for i := range chain {
-		n, err := g.AddNode("Identity", "", []*graph.Value{vals[i]}, []string{fmt.Sprint("id", i)}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := graphtest.Node(t, g, "Identity", "", []*graph.Value{vals[i]}, []string{fmt.Sprint("id", i)}, nil)
 		vals = append(vals, n.Outputs[0])
 	}
 	in := make([]*graph.Value, fan)
@@ -199,10 +191,7 @@ func TestOptimizeLinear(t *testing.T) {
 			in[i] = vals[i/2%len(vals)]
 		}
 	}
-	cat, err := g.AddNode("Concat", "cat", in, []string{"y"}, graph.Attrs{"axis": graph.I(1)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := graphtest.Node(t, g, "Concat", "cat", in, []string{"y"}, graph.Attrs{"axis": graph.I(1)})
 	g.Outputs = []*graph.Value{cat.Outputs[0]}
 	done := make(chan error, 1)
 	start := time.Now()
@@ -316,23 +305,14 @@ func TestOptimizeOptionA(t *testing.T) {
 func TestOptimizeManyOutputs(t *testing.T) {
 	const k = 50_000
 	g := graph.New()
-	x, err := g.AddInput("x", graph.Float32, []int{1, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := graphtest.Input(t, g, "x", 1, 1)
 	v := x
 	for i := range k {
-		n, err := g.AddNode("Identity", "", []*graph.Value{v}, []string{fmt.Sprint("id", i)}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := graphtest.Node(t, g, "Identity", "", []*graph.Value{v}, []string{fmt.Sprint("id", i)}, nil)
 		v = n.Outputs[0]
 	}
 	for i := range k {
-		n, err := g.AddNode("Relu", "", []*graph.Value{v}, []string{fmt.Sprint("o", i)}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := graphtest.Node(t, g, "Relu", "", []*graph.Value{v}, []string{fmt.Sprint("o", i)}, nil)
 		g.Outputs = append(g.Outputs, n.Outputs[0])
 	}
 	done := make(chan error, 1)

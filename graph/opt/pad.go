@@ -46,7 +46,7 @@ func FusePad(g *graph.Graph, o *Options) error {
 		e.alias[y] = n.Input(0)
 		e.kill(n, y)
 		user.Source = append(user.Source, n.Source...)
-		g.Logf("%s: %s into %s", PassFusePad, nodeName(n), nodeName(user))
+		g.Logf("%s: %s into %s", PassFusePad, n.Label(), user.Label())
 	}
 	return e.apply()
 }

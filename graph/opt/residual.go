@@ -40,7 +40,7 @@ func FuseResidual(g *graph.Graph, o *Options) error {
 		e.retarget(x, n.Outputs[0])
 		e.kill(n, x)
 		conv.Source = append(conv.Source, n.Source...)
-		g.Logf("%s: %s into %s (residual %s)", PassFuseResidual, nodeName(n), nodeName(conv), other.Name)
+		g.Logf("%s: %s into %s (residual %s)", PassFuseResidual, n.Label(), conv.Label(), other.Name)
 	}
 	if err := e.apply(); err != nil {
 		return err

@@ -103,7 +103,7 @@ func FromBytes(data []byte, name string, arch *resnet.Arch) (*File, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("%s: empty file", name)
 	}
-	if IsSafetensors(data) {
+	if isSafetensors(data) {
 		f, err := safetensors.Parse(data)
 		if err != nil {
 			return nil, stError(name, err)
@@ -120,9 +120,9 @@ func FromBytes(data []byte, name string, arch *resnet.Arch) (*File, error) {
 	return fromONNX(name, m)
 }
 
-// IsSafetensors reports whether data starts like a safetensors file: a
+// isSafetensors reports whether data starts like a safetensors file: a
 // little-endian header length that fits, then a JSON object.
-func IsSafetensors(data []byte) bool {
+func isSafetensors(data []byte) bool {
 	if len(data) < 10 {
 		return false
 	}
