@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/gorn-ml/gorn/graph"
@@ -85,12 +86,12 @@ func (b *builder) quantize(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	if y.q == graph.Undefined || !sameShape(x.shape, y.shape) {
+	if y.q == graph.Undefined || !slices.Equal(x.shape, y.shape) {
 		return n.Errorf("output %v %v for input %v", y.q, y.shape, x.shape)
 	}
 	lo, hi := graph.QuantRange(y.q)
 	o := &quantizeOp{in: x, out: y, p: p, lo: float32(lo), hi: float32(hi)}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, shape: fmtShape(x.shape), note: "float32 -> " + y.q.String(),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, shape: fmtShape(x.shape), note: "float32 -> " + y.q.String(),
 		reads: bufs(x), writes: bufs(y)})
 	return nil
 }
@@ -131,10 +132,10 @@ func (b *builder) dequantize(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	if !sameShape(x.shape, y.shape) {
+	if !slices.Equal(x.shape, y.shape) {
 		return n.Errorf("output %v for input %v", y.shape, x.shape)
 	}
-	b.add(step{op: &dequantizeOp{in: x, out: y, p: p}, name: nodeName(n), kind: n.Op, shape: fmtShape(x.shape),
+	b.add(step{op: &dequantizeOp{in: x, out: y, p: p}, name: n.Label(), kind: n.Op, shape: fmtShape(x.shape),
 		note: x.q.String() + " -> float32", reads: bufs(x), writes: bufs(y)})
 	return nil
 }
@@ -194,7 +195,7 @@ func (b *builder) qconv(n *graph.Node) error {
 		return err
 	}
 	oh, ow, err := p.OutSize(x.shape[2], x.shape[3])
-	if err != nil || y.q == graph.Undefined || !sameShape(y.shape, []int{1, p.Cout, oh, ow}) {
+	if err != nil || y.q == graph.Undefined || !slices.Equal(y.shape, []int{1, p.Cout, oh, ow}) {
 		return n.Errorf("output %v %v for %v (%v)", y.q, y.shape, p, err)
 	}
 	cv, err := nn.NewQConv(kernels.QFor(b.im), p, w, ws, bias, in, out, x.q == graph.Int8)
@@ -205,7 +206,7 @@ func (b *builder) qconv(n *graph.Node) error {
 	b.m.weights += cv.WeightBytes()
 	o := &qconvOp{cv: cv, in: x, out: y, relu: act == "relu"}
 	note := fmt.Sprintf("%v -> %v, %s", x.q, y.q, cv.Impl().Name())
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, shape: fmtShape(x.shape) + " -> " + fmtShape(y.shape),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, shape: fmtShape(x.shape) + " -> " + fmtShape(y.shape),
 		note: note, reads: bufs(x), writes: bufs(y)})
 	return nil
 }
@@ -294,11 +295,11 @@ func (b *builder) qmaxPool(n *graph.Node, x *tensor) error {
 	if err != nil {
 		return err
 	}
-	if y.q != x.q || !sameShape(y.shape, []int{1, x.shape[1], oh, ow}) {
+	if y.q != x.q || !slices.Equal(y.shape, []int{1, x.shape[1], oh, ow}) {
 		return n.Errorf("output %v %v for input %v %v", y.q, y.shape, x.q, x.shape)
 	}
 	o := &qmaxOp{in: x, out: y, p: p}
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y), note: x.q.String(),
+	b.add(step{op: o, name: n.Label(), kind: n.Op, reads: bufs(x), writes: bufs(y), note: x.q.String(),
 		shape: fmt.Sprintf("%s -> %s %dx%d/%d", fmtShape(x.shape), fmtShape(y.shape), p.KH, p.KW, p.StrideH)})
 	return nil
 }
@@ -342,10 +343,10 @@ func (b *builder) qglobalAvg(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	if len(x.shape) != 4 || y.q != x.q || !sameShape(y.shape, []int{1, x.shape[1], 1, 1}) {
+	if len(x.shape) != 4 || y.q != x.q || !slices.Equal(y.shape, []int{1, x.shape[1], 1, 1}) {
 		return n.Unsupportedf("8-bit global average pool of %v %v into %v %v (supported: 2-D, one 8-bit type)", x.q, x.shape, y.q, y.shape)
 	}
-	b.add(step{op: &qgapOp{in: x, out: y, pin: in, pout: out}, name: nodeName(n), kind: n.Op, reads: bufs(x), writes: bufs(y),
+	b.add(step{op: &qgapOp{in: x, out: y, pin: in, pout: out}, name: n.Label(), kind: n.Op, reads: bufs(x), writes: bufs(y),
 		note: x.q.String(), shape: fmtShape(x.shape) + " -> " + fmtShape(y.shape)})
 	return nil
 }

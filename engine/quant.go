@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gorn-ml/gorn/graph"
 )
@@ -45,11 +46,11 @@ func (b *builder) qdq(n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	if !sameShape(x.shape, y.shape) {
+	if !slices.Equal(x.shape, y.shape) {
 		return n.Errorf("output %v for input %v", y.shape, x.shape)
 	}
 	o.in, o.out = x, y
-	b.add(step{op: o, name: nodeName(n), kind: n.Op, shape: fmtShape(x.shape), note: note,
+	b.add(step{op: o, name: n.Label(), kind: n.Op, shape: fmtShape(x.shape), note: note,
 		reads: bufs(x), writes: bufs(y)})
 	return nil
 }

@@ -47,7 +47,7 @@ func FuseQConv(g *graph.Graph, o *Options) error {
 			return err
 		}
 		if why != "" {
-			g.Logf("%s: %s stays float32 (DequantizeLinear -> Conv -> QuantizeLinear in float): %s", PassFuseQConv, nodeName(n), why)
+			g.Logf("%s: %s stays float32 (DequantizeLinear -> Conv -> QuantizeLinear in float): %s", PassFuseQConv, n.Label(), why)
 		}
 	}
 	logFloat(g, e)
@@ -63,7 +63,7 @@ func logFloat(g *graph.Graph, e *edit) {
 		}
 		for _, v := range n.Inputs {
 			if d := producer(v, "DequantizeLinear"); d != nil && !e.dead[d] && graph.ConstOf(d.Input(0)) == nil {
-				g.Logf("%s: %s (%s) runs in float32 between DequantizeLinear and QuantizeLinear (no 8-bit %s)", PassFuseQConv, nodeName(n), n.Op, n.Op)
+				g.Logf("%s: %s (%s) runs in float32 between DequantizeLinear and QuantizeLinear (no 8-bit %s)", PassFuseQConv, n.Label(), n.Op, n.Op)
 				break
 			}
 		}
@@ -84,13 +84,13 @@ func fuseQMaxPool(g *graph.Graph, e *edit, n *graph.Node) error {
 		return nil
 	}
 	if d, _ := n.Ints("dilations", nil); slices.ContainsFunc(d, func(v int64) bool { return v != 1 }) {
-		g.Logf("%s: %s stays float32: dilated", PassFuseQConv, nodeName(n))
+		g.Logf("%s: %s stays float32: dilated", PassFuseQConv, n.Label())
 		return nil
 	}
 	s1, z1, ok1 := scalarQ(dx)
 	s2, z2, ok2 := scalarQ(q)
 	if !ok1 || !ok2 || s1 != s2 || !sameZero(z1, z2) {
-		g.Logf("%s: %s stays float32: its input and output quantization differ", PassFuseQConv, nodeName(n))
+		g.Logf("%s: %s stays float32: its input and output quantization differ", PassFuseQConv, n.Label())
 		return nil
 	}
 	m, err := g.AddNode("MaxPool", n.Name, []*graph.Value{dx.Input(0)}, []string{e.name(q.Outputs[0].Name + ".qmax")}, n.Attrs.Clone())
@@ -105,7 +105,7 @@ func fuseQMaxPool(g *graph.Graph, e *edit, n *graph.Node) error {
 	if len(dx.Outputs[0].Users) == 1 && !e.isOutput(dx.Outputs[0]) {
 		e.kill(dx, dx.Outputs[0])
 	}
-	g.Logf("%s: %s runs on 8-bit values", PassFuseQConv, nodeName(n))
+	g.Logf("%s: %s runs on 8-bit values", PassFuseQConv, n.Label())
 	return nil
 }
 
@@ -125,13 +125,13 @@ func fuseQGAP(g *graph.Graph, e *edit, n *graph.Node) error {
 	_, z1, ok1 := scalarQ(dx)
 	_, z2, ok2 := scalarQ(q)
 	if !ok1 || !ok2 || zeroType(z1) != zeroType(z2) {
-		g.Logf("%s: %s stays float32: its input and output quantization are not per tensor of one type", PassFuseQConv, nodeName(n))
+		g.Logf("%s: %s stays float32: its input and output quantization are not per tensor of one type", PassFuseQConv, n.Label())
 		return nil
 	}
 	ins := []*graph.Value{dx.Input(0), dx.Input(1), dx.Input(2), q.Input(1), q.Input(2)}
 	for _, z := range []int{2, 4} {
 		if ins[z] == nil {
-			v, err := g.AddConst(e.name(nodeName(n)+".zero_point"), graph.Quant(graph.Uint8, nil, []int{0}))
+			v, err := g.AddConst(e.name(n.Label()+".zero_point"), graph.Quant(graph.Uint8, nil, []int{0}))
 			if err != nil {
 				return err
 			}
@@ -150,7 +150,7 @@ func fuseQGAP(g *graph.Graph, e *edit, n *graph.Node) error {
 	if len(dx.Outputs[0].Users) == 1 && !e.isOutput(dx.Outputs[0]) {
 		e.kill(dx, dx.Outputs[0])
 	}
-	g.Logf("%s: %s runs on 8-bit values (QLinearGlobalAveragePool)", PassFuseQConv, nodeName(n))
+	g.Logf("%s: %s runs on 8-bit values (QLinearGlobalAveragePool)", PassFuseQConv, n.Label())
 	return nil
 }
 
@@ -231,7 +231,7 @@ func fuseQConv(g *graph.Graph, e *edit, n, dx *graph.Node) (string, error) {
 		if od, _ := q.Int("output_dtype", 0); od == 3 {
 			dt = graph.Int8
 		}
-		z, err := g.AddConst(e.name(nodeName(q)+".zero_point"), graph.Quant(dt, nil, []int{0}))
+		z, err := g.AddConst(e.name(q.Label()+".zero_point"), graph.Quant(dt, nil, []int{0}))
 		if err != nil {
 			return "", err
 		}
@@ -254,7 +254,7 @@ func fuseQConv(g *graph.Graph, e *edit, n, dx *graph.Node) (string, error) {
 			e.kill(d, d.Outputs[0])
 		}
 	}
-	g.Logf("%s: %s runs in 8 bits as gorn.QConv (%s input, int8 weights%s)", PassFuseQConv, nodeName(n), dtypeOf(xz), map[bool]string{true: ", relu"}[act != ""])
+	g.Logf("%s: %s runs in 8 bits as gorn.QConv (%s input, int8 weights%s)", PassFuseQConv, n.Label(), dtypeOf(xz), map[bool]string{true: ", relu"}[act != ""])
 	return "", nil
 }
 
@@ -319,7 +319,7 @@ func zeroPoint(g *graph.Graph, e *edit, dx *graph.Node, zp *graph.Tensor) (*grap
 	if zp != nil {
 		return dx.Input(2), nil
 	}
-	return g.AddConst(e.name(nodeName(dx)+".zero_point"), graph.Quant(graph.Uint8, nil, []int{0}))
+	return g.AddConst(e.name(dx.Label()+".zero_point"), graph.Quant(graph.Uint8, nil, []int{0}))
 }
 
 func dtypeOf(zp *graph.Tensor) string {

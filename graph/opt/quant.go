@@ -152,7 +152,7 @@ func (l *quantLowering) finish(n *graph.Node, op string, attrs graph.Attrs, ins 
 		return err
 	}
 	f.Source = n.Source
-	l.g.Logf("%s: %s (%s) as DequantizeLinear -> %s -> QuantizeLinear", PassLowerQuant, nodeName(n), n.Op, op)
+	l.g.Logf("%s: %s (%s) as DequantizeLinear -> %s -> QuantizeLinear", PassLowerQuant, n.Label(), n.Op, op)
 	return l.quantize(n, f.Outputs[0], qparams{n.Input(si), n.Input(si + 1)})
 }
 
@@ -307,10 +307,10 @@ func scalarParams(e *edit, n *graph.Node, s, z *graph.Value) (*graph.Value, *gra
 	if !(sd[0] > 0) {
 		return nil, nil, n.Unsupportedf("scale %v (supported: positive)", sd[0])
 	}
-	sv, err := e.g.AddConst(e.name(fmt.Sprintf("%s.scale", nodeName(n))), graph.Floats(nil, []float32{sd[0]}))
+	sv, err := e.g.AddConst(e.name(fmt.Sprintf("%s.scale", n.Label())), graph.Floats(nil, []float32{sd[0]}))
 	if err != nil {
 		return nil, nil, err
 	}
-	zv, err := e.g.AddConst(e.name(fmt.Sprintf("%s.zp", nodeName(n))), graph.Floats(nil, []float32{zp}))
+	zv, err := e.g.AddConst(e.name(fmt.Sprintf("%s.zp", n.Label())), graph.Floats(nil, []float32{zp}))
 	return sv, zv, err
 }
