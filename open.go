@@ -50,9 +50,14 @@ type Options struct {
 	// Preprocess overrides the model's preprocessing (its metadata, or
 	// torchvision's ImageNet transform when it has none) field by field:
 	// each non-zero field replaces the model's (Filter only when it is
-	// Bicubic, Mean and Std when not nil). Its MaxPixels, MaxBytes and
+	// Bicubic, as its zero value is Bilinear: set Filter below to force
+	// either; Mean and Std when not nil). Its MaxPixels, MaxBytes and
 	// MaxDecodeBytes bound the images Classify decodes.
 	Preprocess *preprocess.Options
+	// Filter, when not nil, replaces the model's resampling filter,
+	// Bilinear included (which Preprocess.Filter cannot ask for over a
+	// model whose metadata says bicubic).
+	Filter *preprocess.Filter
 	// Arch, for a safetensors state dict, names the architecture instead
 	// of reading it from the tensor shapes (the stem, input channels and
 	// classes still come from the weights). It is an error for ONNX.
@@ -227,6 +232,9 @@ func (o *Options) preprocessing(f *modelfile.File) (*preprocess.Options, error) 
 		if v.Std != nil {
 			p.Std = v.Std
 		}
+	}
+	if o.Filter != nil {
+		p.Filter = *o.Filter
 	}
 	if f.Height > 0 && f.Width > 0 {
 		if (p.CropHeight != 0 || p.CropWidth != 0) && (p.CropHeight != f.Height || p.CropWidth != f.Width) {

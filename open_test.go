@@ -337,3 +337,25 @@ func TestOpenEmbeddingModel(t *testing.T) {
 		t.Errorf("named outputs: %d classes, %d features", swapped.Classes(), swapped.EmbeddingSize())
 	}
 }
+
+// Options.Filter forces either filter over the model's metadata;
+// Preprocess.Filter can only ask for Bicubic (its zero value is Bilinear).
+func TestOpenFilterOverride(t *testing.T) {
+	path := digitsSafetensors(t, map[string]string{"gorn.preprocess.filter": "bicubic"})
+	bilinear, bicubic := preprocess.Bilinear, preprocess.Bicubic
+	for _, tc := range []struct {
+		name string
+		o    *gorn.Options
+		want preprocess.Filter
+	}{
+		{"metadata", nil, preprocess.Bicubic},
+		{"preprocess zero value", &gorn.Options{Preprocess: &preprocess.Options{}}, preprocess.Bicubic},
+		{"force bilinear", &gorn.Options{Filter: &bilinear}, preprocess.Bilinear},
+		{"force bicubic", &gorn.Options{Filter: &bicubic}, preprocess.Bicubic},
+	} {
+		c := mustOpen(t, func() (*gorn.Classifier, error) { return gorn.Open(path, tc.o) })
+		if got := c.Preprocessing().Filter; got != tc.want {
+			t.Errorf("%s: filter %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

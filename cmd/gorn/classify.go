@@ -158,7 +158,8 @@ func (c *classifyConfig) open(fs *flagSet, opts *preprocess.Options) (*gorn.Clas
 		p.Std = opts.Std
 	}
 	if set["filter"] {
-		p.Filter = opts.Filter
+		f := opts.Filter
+		o.Filter = &f
 	}
 	clf, err := gorn.Open(c.mf.path, o)
 	if err != nil {
