@@ -168,7 +168,7 @@ func (b *builder) activation(v *graph.Value, buf *buffer) (*tensor, error) {
 	}
 	size := 1
 	for _, d := range s {
-		if d < 1 || d > 1<<31 || size > (1<<31)/d {
+		if d < 1 || d > graph.MaxElements || size > graph.MaxElements/d {
 			return nil, fmt.Errorf("%w: %s has shape %v", graph.ErrUnsupported, v, s)
 		}
 		size *= d
@@ -179,7 +179,7 @@ func (b *builder) activation(v *graph.Value, buf *buffer) (*tensor, error) {
 	} else if v.DType != graph.Float32 {
 		return nil, fmt.Errorf("%w: %s is %v (supported activations: float32, uint8, int8)", graph.ErrUnsupported, v, v.DType)
 	}
-	if size > (1<<34)/b.m.maxBatch {
+	if int64(size) > (1<<34)/int64(b.m.maxBatch) {
 		return nil, fmt.Errorf("%w: %s of shape %v is too large for MaxBatch %d", graph.ErrUnsupported, v, s, b.m.maxBatch)
 	}
 	if buf == nil {

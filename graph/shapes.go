@@ -11,7 +11,7 @@ import (
 // allocated for it.
 const (
 	// MaxElements is the largest number of elements of any one tensor.
-	MaxElements = 1 << 31
+	MaxElements = 1<<31 - 1
 	// MaxRank is the largest rank of any one tensor.
 	MaxRank = 16
 )

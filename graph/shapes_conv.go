@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"math"
 	"slices"
 )
 
@@ -8,25 +9,32 @@ import (
 // AveragePool) along one axis of length in: kernel k, stride s, dilation d,
 // padding pb before and pe after. With ceil, a last partial window counts,
 // unless it would start in the end padding (ONNX's and PyTorch's rule).
-// Arguments are at most MaxElements (InferShapes checks), so nothing
-// overflows. It fails when the window does not fit the padded input.
+// It computes in int64, so arguments up to MaxElements (InferShapes checks)
+// cannot overflow. It fails when the window does not fit the padded input,
+// or the output does not fit an int.
 func OutputSize(in, k, s, d, pb, pe int, ceil bool) (int, error) {
 	if k < 1 || s < 1 || d < 1 || pb < 0 || pe < 0 || in < 0 {
 		return 0, fmtErr(ErrInvalid, "window k=%d s=%d d=%d pads=%d,%d on %d", k, s, d, pb, pe, in)
 	}
-	ek := (k-1)*d + 1
-	span := in + pb + pe - ek
+	// In int64: arguments up to MaxElements overflow a 32-bit int.
+	ek := int64(k-1)*int64(d) + 1
+	padded := int64(in) + int64(pb) + int64(pe)
+	span := padded - ek
 	if span < 0 {
-		return 0, fmtErr(ErrInvalid, "window of extent %d exceeds the padded input %d", ek, in+pb+pe)
+		return 0, fmtErr(ErrInvalid, "window of extent %d exceeds the padded input %d", ek, padded)
 	}
-	if !ceil {
-		return span/s + 1, nil
+	s64 := int64(s)
+	out := span/s64 + 1
+	if ceil {
+		out = (span+s64-1)/s64 + 1
+		if (out-1)*s64 >= int64(in)+int64(pb) {
+			out--
+		}
 	}
-	out := (span+s-1)/s + 1
-	if (out-1)*s >= in+pb {
-		out--
+	if out > math.MaxInt {
+		return 0, fmtErr(ErrUnsupported, "window output of %d elements on %d", out, in)
 	}
-	return out, nil
+	return int(out), nil
 }
 
 // SamePads returns the padding before and after an axis of length in that

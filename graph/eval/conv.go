@@ -13,7 +13,7 @@ type geom struct {
 	oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr int
 }
 
-const maxAttr = 1 << 31
+const maxAttr = 1<<31 - 1
 
 // pair reads a 2-entry ints attribute, each in [lo, maxAttr].
 func (c *ctx) pair(name string, n, lo int, def int) ([]int, error) {

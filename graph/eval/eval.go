@@ -11,7 +11,7 @@ import (
 // Default limits (see Options).
 const (
 	DefaultMaxElements = 1 << 26
-	DefaultMaxWork     = 1 << 31
+	DefaultMaxWork     = 1<<31 - 1
 )
 
 // Options bound what the evaluator does. The zero value uses the defaults.
