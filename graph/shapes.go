@@ -143,13 +143,18 @@ func checkDims(s []int) error {
 	if len(s) > MaxRank {
 		return fmtErr(nil, "rank %d exceeds %d", len(s), MaxRank)
 	}
+	// The product in int64: NumElements saturates at math.MaxInt, which is
+	// MaxElements itself where int has 32 bits. Each factor is at most
+	// MaxElements and the running product stays at most MaxElements, so
+	// no step overflows.
+	n := int64(1)
 	for _, d := range s {
 		if d < 0 || d > MaxElements {
 			return fmtErr(nil, "dimension %d of shape %v out of range [0, %d]", d, s, MaxElements)
 		}
-	}
-	if NumElements(s) > MaxElements {
-		return fmtErr(nil, "shape %v has more than %d elements", s, MaxElements)
+		if n *= int64(d); n > MaxElements {
+			return fmtErr(nil, "shape %v has more than %d elements", s, MaxElements)
+		}
 	}
 	return nil
 }
