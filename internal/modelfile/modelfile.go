@@ -136,6 +136,11 @@ func onnxError(name string, err error) error {
 	switch {
 	case errors.As(err, &pe):
 		return err
+	case strings.Contains(err.Error(), name):
+		// onnx.LoadFile's errors name the file and say what is wrong
+		// ("onnx: x.onnx: not an ONNX model (...)"): keep them, without
+		// the package prefix.
+		return &namedError{msg: strings.TrimPrefix(err.Error(), "onnx: "), err: err}
 	case strings.Contains(err.Error(), "unexpected EOF"):
 		return fmt.Errorf("%s: truncated ONNX file (%w)", name, err)
 	case strings.Contains(err.Error(), "exceeds"):
@@ -239,3 +244,13 @@ func Override(src resnet.WeightSource, a resnet.Arch) (resnet.Arch, error) {
 	}
 	return a, nil
 }
+
+// namedError is an error whose message names the file, wrapping the
+// error it rewords (errors.Is and errors.As still see it).
+type namedError struct {
+	msg string
+	err error
+}
+
+func (e *namedError) Error() string { return e.msg }
+func (e *namedError) Unwrap() error { return e.err }
