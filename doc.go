@@ -63,26 +63,29 @@
 // (one Classifier, shared: it is safe for concurrent use) than from several
 // threads per inference: the threads of one inference meet at every layer,
 // and when other requests occupy the cores they wait for each other.
-// Measured on a 2-core AMD Zen 3 that was shared with other jobs (load
-// average 7.6, so the figures are rough):
+// Measured on an idle 2-core AMD Zen 3 (AVX2), Classify on one image in
+// a loop from each of the concurrent goroutines for 4 s, preprocessing
+// included (ResNet-50: torchvision's export, a 451x300 PNG resized and
+// cropped to 224x224):
 //
 //	model                    threads x concurrent   images/s   mean latency
-//	digits demo (32x32)      1 x 1                  3520       0.28 ms
-//	                         2 x 1                   830       1.20 ms
-//	                         1 x 2                  4570       0.38 ms
-//	                         2 x 2                  1440       0.90 ms
-//	ResNet-50 (224x224,      1 x 1                   4.1       242 ms
-//	synthetic weights)       2 x 1                   1.6       608 ms
-//	                         1 x 2                   2.7       734 ms
+//	digits demo (32x32)      1 x 1                  13200      0.08 ms
+//	                         2 x 1                  10550      0.09 ms
+//	                         1 x 2                  24520      0.08 ms
+//	                         2 x 2                  13520      0.15 ms
+//	ResNet-50 (224x224)      1 x 1                   13.8      73.3 ms
+//	                         2 x 1                   23.0      43.6 ms
+//	                         1 x 2                   28.0      71.8 ms
+//	                         2 x 2                   24.8      82.0 ms
 //
-// On this loaded machine the ResNet-50 rows mostly show the other jobs
-// (two concurrent inferences had less than two cores between them); what
-// they share with the digits rows is the cost of threads that wait for a
-// busy core: two threads per inference ran 2.5 to 4 times slower than one.
-// On an idle machine two threads do shorten one ResNet-50 inference (see
-// the README's figures), so more threads per inference suit a batch job or
-// a service with few, latency-bound requests; Threads: 1 with concurrency
-// bounded by the core count (examples/server's -inflight) suits a busy one.
+// Two threads per inference shorten one ResNet-50 request (43.6 ms against
+// 73.3) but serve fewer images per second than two one-thread requests at
+// once (23.0 against 28.0), and with two concurrent requests of two threads
+// each the threads wait for busy cores (24.8 images/s, 82 ms). A small
+// model gains nothing from a second thread. So more threads per inference
+// suit a batch job or a service with few, latency-bound requests;
+// Threads: 1 with concurrency bounded by the core count (examples/server's
+// -inflight) suits a busy one.
 //
 // # Lower-level use
 //
