@@ -61,11 +61,7 @@ func (m *Model) check(ws *Workspace, dst, src []float32, batch int) error {
 	if ws == nil || ws.m != m {
 		return fmt.Errorf("%w: workspace is nil or belongs to another model", ErrInput)
 	}
-	if len(dst) != batch*m.arch.Classes {
-		return fmt.Errorf("%w: dst has %d floats, batch %d x %d classes needs %d",
-			ErrInput, len(dst), batch, m.arch.Classes, batch*m.arch.Classes)
-	}
-	return nil
+	return checkOut("dst", dst, batch, m.arch.Classes, "classes")
 }
 
 // checkSrc validates the model's state, the batch and the input.
@@ -103,15 +99,29 @@ func (m *Model) InferFeatures(ctx context.Context, dst, src []float32, batch int
 	if err := m.checkSrc(src, batch); err != nil {
 		return err
 	}
-	if len(dst) != batch*m.features {
-		return fmt.Errorf("%w: dst has %d floats, batch %d x %d features needs %d",
-			ErrInput, len(dst), batch, m.features, batch*m.features)
+	if err := checkOut("dst", dst, batch, m.features, "features"); err != nil {
+		return err
 	}
+	return m.outputs(ctx, nil, dst, src, batch)
+}
+
+// checkOut checks that s holds batch x per floats.
+func checkOut(name string, s []float32, batch, per int, unit string) error {
+	if len(s) != batch*per {
+		return fmt.Errorf("%w: %s has %d floats, batch %d x %d %s needs %d",
+			ErrInput, name, len(s), batch, per, unit, batch*per)
+	}
+	return nil
+}
+
+// outputs runs batch images (checked) on an idle workspace, filling the
+// logits and the pooled features where they are not nil.
+func (m *Model) outputs(ctx context.Context, logits, features, src []float32, batch int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	ws := m.idle.Get()
-	d := [2][]float32{nil, dst}
+	d := [2][]float32{logits, features}
 	err := m.eng.InferTraced(ctx, ws.ew, src, batch, d[:], nil)
 	m.idle.Put(ws)
 	if errors.Is(err, engine.ErrClosed) {
